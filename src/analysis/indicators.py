@@ -1,0 +1,133 @@
+"""Registry of the indicators: id, family, labels, numerator and denominator definitions, source.
+
+Definitions come from ``DOMAIN.md`` (QĐ 766/QĐ-TTg formula note, Biểu số 06/VPCP/KSTT of Thông tư
+01/2020/TT-VPCP, Đề án 06 reports).  A series never mixes conventions: ``convention`` is part of the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SRC_BIEU06 = "Biểu số 06/VPCP/KSTT, Thông tư 01/2020/TT-VPCP (21/10/2020), columns 7-13"
+SRC_766 = (
+    "Quyết định 766/QĐ-TTg (23/06/2022), Phụ lục; formula note 'Mô tả công thức tính chỉ số 766' "
+    "(DOMAIN.md §1.1)"
+)
+SRC_WELFARE = (
+    "Đề án 06 (QĐ 06/QĐ-TTg, 06/01/2022); Chỉ thị 21/CT-TTg (25/11/2022); rates as published by "
+    "Tổ công tác Đề án 06 (DOMAIN.md §1.5)"
+)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator: a proportion with a stated numerator and denominator.
+
+    ``stock`` is True when the indicator counts dossiers standing at the period end (pending), so
+    monthly rows cannot be summed into a year; flows (resolved, received, paid) can.
+    """
+
+    id: str
+    family: str
+    label_vi: str
+    label_en: str
+    numerator_vi: str
+    numerator_en: str
+    denominator_vi: str
+    denominator_en: str
+    convention: str
+    higher_is_better: bool
+    source: str
+    stock: bool = False
+
+    def label(self, lang: str = "vi") -> str:
+        """Return the label in ``lang`` ("vi" or "en")."""
+        return self.label_vi if lang == "vi" else self.label_en
+
+
+REGISTRY: dict[str, Indicator] = {
+    i.id: i
+    for i in [
+        Indicator(
+            "timeliness.on_time", "timeliness",
+            "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn", "Dossiers resolved early or on time",
+            "Số hồ sơ đã giải quyết trước hạn + đúng hạn (cột 8 + 9)",
+            "Resolved early + on time (columns 8 + 9)",
+            "Số hồ sơ đã giải quyết (cột 7)", "Resolved dossiers (column 7)",
+            "bieu06", True, SRC_BIEU06,
+        ),
+        Indicator(
+            "timeliness.on_time_766", "timeliness",
+            "Tỷ lệ hồ sơ xử lý trước hạn, đúng hạn (QĐ 766, chỉ số 2.1)",
+            "Dossiers processed early or on time (QĐ 766, indicator 2.1)",
+            "Số hồ sơ đã và đang xử lý đúng hạn hoặc trong hạn trong kỳ",
+            "Dossiers resolved on time or still pending within time in the period",
+            "Tổng số hồ sơ được tiếp nhận, xử lý trong kỳ",
+            "Dossiers received or being processed in the period",
+            "qd766", True,
+            SRC_766 + "; supplement pauses subtracted, more than one supplement request = overdue, "
+            "null due date = no deadline, pending dossiers end on the last day of the period",
+            stock=True,
+        ),
+        Indicator(
+            "timeliness.overdue_pending", "timeliness",
+            "Tỷ lệ hồ sơ đang giải quyết quá hạn", "Pending dossiers that are overdue",
+            "Số hồ sơ đang giải quyết quá hạn (cột 13)", "Pending overdue (column 13)",
+            "Số hồ sơ đang giải quyết (cột 11)", "Pending dossiers (column 11)",
+            "bieu06", False, SRC_BIEU06, stock=True,
+        ),
+        Indicator(
+            "online.submission", "online",
+            "Tỷ lệ hồ sơ tiếp nhận trực tuyến", "Dossiers received online",
+            "Số hồ sơ tiếp nhận trực tuyến trong kỳ (cột 4; KenhThucHien = 2)",
+            "Received online in the period (column 4; KenhThucHien = 2)",
+            "Số hồ sơ mới tiếp nhận trong kỳ (cột 4 + 5)", "Received in the period (columns 4 + 5)",
+            "qd766", True, SRC_766 + ", indicator 3.3 (channel codes 1 trực tiếp, 2 trực tuyến, 3 BCCI)",
+        ),
+        Indicator(
+            "payment.online", "payment",
+            "Tỷ lệ hồ sơ thanh toán trực tuyến", "Dossiers paid online",
+            "Số hồ sơ được thanh toán trực tuyến (DuocThanhToanTrucTuyen = 1 hoặc 2)",
+            "Dossiers paid online (DuocThanhToanTrucTuyen = 1 or 2)",
+            "Số hồ sơ thuộc TTHC có phí, lệ phí, trừ hồ sơ có phí bằng 0",
+            "Dossiers of fee-bearing procedures, excluding zero-fee dossiers",
+            "qd766", True, SRC_766 + ", indicator 3.6",
+        ),
+        Indicator(
+            "welfare.account_share", "welfare",
+            "Tỷ lệ đối tượng có tài khoản", "Beneficiaries with an account",
+            "Số đối tượng có tài khoản", "Beneficiaries with an account",
+            "Tổng số đối tượng", "All beneficiaries",
+            "de_an_06", True, SRC_WELFARE + "; rate 1 of DOMAIN.md §1.5",
+        ),
+        Indicator(
+            "welfare.paid_share", "welfare",
+            "Tỷ lệ đối tượng được chi trả qua tài khoản", "Beneficiaries paid through an account",
+            "Số đối tượng được chi trả qua tài khoản", "Beneficiaries paid through an account",
+            "Tổng số đối tượng", "All beneficiaries",
+            "de_an_06", True, SRC_WELFARE + "; rate 2 of DOMAIN.md §1.5",
+        ),
+        Indicator(
+            "welfare.paid_of_holders", "welfare",
+            "Tỷ lệ chi trả qua tài khoản trên số có tài khoản", "Account holders paid through their account",
+            "Số đối tượng được chi trả qua tài khoản", "Beneficiaries paid through an account",
+            "Số đối tượng có tài khoản", "Beneficiaries with an account",
+            "de_an_06", True, SRC_WELFARE + "; rate 3 of DOMAIN.md §1.5",
+        ),
+    ]
+}
+
+FAMILIES = ("timeliness", "online", "payment", "welfare")
+
+
+def get(indicator_id: str) -> Indicator:
+    """Return the registered indicator, or raise ``KeyError`` listing the known ids."""
+    try:
+        return REGISTRY[indicator_id]
+    except KeyError:
+        raise KeyError(f"unknown indicator {indicator_id!r}; known: {', '.join(REGISTRY)}") from None
+
+
+def higher_is_better(indicator_id: str) -> bool:
+    """Return the indicator's direction (True when a higher rate is better)."""
+    return get(indicator_id).higher_is_better
