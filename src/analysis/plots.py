@@ -1,0 +1,34 @@
+"""Plot functions: each takes a table and ``lang=``, returns a matplotlib Figure, never shows or saves.
+
+Every figure carries its title, alt text and plotted data (:func:`caption`), ready for
+``analysis.figures.save_figure(fig, fig_id, **caption(fig))``.  The functions live in ``plots_trend``
+(time), ``plots_compare`` (units against each other) and ``plots_welfare`` (welfare and peers).
+"""
+
+from __future__ import annotations
+
+from analysis.plots_base import STYLE_PATH, attach_caption, caption, new_figure, style_context
+from analysis.plots_compare import decomposition_bars, funnel_plot, late_heatmap, scorecard, yoy_dumbbell
+from analysis.plots_trend import projection_plot, seasonal_plot, trend_band
+from analysis.plots_welfare import merger_bars, published_dotplot, rate_dotplot, welfare_rates, welfare_stages
+
+__all__ = [
+    "STYLE_PATH",
+    "attach_caption",
+    "caption",
+    "decomposition_bars",
+    "funnel_plot",
+    "late_heatmap",
+    "merger_bars",
+    "new_figure",
+    "projection_plot",
+    "published_dotplot",
+    "rate_dotplot",
+    "scorecard",
+    "seasonal_plot",
+    "style_context",
+    "trend_band",
+    "welfare_rates",
+    "welfare_stages",
+    "yoy_dumbbell",
+]

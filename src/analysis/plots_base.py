@@ -1,0 +1,119 @@
+"""Shared plotting helpers: the project style, palette, markers, figure creation and captions."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.style
+import pandas as pd
+from matplotlib.figure import Figure
+
+STYLE_PATH = str(Path(__file__).with_name("analysis.mplstyle"))
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "sky": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+    "grey": "#999999",
+}
+#: Colour, marker and line style per series position: colour is never the only difference.
+SERIES_STYLES = [
+    {"color": OKABE_ITO["blue"], "marker": "o", "linestyle": "-"},
+    {"color": OKABE_ITO["orange"], "marker": "s", "linestyle": "--"},
+    {"color": OKABE_ITO["green"], "marker": "^", "linestyle": "-."},
+    {"color": OKABE_ITO["vermillion"], "marker": "D", "linestyle": ":"},
+    {"color": OKABE_ITO["purple"], "marker": "v", "linestyle": (0, (5, 1))},
+    {"color": OKABE_ITO["sky"], "marker": "P", "linestyle": (0, (3, 1, 1, 1))},
+]
+#: Marker and colour of the year-over-year verdicts.
+VERDICT_STYLES = {
+    "improved": {"color": OKABE_ITO["blue"], "marker": "^"},
+    "no clear change": {"color": OKABE_ITO["grey"], "marker": "o"},
+    "worsened": {"color": OKABE_ITO["vermillion"], "marker": "v"},
+}
+#: Marker and colour of the PHE funnel significance labels.
+FUNNEL_STYLES = {
+    "Low (0.001)": {"color": OKABE_ITO["vermillion"], "marker": "v"},
+    "Low (0.025)": {"color": OKABE_ITO["orange"], "marker": "<"},
+    "Not significant": {"color": OKABE_ITO["grey"], "marker": "o"},
+    "High (0.025)": {"color": OKABE_ITO["sky"], "marker": ">"},
+    "High (0.001)": {"color": OKABE_ITO["blue"], "marker": "^"},
+}
+HATCHES = ["", "//", "..", "xx", "\\\\", "--"]
+#: Default figure size in inches (PNG is this times the save dpi).
+FIGSIZE = (8.0, 4.5)
+TALL_FIGSIZE = (8.0, 6.5)
+
+
+def style_context():
+    """Return a context manager applying the project style (``analysis.mplstyle``)."""
+    return mpl.style.context(STYLE_PATH)
+
+
+def new_figure(*, nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = FIGSIZE, **kwargs):
+    """Create a Figure (not registered with pyplot) and its axes under the project style.
+
+    >>> fig, ax = new_figure()
+    >>> tuple(fig.get_size_inches())
+    (8.0, 4.5)
+    """
+    with style_context():
+        fig = Figure(figsize=figsize, layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
+    return fig, axes
+
+
+def nfc(text: object) -> str:
+    """Return ``text`` as an NFC string."""
+    return unicodedata.normalize("NFC", str(text))
+
+
+def attach_caption(fig: Figure, *, title: str, alt: str, data: pd.DataFrame) -> Figure:
+    """Set the figure title and keep the title, alt text and plotted data on the figure.
+
+    :func:`caption` returns them, ready for ``save_figure(fig, id, **caption(fig))``.
+    """
+    with style_context():
+        fig.suptitle(nfc(title))
+    fig.analysis_caption = {"title": nfc(title), "alt": nfc(alt), "data": data.reset_index(drop=True)}
+    return fig
+
+
+def caption(fig: Figure) -> dict:
+    """Return ``{"title", "alt", "data"}`` recorded on a figure by a plot function of this package.
+
+    >>> fig, _ = new_figure()
+    >>> _ = attach_caption(fig, title="T", alt="A", data=pd.DataFrame({"x": [1]}))
+    >>> sorted(caption(fig))
+    ['alt', 'data', 'title']
+    """
+    meta = getattr(fig, "analysis_caption", None)
+    if meta is None:
+        raise ValueError("this figure has no caption: it was not made by an analysis.plots function")
+    return dict(meta)
+
+
+def require_columns(table: pd.DataFrame, columns: Iterable[str], *, what: str) -> pd.DataFrame:
+    """Raise ``ValueError`` naming the missing columns when ``table`` lacks any of ``columns``."""
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"{what}: expected a DataFrame, got {type(table).__name__}")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{what}: table lacks column(s) {missing}; it has {list(table.columns)}")
+    if table.empty:
+        raise ValueError(f"{what}: the table is empty, nothing to plot")
+    return table
+
+
+def series_style(i: int) -> dict:
+    """Return the colour / marker / line style of the ``i``-th series (cycles)."""
+    return dict(SERIES_STYLES[i % len(SERIES_STYLES)])

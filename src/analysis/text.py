@@ -1,0 +1,232 @@
+"""Label strings (Vietnamese / English) and number formatting for figures and findings."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+from analysis import indicators
+
+LANGS = ("vi", "en")
+
+#: Figure and findings vocabulary, one entry per key: (Vietnamese, English).
+LABELS: dict[str, tuple[str, str]] = {
+    "rate": ("Tỷ lệ", "Rate"),
+    "year": ("Năm", "Year"),
+    "month": ("Tháng", "Month"),
+    "unit": ("Đơn vị", "Unit"),
+    "agency": ("Cơ quan", "Agency"),
+    "commune": ("Xã, phường", "Commune"),
+    "province": ("Tỉnh, thành phố", "Province"),
+    "target": ("Chỉ tiêu", "Target"),
+    "this_year": ("Năm nay", "This year"),
+    "last_year": ("Năm trước", "Last year"),
+    "interval": ("Khoảng tin cậy 95 %", "95% confidence interval"),
+    "prediction": ("Dự báo (khoảng dự báo 95 %)", "Projection (95% prediction interval)"),
+    "overall": ("Tỷ lệ chung", "Overall rate"),
+    "limit95": ("Giới hạn 95 %", "95% limits"),
+    "limit998": ("Giới hạn 99,8 %", "99.8% limits"),
+    "denominator": ("Số hồ sơ (mẫu số)", "Dossiers (denominator)"),
+    "late_share": ("Tỷ lệ hồ sơ trễ hạn", "Share of dossiers resolved late"),
+    "observed": ("Tỷ lệ theo tháng", "Monthly rate"),
+    "trend": ("Xu hướng (đã khử mùa vụ)", "Trend (seasonally adjusted)"),
+    "seasonal": ("Thành phần mùa vụ", "Seasonal component"),
+    "points": ("điểm %", "points"),
+    "mix": ("Thay đổi cơ cấu hồ sơ", "Change in the mix of dossiers"),
+    "rate_effect": ("Thay đổi kết quả của đơn vị", "Change in units' performance"),
+    "total": ("Tổng thay đổi", "Total change"),
+    "change": ("Thay đổi so với năm trước", "Change from last year"),
+    "beneficiaries": ("Tổng số đối tượng", "All beneficiaries"),
+    "with_account": ("Có tài khoản", "With an account"),
+    "paid_account": ("Được chi trả qua tài khoản", "Paid through an account"),
+    "group": ("Nhóm đối tượng", "Beneficiary group"),
+    "people": ("Số người", "People"),
+    "source": ("Nguồn", "Source"),
+    "old_provinces": ("Số tỉnh cũ hợp nhất", "Pre-2025 provinces merged"),
+    "new_province": ("Tỉnh, thành phố từ 1/7/2025", "Province from 1 July 2025"),
+    "synthetic": ("DỮ LIỆU TỔNG HỢP", "SYNTHETIC DATA"),
+    "improved": ("cải thiện", "improved"),
+    "no clear change": ("chưa rõ thay đổi", "no clear change"),
+    "worsened": ("giảm sút", "worsened"),
+    "Low (0.001)": ("Thấp (0,001)", "Low (0.001)"),
+    "Low (0.025)": ("Thấp (0,025)", "Low (0.025)"),
+    "Not significant": ("Không khác biệt", "Not significant"),
+    "High (0.025)": ("Cao (0,025)", "High (0.025)"),
+    "High (0.001)": ("Cao (0,001)", "High (0.001)"),
+    "BTXH": ("Bảo trợ xã hội", "Social protection (BTXH)"),
+    "NCC": ("Người có công", "People with merit (NCC)"),
+    "bieu06": ("Biểu 06 (đã giải quyết)", "Biểu 06 (resolved)"),
+    "qd766": ("QĐ 766 (đã và đang xử lý)", "QĐ 766 (resolved and pending)"),
+    "met": ("đạt", "met"),
+    "not met": ("chưa đạt", "not met"),
+    "unclear": ("chưa chắc chắn", "not clear"),
+}
+
+#: Plain-language phrases used in findings, with ``{}`` placeholders.
+PHRASES: dict[str, tuple[str, str]] = {
+    "yoy": (
+        "{label}: {rate} năm {year} so với {prev} năm {prev_year} ({change}; {verdict}).",
+        "{label}: {rate} in {year} against {prev} in {prev_year} ({change}; {verdict}).",
+    ),
+    "target": (
+        "{label}: {rate} so với chỉ tiêu {target} ({status}).",
+        "{label}: {rate} against the target of {target} ({status}).",
+    ),
+    "units_worse": (
+        "{n} trên {total} đơn vị giảm sút rõ rệt so với năm trước{names}.",
+        "{n} of {total} units worsened clearly from last year{names}.",
+    ),
+    "units_better": (
+        "{n} trên {total} đơn vị cải thiện rõ rệt so với năm trước.",
+        "{n} of {total} units improved clearly from last year.",
+    ),
+    "funnel_low": (
+        "{n} đơn vị thấp hơn tỷ lệ chung {p0} vượt mức ngẫu nhiên (ngoài giới hạn 99,8 %){names}.",
+        "{n} units are below the overall rate of {p0} by more than chance (outside the 99.8% limits){names}.",
+    ),
+    "decomposition": (
+        "Thay đổi {total}: {rate_effect} do kết quả của đơn vị, {mix} do cơ cấu hồ sơ.",
+        "Change of {total}: {rate_effect} from units' performance, {mix} from the mix of dossiers.",
+    ),
+    "projection": (
+        "Dự báo năm {year}: {rate} (khoảng dự báo {lower} – {upper}); khả năng đạt chỉ tiêu {target}: {prob}.",
+        "Projection for {year}: {rate} (prediction interval {lower} – {upper}); chance of reaching the "
+        "{target} target: {prob}.",
+    ),
+    "synthetic": (
+        "Các con số trên tính từ dữ liệu tổng hợp (mô phỏng), không phải số liệu thật.",
+        "These numbers come from synthetic (simulated) data, not real records.",
+    ),
+    "peers": (
+        "{label}: {n} số liệu công bố từ {k} tỉnh, từ {low} đến {high}.",
+        "{label}: {n} published figures from {k} provinces, from {low} to {high}.",
+    ),
+    "merger": (
+        "{old} (mã {old_code}) hợp nhất vào {new} (mã {new_code}) từ {date}, cùng {others}.",
+        "{old} (code {old_code}) merged into {new} (code {new_code}) from {date}, with {others}.",
+    ),
+    "welfare_stage": (
+        "{group}: {total} đối tượng, {holders} có tài khoản ({share}), {paid} được chi trả qua tài khoản ({paid_share}).",
+        "{group}: {total} beneficiaries, {holders} with an account ({share}), {paid} paid through it ({paid_share}).",
+    ),
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is a supported label language, else raise ``ValueError``.
+
+    >>> check_lang("en")
+    'en'
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    return lang
+
+
+def label(key: str, *, lang: str = "vi") -> str:
+    """Return the label of ``key`` in ``lang`` (NFC); unknown keys are returned unchanged.
+
+    >>> label("target", lang="vi")
+    'Chỉ tiêu'
+    >>> label("target", lang="en")
+    'Target'
+    """
+    pair = LABELS.get(key)
+    if pair is None:
+        return unicodedata.normalize("NFC", str(key))
+    return unicodedata.normalize("NFC", pair[LANGS.index(check_lang(lang))])
+
+
+def phrase(key: str, *, lang: str = "vi", **values: object) -> str:
+    """Fill the phrase ``key`` in ``lang`` with ``values`` (NFC)."""
+    text = PHRASES[key][LANGS.index(check_lang(lang))].format(**values)
+    return unicodedata.normalize("NFC", text)
+
+
+def indicator_label(indicator_id: str, *, lang: str = "vi") -> str:
+    """Return the registry label of an indicator in ``lang``.
+
+    >>> indicator_label("payment.online", lang="en")
+    'Dossiers paid online'
+    """
+    return unicodedata.normalize("NFC", indicators.get(indicator_id).label(check_lang(lang)))
+
+
+def _group_digits(integer: str, sep: str) -> str:
+    out = []
+    for i, ch in enumerate(reversed(integer)):
+        if i and i % 3 == 0:
+            out.append(sep)
+        out.append(ch)
+    return "".join(reversed(out))
+
+
+def format_number(value: float, *, lang: str = "vi", digits: int = 0) -> str:
+    """Format a number with the thousands and decimal separators of ``lang``.
+
+    Vietnamese writes 635.593 and 98,8; English writes 635,593 and 98.8.  NaN gives an en dash.
+
+    >>> format_number(635593, lang="vi")
+    '635.593'
+    >>> format_number(635593, lang="en")
+    '635,593'
+    >>> format_number(-1234.5, lang="vi", digits=1)
+    '-1.234,5'
+    """
+    check_lang(lang)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{abs(float(value)):.{digits}f}"
+    integer, _, decimals = text.partition(".")
+    thousands, decimal = (".", ",") if lang == "vi" else (",", ".")
+    out = _group_digits(integer, thousands) + (decimal + decimals if decimals else "")
+    return ("-" if float(value) < 0 and float(text) != 0 else "") + out
+
+
+def format_percent(p: float, *, lang: str = "vi", digits: int = 1) -> str:
+    """Format a proportion (0–1 scale) as a percentage: ``98,8 %`` (vi) or ``98.8%`` (en).
+
+    >>> format_percent(0.988, lang="vi")
+    '98,8 %'
+    >>> format_percent(0.988, lang="en")
+    '98.8%'
+    >>> format_percent(float("nan"), lang="en")
+    '–'
+    """
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "–"
+    number = format_number(100 * float(p), lang=lang, digits=digits)
+    return f"{number} %" if lang == "vi" else f"{number}%"
+
+
+def format_points(d: float, *, lang: str = "vi", digits: int = 1) -> str:
+    """Format a difference of proportions (0–1 scale) in percentage points, with its sign.
+
+    >>> format_points(0.009, lang="vi")
+    '+0,9 điểm %'
+    >>> format_points(-0.012, lang="en")
+    '-1.2 pp'
+    """
+    if d is None or (isinstance(d, float) and math.isnan(d)):
+        return "–"
+    number = format_number(100 * float(d), lang=lang, digits=digits)
+    sign = "+" if not number.startswith("-") and round(100 * float(d), digits) != 0 else ""
+    return f"{sign}{number} điểm %" if lang == "vi" else f"{sign}{number} pp"
+
+
+def format_interval(lower: float, upper: float, *, lang: str = "vi", digits: int = 1) -> str:
+    """Format an interval of proportions, e.g. ``97,9–98,3 %`` (vi) or ``97.9–98.3%`` (en).
+
+    >>> format_interval(0.979, 0.983, lang="en")
+    '97.9–98.3%'
+    """
+    low = format_number(100 * float(lower), lang=lang, digits=digits)
+    high = format_percent(upper, lang=lang, digits=digits)
+    return f"{low}–{high}"
+
+
+def percent_formatter(*, lang: str = "vi", digits: int = 0):
+    """Return a matplotlib tick formatter that writes proportions as percentages in ``lang``."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: format_percent(v, lang=lang, digits=digits))
