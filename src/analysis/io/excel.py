@@ -1,0 +1,401 @@
+"""Workbook and CSV helpers shared by the readers: grids with merged cells, labels, Vietnamese numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.io.errors import InputError, nfc
+
+#: Cell texts that mean "zero" in a count column.
+ZERO_TOKENS = frozenset({"", "-", "–", "—", "x", "0"})
+#: Letters special to Vietnamese that do not decompose under NFD.
+_FOLD = str.maketrans({"đ": "d", "Đ": "d"})
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_GROUPED_RE = re.compile(r"^[+-]?\d{1,3}([.,\u00a0 ]\d{3})+$")
+_DECIMAL_RE = re.compile(r"^[+-]?\d+([.,]\d+)?$")
+#: Characters frequent in Vietnamese text decoded from Windows-1258 (combining tone marks, ư, ơ, đ).
+CP1258_HINTS = "\u0300\u0301\u0303\u0309\u0323ưƯơƠđĐăĂ"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet as a grid of cell values (row 0 = the file's row 1), merged ranges filled for headers."""
+
+    name: str | None
+    cells: list[list[object]]
+    filled: list[list[object]]
+
+
+def fold(text: object) -> str:
+    """Return ``text`` as a label key: NFC, lower case, no diacritics, single spaces.
+
+    >>> fold("  Trả ĐÚNG  thời hạn ")
+    'tra dung thoi han'
+    """
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFD", str(text)).translate(_FOLD)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    return " ".join(s.lower().split())
+
+
+def col_letter(index: int) -> str:
+    """Return the spreadsheet letter of a 0-based column index.
+
+    >>> col_letter(0), col_letter(27)
+    ('A', 'AB')
+    """
+    out = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def is_blank(value: object) -> bool:
+    """Return True for None, empty or whitespace-only text (and NaN)."""
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def is_number_like(value: object) -> bool:
+    """Return True when ``value`` is a number or a text that reads as one ("5.120", "12", "-").
+
+    >>> is_number_like("5.120"), is_number_like("abc"), is_number_like(3)
+    (True, False, True)
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return value == value
+    if not isinstance(value, str):
+        return False
+    s = value.strip().replace("\u00a0", " ")
+    return bool(s) and (_INT_RE.match(s) or _GROUPED_RE.match(s) or _DECIMAL_RE.match(s)) is not None
+
+
+def parse_count(value: object, *, where: dict, allow_negative: bool = False) -> int:
+    """Read a count cell: integers, whole floats, texts with "." or "," thousands; blank or "-" is 0.
+
+    Parameters
+    ----------
+    value
+        The cell value.
+    where
+        Keyword arguments of :class:`InputError` locating the cell (path, sheet, row, column).
+    allow_negative
+        Accept negative numbers (never for counts).
+
+    Returns
+    -------
+    int
+        The count.
+
+    Raises
+    ------
+    InputError
+        Text that is not a number, a fraction, or a negative count.
+
+    Examples
+    --------
+    >>> parse_count("5.120", where={}), parse_count("1,234,567", where={}), parse_count("-", where={})
+    (5120, 1234567, 0)
+    >>> parse_count(12.0, where={}), parse_count(" 7 ", where={})
+    (12, 7)
+    """
+    if value is None or isinstance(value, bool):
+        if isinstance(value, bool):
+            raise InputError(f"expected a count (whole number), found {value!r}", **where)
+        return 0
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if value != value:
+            return 0
+        if not value.is_integer():
+            raise InputError(
+                f"expected a count (whole number), found {value!r} (a thousands separator read as a "
+                "decimal point? store counts as whole numbers)",
+                **where,
+            )
+        number = int(value)
+    elif isinstance(value, str):
+        s = nfc(value).strip().replace("\u00a0", " ")
+        if s in ZERO_TOKENS:
+            return 0
+        if _INT_RE.match(s):
+            number = int(s)
+        elif _GROUPED_RE.match(s):
+            number = int(re.sub(r"[.,  ]", "", s))
+        else:
+            raise InputError(f"expected a count (whole number), found text {value!r}", **where)
+    else:
+        raise InputError(f"expected a count (whole number), found {type(value).__name__} {value!r}", **where)
+    if number < 0 and not allow_negative:
+        raise InputError(f"expected a non-negative count, found {number}", **where)
+    return number
+
+
+def parse_decimal(value: object, *, where: dict) -> float | None:
+    """Read a rate or amount cell ("78,9", "78.90 %", 0.789); blank gives None.
+
+    >>> parse_decimal("78,9 %", where={}), parse_decimal(None, where={})
+    (78.9, None)
+    """
+    if is_blank(value) or (isinstance(value, str) and value.strip() in {"-", "–"}):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    s = str(value).strip().rstrip("%").strip().replace("\u00a0", "").replace(" ", "")
+    if _GROUPED_RE.match(s) and "," not in s[-3:]:
+        s = re.sub(r"[.,]", "", s)
+    elif "," in s and "." in s:
+        s = s.replace(".", "").replace(",", ".")
+    else:
+        s = s.replace(",", ".")
+    try:
+        return float(s)
+    except ValueError:
+        raise InputError(f"expected a number, found text {value!r}", **where) from None
+
+
+def decode_text(data: bytes, *, path: str | Path) -> str:
+    """Decode a CSV's bytes as UTF-8 (with or without BOM) and return NFC text.
+
+    Raises
+    ------
+    InputError
+        When the bytes are not UTF-8; the message says when they look like Windows-1258 (the Vietnamese
+        ANSI code page) and how to re-save the file.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        guess = "an unknown encoding"
+        try:
+            alt = data.decode("cp1258")
+            if any(ch in alt for ch in CP1258_HINTS):
+                guess = "Windows-1258 (the Vietnamese ANSI code page)"
+        except UnicodeDecodeError:
+            pass
+        raise InputError(
+            f"the file is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); it looks like "
+            f"{guess}. Re-save it as 'CSV UTF-8' (Excel) or convert it, e.g. "
+            "`iconv -f WINDOWS-1258 -t UTF-8`",
+            path=path,
+            row=line,
+        ) from None
+    return nfc(text)
+
+
+def read_csv_grid(path: str | Path) -> Sheet:
+    """Read a CSV (UTF-8; comma, semicolon or tab separated) into a :class:`Sheet` of NFC strings."""
+    path = Path(path)
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError("the file is empty; expected a header row and data rows", path=path)
+    text = decode_text(data, path=path)
+    sample = text[:20000]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return Sheet(name=None, cells=rows, filled=rows)
+
+
+def read_xlsx_sheets(path: str | Path) -> list[Sheet]:
+    """Read every sheet of an xlsx workbook into :class:`Sheet` grids (texts NFC, merged ranges filled).
+
+    ``cells`` holds the stored values (a merged range's value only in its top-left cell); ``filled``
+    copies that value into every cell of the range (used to read multi-row headers).
+    """
+    import openpyxl
+
+    path = Path(path)
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty; expected an xlsx workbook", path=path)
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+    except Exception as exc:  # openpyxl raises many types on broken files
+        raise InputError(f"cannot open as an xlsx workbook ({type(exc).__name__}: {exc})", path=path) from None
+    sheets = []
+    for ws in wb.worksheets:
+        cells = [[nfc(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        width = max((len(r) for r in cells), default=0)
+        cells = [r + [None] * (width - len(r)) for r in cells]
+        filled = [list(r) for r in cells]
+        for rng in ws.merged_cells.ranges:
+            top = cells[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(cells) else None
+            for r in range(rng.min_row - 1, min(rng.max_row, len(filled))):
+                for c in range(rng.min_col - 1, min(rng.max_col, width)):
+                    filled[r][c] = top
+        sheets.append(Sheet(name=ws.title, cells=cells, filled=filled))
+    wb.close()
+    return sheets
+
+
+def read_grids(path: str | Path) -> list[Sheet]:
+    """Read an xlsx workbook or a CSV file into a list of :class:`Sheet` grids."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", path=path)
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        return read_xlsx_sheets(path)
+    if suffix in {".csv", ".txt", ".tsv"}:
+        return [read_csv_grid(path)]
+    raise InputError(f"unsupported file type {suffix!r}; expected .xlsx or .csv", path=path)
+
+
+def row_is_blank(row: list[object]) -> bool:
+    """Return True when every cell of ``row`` is blank."""
+    return all(is_blank(v) for v in row)
+
+
+def title_text(sheet: Sheet, *, before: int) -> str:
+    """Return the texts of the rows above ``before`` (the title block), joined by newlines, NFC."""
+    lines = []
+    for row in sheet.cells[:before]:
+        texts = [str(v).strip() for v in row if not is_blank(v)]
+        if texts:
+            lines.append(" ".join(texts))
+    return "\n".join(lines)
+
+
+def find_header_row(sheet: Sheet, required: list[tuple[str, ...]], *, limit: int = 40) -> int | None:
+    """Return the index of the first row whose labels (folded) contain one alternative of each group.
+
+    Parameters
+    ----------
+    sheet
+        The grid.
+    required
+        Groups of folded label fragments; a row matches when, for every group, some cell contains one
+        of the group's fragments.
+    limit
+        Rows searched from the top.
+    """
+    for i, row in enumerate(sheet.filled[:limit]):
+        labels = [fold(v) for v in row if not is_blank(v)]
+        if labels and all(any(alt in lab for lab in labels for alt in group) for group in required):
+            return i
+    return None
+
+
+# --- reporting periods --------------------------------------------------------------------------------
+
+#: Roman numerals of quarters as printed in titles ("Quý III").
+QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_DATE = r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})"
+_RANGE_RE = re.compile(r"tu\s*(?:ngay)?\s*" + _DATE + r".{0,20}?den\s*(?:het\s*)?(?:ngay)?\s*" + _DATE)
+_QUARTER_RE = re.compile(r"quy\s+(iv|iii|ii|i|[1-4])\b\W*(?:nam\s+)?(\d{4})")
+_MONTHS_RE = re.compile(r"\b(\d{1,2})\s+thang\s+(?:dau\s+)?(?:nam\s+)?(\d{4})")
+_MONTH_RE = re.compile(r"\bthang\s+(\d{1,2})\s*(?:/|nam)\s*(\d{4})")
+_YEAR_RE = re.compile(r"\bnam\s+(\d{4})")
+
+
+def _date(day: str, month: str, year: str, *, where: dict):
+    import datetime as dt
+
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise InputError(f"invalid date {day}/{month}/{year} in the reporting period", **where) from None
+
+
+def parse_period(text: str, *, where: dict) -> tuple:
+    """Read the reporting period from a title block; return ``(start, end, period_type)``.
+
+    Explicit dates ("từ ngày 15/6/2024 đến ngày 14/9/2024") win; otherwise "Quý III năm 2024",
+    "Tháng 5 năm 2024", "6 tháng đầu năm 2025" or "Năm 2023" give calendar periods. ``period_type`` is
+    ``quarter`` or ``month`` when the title names one, ``year`` for a year or longer, ``ytd`` for a period
+    starting on 1 January that is shorter than a year, else inferred from the length.
+
+    Raises
+    ------
+    InputError
+        No period in the text, an invalid date, or a start after the end.
+
+    Examples
+    --------
+    >>> parse_period("Kỳ báo cáo: Quý III năm 2024 (từ ngày 15/6/2024 đến ngày 14/9/2024)", where={})
+    (datetime.date(2024, 6, 15), datetime.date(2024, 9, 14), 'quarter')
+    >>> parse_period("6 tháng đầu năm 2025", where={})
+    (datetime.date(2025, 1, 1), datetime.date(2025, 6, 30), 'ytd')
+    """
+    import calendar
+    import datetime as dt
+
+    key = fold(text)
+    named = None
+    if m := _QUARTER_RE.search(key):
+        q, y = QUARTERS[m.group(1)], int(m.group(2))
+        named = "quarter"
+        start, end = dt.date(y, 3 * q - 2, 1), dt.date(y, 3 * q, calendar.monthrange(y, 3 * q)[1])
+    elif m := _MONTH_RE.search(key):
+        mo, y = int(m.group(1)), int(m.group(2))
+        if not 1 <= mo <= 12:
+            raise InputError(f"invalid month {mo} in the reporting period", **where)
+        named = "month"
+        start, end = dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1])
+    elif m := _MONTHS_RE.search(key):
+        k, y = int(m.group(1)), int(m.group(2))
+        if not 1 <= k <= 12:
+            raise InputError(f"invalid number of months {k} in the reporting period", **where)
+        start, end = dt.date(y, 1, 1), dt.date(y, k, calendar.monthrange(y, k)[1])
+    elif m := _YEAR_RE.search(key):
+        y = int(m.group(1))
+        start, end = dt.date(y, 1, 1), dt.date(y, 12, 31)
+    else:
+        start = end = None
+    if m := _RANGE_RE.search(key):
+        start = _date(*m.group(1, 2, 3), where=where)
+        end = _date(*m.group(4, 5, 6), where=where)
+    if start is None:
+        raise InputError(
+            "no reporting period found in the title; expected e.g. 'Kỳ báo cáo: Quý III năm 2024 (từ ngày "
+            "15/6/2024 đến ngày 14/9/2024)' or 'Năm 2023'",
+            **where,
+        )
+    if start > end:
+        raise InputError(f"reporting period starts {start:%d/%m/%Y} after it ends {end:%d/%m/%Y}", **where)
+    days = (end - start).days + 1
+    if days >= 360:
+        ptype = "year"
+    elif named:
+        ptype = named
+    elif (start.month, start.day) == (1, 1):
+        ptype = "ytd"
+    elif days <= 31:
+        ptype = "month"
+    elif 89 <= days <= 92:
+        ptype = "quarter"
+    elif 181 <= days <= 184:
+        ptype = "half"
+    else:
+        ptype = "other"
+    return start, end, ptype
+
+
+def code_system_for(end) -> str:
+    """Return the unit-code system of a period: ``gso2004`` when it ends before 1/7/2025, else ``nso2025``.
+
+    >>> import datetime as dt
+    >>> code_system_for(dt.date(2025, 6, 30)), code_system_for(dt.date(2025, 12, 31))
+    ('gso2004', 'nso2025')
+    """
+    import datetime as dt
+
+    return "gso2004" if end < dt.date(2025, 7, 1) else "nso2025"

@@ -1,0 +1,276 @@
+"""read_bieu06: workbooks laid out as one-stop software prints them, and their bad variants."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from analysis.io import InputError, read_bieu06
+
+# Parts of a unit row: online, direct, carried, early, on_time, late, in_time, overdue.
+# Hand-made numbers; the identities (3)=(4)+(5)+(6)=(7)+(11) hold by construction below.
+SO_TU_PHAP = (5120, 300, 80, 4000, 1200, 50, 240, 10)      # received 5500, resolved 5250, pending 250
+SO_Y_TE = (900, 95, 5, 700, 280, 10, 8, 2)                 # received 1000, resolved 990, pending 10
+CHAU_DUC = (1500, 480, 20, 1200, 700, 60, 35, 5)           # received 2000, resolved 1960, pending 40
+PHUONG_1 = (60, 40, 0, 30, 68, 0, 2, 0)                    # received 100, resolved 98, pending 2
+
+UNITS = [
+    ("I", "Cấp tỉnh", [("Sở Tư pháp (000.00.77.H12)", SO_TU_PHAP), ("Sở Y tế (000.00.77.H20)", SO_Y_TE)]),
+    ("II", "Cấp huyện", [("UBND huyện Châu Đức (747)", CHAU_DUC)]),
+    ("III", "Cấp xã", [("Phường 1 (26506)", PHUONG_1)]),
+]
+
+
+def full_row(parts):
+    on, di, ca, ea, ot, la, it, ov = parts
+    return [on + di + ca, on, di, ca, ea + ot + la, ea, ot, la, it + ov, it, ov]
+
+
+def add(rows):
+    return [sum(col) for col in zip(*rows, strict=True)]
+
+
+def build(path, *, units=UNITS, period="Kỳ báo cáo: Quý III năm 2024 (từ ngày 15/6/2024 đến ngày 14/9/2024)",
+          as_text=False, wording="a", code_column=False, spacer=False, mutate=None, total=True, groups=True):
+    """Write a Biểu 06 workbook: title block, merged two-row header, numbered row, groups, total, signature."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Bieu06"
+    off = 1 if code_column else 0
+    sp = 1 if spacer else 0  # an empty column between the name and the counts
+    first = 3 + off + sp  # column (1-based) of count (3)
+    last = first + 10
+    ws.cell(1, 1, "UBND TỈNH BÀ RỊA - VŨNG TÀU")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=4)
+    ws.cell(1, last - 3, "Biểu số 06/VPCP/KSTT")
+    ws.cell(2, last - 3, "Ban hành theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020")
+    ws.cell(3, 1, "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT TTHC TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC")
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=last)
+    if period:
+        ws.cell(4, 1, period)
+        ws.merge_cells(start_row=4, start_column=1, end_row=4, end_column=last)
+    ws.cell(5, last - 2, "Đơn vị tính: Số hồ sơ TTHC")
+    h1, h2, num = 7, 8, 9
+    if wording == "a":
+        top = ["Số hồ sơ nhận giải quyết", "Kết quả giải quyết: số hồ sơ đã giải quyết", "Số hồ sơ đang giải quyết"]
+        sub = ["Tổng số", "Trong đó: số mới tiếp nhận trực tuyến", "Trực tiếp, dịch vụ bưu chính",
+               "Từ kỳ trước chuyển qua", "Tổng số", "Trước hạn", "Trả đúng thời hạn", "Quá hạn", "Tổng số",
+               "Chưa đến hạn", "Quá hạn"]
+    else:
+        top = ["Tiếp nhận", "Đã xử lý", "Đang xử lý"]
+        sub = ["Tổng", "Qua mạng", "Tiếp nhận trực tiếp và BCCI", "Tồn kỳ trước", "Tổng", "Sớm hạn / trước hạn",
+               "Đúng hạn", "Trễ hạn", "Tổng", "Trong hạn", "Trễ hạn"]
+    ws.cell(h1, 1, "STT")
+    ws.merge_cells(start_row=h1, start_column=1, end_row=h2, end_column=1)
+    ws.cell(h1, 2, "Lĩnh vực, công việc giải quyết theo cấp")
+    ws.merge_cells(start_row=h1, start_column=2, end_row=h2, end_column=2)
+    if code_column:
+        ws.cell(h1, 3, "Mã đơn vị")
+        ws.merge_cells(start_row=h1, start_column=3, end_row=h2, end_column=3)
+    for k, (a, b) in enumerate([(0, 3), (4, 7), (8, 10)]):
+        ws.cell(h1, first + a, top[k])
+        ws.merge_cells(start_row=h1, start_column=first + a, end_row=h1, end_column=first + b)
+    for k, text in enumerate(sub):
+        ws.cell(h2, first + k, text)
+    ws.cell(num, 1, "(1)")
+    ws.cell(num, 2, "(2)")
+    for k in range(11):
+        ws.cell(num, first + k, f"({k + 3})")
+    r = num + 1
+    all_rows = []
+
+    def put(rr, label_stt, name, values, code=None):
+        ws.cell(rr, 1, label_stt)
+        ws.cell(rr, 2, name)
+        if code_column and code is not None:
+            ws.cell(rr, 3, code)
+        for k, v in enumerate(values):
+            if as_text:
+                v = "-" if v == 0 else f"{v:,}".replace(",", ".")
+            ws.cell(rr, first + k, v)
+
+    for roman, label, members in units:
+        rows = [full_row(p) for _, p in members]
+        all_rows.extend(rows)
+        if groups:
+            put(r, roman, label, add(rows))
+            r += 1
+        for i, (name, _) in enumerate(members, start=1):
+            if code_column:
+                base, code = name.rsplit(" (", 1)
+                put(r, i, base, rows[i - 1], code=code.rstrip(")"))
+            else:
+                put(r, i, name, rows[i - 1])
+            r += 1
+    if total:
+        put(r, None, "Tổng cộng", add(all_rows))
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=1)
+    r += 2
+    ws.cell(r, 2, "Người lập biểu")
+    ws.cell(r, last - 2, "Ngày 20 tháng 9 năm 2024")
+    ws.cell(r + 1, last - 2, "THỦ TRƯỞNG ĐƠN VỊ")
+    ws.cell(r + 4, 2, "Nguyễn Văn A")
+    if mutate:
+        mutate(ws, first)
+    wb.save(path)
+    return path
+
+
+def pick(df, indicator, unit):
+    row = df[(df["indicator"] == indicator) & (df["unit_code"] == unit)]
+    assert len(row) == 1, (indicator, unit, len(row))
+    return int(row["numerator"].iloc[0]), int(row["denominator"].iloc[0])
+
+
+def test_real_layout_reads_right_counts_per_unit(tmp_path):
+    df = read_bieu06(build(tmp_path / "bieu06_q3.xlsx"))
+    # Sở Tư pháp: on time = early 4000 + on time 1200 of 5250 resolved; 10 of 250 pending overdue;
+    # online 5120 of 5120 + 300 new dossiers.
+    assert pick(df, "timeliness.on_time", "000.00.77.H12") == (5200, 5250)
+    assert pick(df, "timeliness.overdue_pending", "000.00.77.H12") == (10, 250)
+    assert pick(df, "online.submission", "000.00.77.H12") == (5120, 5420)
+    assert pick(df, "timeliness.on_time", "747") == (1900, 1960)
+    assert pick(df, "online.submission", "26506") == (60, 100)
+    assert len(df) == 4 * 3  # groups and the total row are not units
+    levels = df.drop_duplicates("unit_code").set_index("unit_code")["unit_level"].to_dict()
+    assert levels == {"000.00.77.H12": "department", "000.00.77.H20": "department", "747": "district",
+                      "26506": "commune"}
+    assert set(df["unit_name"]) == {"Sở Tư pháp", "Sở Y tế", "UBND huyện Châu Đức", "Phường 1"}
+    assert (df["period_start"] == dt.datetime(2024, 6, 15)).all()
+    assert (df["period_end"] == dt.datetime(2024, 9, 14)).all()
+    assert set(df["period_type"]) == {"quarter"}
+    assert set(df["code_system"]) == {"gso2004"}
+    assert set(df["source"]) == {"bieu06_q3.xlsx"}
+    conv = df.drop_duplicates("indicator").set_index("indicator")["convention"].to_dict()
+    assert conv == {"timeliness.on_time": "bieu06", "timeliness.overdue_pending": "bieu06",
+                    "online.submission": "qd766"}
+
+
+def test_other_wording_numbers_as_text_code_column_and_spacer(tmp_path):
+    path = build(tmp_path / "b.xlsx", wording="b", as_text=True, code_column=True, spacer=True,
+                 period="Năm 2023 (từ ngày 01/01/2023 đến ngày 31/12/2023)")
+    df = read_bieu06(path)
+    assert pick(df, "timeliness.on_time", "000.00.77.H12") == (5200, 5250)  # "5.120" read as 5120
+    assert pick(df, "online.submission", "000.00.77.H12") == (5120, 5420)
+    assert pick(df, "timeliness.overdue_pending", "26506") == (0, 2)  # "-" = 0
+    assert set(df["period_type"]) == {"year"}
+
+
+def test_half_year_from_1_january_is_ytd_and_2025_h2_is_nso2025(tmp_path):
+    df = read_bieu06(build(tmp_path / "h1.xlsx", period="Kỳ báo cáo: 6 tháng đầu năm 2025"))
+    assert set(df["period_type"]) == {"ytd"}
+    assert df["period_end"].iloc[0] == dt.datetime(2025, 6, 30)
+    assert set(df["code_system"]) == {"gso2004"}
+    df2 = read_bieu06(build(tmp_path / "q4.xlsx", period="Quý IV năm 2025"))
+    assert set(df2["code_system"]) == {"nso2025"}
+
+
+def test_units_without_codes_get_stable_slugs_with_province(tmp_path):
+    units = [("I", "Sở, ban, ngành", [("Sở Tư pháp", SO_TU_PHAP)])]
+    df = read_bieu06(build(tmp_path / "s.xlsx", units=units))
+    assert set(df["unit_code"]) == {"77.so-tu-phap"}
+
+
+def test_nfd_text_is_normalised(tmp_path):
+    import unicodedata
+
+    units = [("I", unicodedata.normalize("NFD", "Cấp tỉnh"),
+              [(unicodedata.normalize("NFD", "Sở Tư pháp (000.00.77.H12)"), SO_TU_PHAP)])]
+    df = read_bieu06(build(tmp_path / "nfd.xlsx", units=units))
+    assert df["unit_name"].iloc[0] == unicodedata.normalize("NFC", "Sở Tư pháp")
+
+
+# --- bad inputs ---------------------------------------------------------------------------------------
+
+
+def test_broken_identity_names_file_row_and_column(tmp_path):
+    def breaker(ws, first):  # Sở Y tế (row 12): resolved total 990 -> 991
+        ws.cell(12, first + 4, 991)
+
+    with pytest.raises(InputError) as exc:
+        read_bieu06(build(tmp_path / "broken.xlsx", mutate=breaker))
+    msg = str(exc.value)
+    assert "broken.xlsx" in msg and "row 12" in msg and "identity" in msg
+    assert exc.value.row == 12 and "(3)" in exc.value.column or "(7)" in exc.value.column
+
+
+def test_subtotal_mismatch(tmp_path):
+    def breaker(ws, first):  # group "Cấp tỉnh" (row 10): online + 1 and received + 1 keeps the row's identities
+        for k in (0, 1, 4, 5):
+            ws.cell(10, first + k, ws.cell(10, first + k).value + 1)
+
+    with pytest.raises(InputError, match=r"row 10.*subtotal of group 'Cấp tỉnh'"):
+        read_bieu06(build(tmp_path / "sub.xlsx", mutate=breaker))
+
+
+def test_total_mismatch(tmp_path):
+    def breaker(ws, first):  # total row is row 17: add 1 to (11) pending and (12) in time and (3), (4)
+        for k in (0, 1, 8, 9):
+            ws.cell(17, first + k, ws.cell(17, first + k).value + 1)
+
+    with pytest.raises(InputError, match=r"row 17.*total row"):
+        read_bieu06(build(tmp_path / "tot.xlsx", mutate=breaker))
+
+
+def test_text_in_a_count(tmp_path):
+    def breaker(ws, first):
+        ws.cell(11, first + 5, "bốn nghìn")
+
+    with pytest.raises(InputError, match=r"row 11.*\(8\).*text 'bốn nghìn'"):
+        read_bieu06(build(tmp_path / "txt.xlsx", mutate=breaker))
+
+
+def test_negative_count(tmp_path):
+    def breaker(ws, first):
+        ws.cell(14, first + 10, -1)
+
+    with pytest.raises(InputError, match=r"row 14.*non-negative"):
+        read_bieu06(build(tmp_path / "neg.xlsx", mutate=breaker))
+
+
+def test_decimal_count_from_a_misread_separator(tmp_path):
+    def breaker(ws, first):
+        ws.cell(11, first + 1, 5.12)
+
+    with pytest.raises(InputError, match=r"whole number"):
+        read_bieu06(build(tmp_path / "dec.xlsx", mutate=breaker))
+
+
+def test_missing_period(tmp_path):
+    with pytest.raises(InputError, match=r"no reporting period"):
+        read_bieu06(build(tmp_path / "noperiod.xlsx", period=None))
+
+
+def test_period_out_of_order(tmp_path):
+    with pytest.raises(InputError, match=r"after it ends"):
+        read_bieu06(build(tmp_path / "order.xlsx", period="Kỳ báo cáo: từ ngày 14/9/2024 đến ngày 15/6/2024"))
+
+
+def test_unknown_group_label(tmp_path):
+    units = [("IV", "Khối doanh nghiệp", [("Sở Tư pháp (000.00.77.H12)", SO_TU_PHAP)])]
+    with pytest.raises(InputError, match=r"unknown group label 'Khối doanh nghiệp'"):
+        read_bieu06(build(tmp_path / "grp.xlsx", units=units))
+
+
+def test_missing_column(tmp_path):
+    def breaker(ws, first):  # blank the "Trước hạn" header, the numbered row and the column's values
+        for r in range(8, 20):
+            ws.cell(r, first + 5, None)
+
+    with pytest.raises(InputError, match=r"header lacks.*\(8\) trước hạn"):
+        read_bieu06(build(tmp_path / "col.xlsx", mutate=breaker))
+
+
+def test_empty_workbook(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    with pytest.raises(InputError, match=r"empty.xlsx.*empty"):
+        read_bieu06(path)
+
+
+def test_duplicate_unit(tmp_path):
+    units = [("I", "Cấp tỉnh", [("Sở Tư pháp (000.00.77.H12)", SO_TU_PHAP), ("Sở Tư pháp (000.00.77.H12)", SO_Y_TE)])]
+    with pytest.raises(InputError, match=r"appears twice"):
+        read_bieu06(build(tmp_path / "dup.xlsx", units=units))
