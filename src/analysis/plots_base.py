@@ -63,8 +63,8 @@ def new_figure(*, nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] =
     """Create a Figure (not registered with pyplot) and its axes under the project style.
 
     >>> fig, ax = new_figure()
-    >>> tuple(fig.get_size_inches())
-    (8.0, 4.5)
+    >>> [float(v) for v in fig.get_size_inches()]
+    [8.0, 4.5]
     """
     with style_context():
         fig = Figure(figsize=figsize, layout="constrained")

@@ -1,0 +1,244 @@
+"""Tests of the shared style, the plot functions and the label/number text (analysis.plots, analysis.text)."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import warnings
+
+import matplotlib
+import matplotlib.font_manager as fm
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
+
+from analysis import plots, text
+from analysis.plots_base import FUNNEL_STYLES, OKABE_ITO, SERIES_STYLES, VERDICT_STYLES, style_context
+
+#: Every Vietnamese letter (lower and upper case, all tones) plus đ/Đ and the currency sign.
+VIETNAMESE = (
+    "aàảãáạăằẳẵắặâầẩẫấậeèẻẽéẹêềểễếệiìỉĩíịoòỏõóọôồổỗốộơờởỡớợuùủũúụưừửữứựyỳỷỹýỵđ"
+    "AÀẢÃÁẠĂẰẲẴẮẶÂẦẨẪẤẬEÈẺẼÉẸÊỀỂỄẾỆIÌỈĨÍỊOÒỎÕÓỌÔỒỔỖỐỘƠỜỞỠỚỢUÙỦŨÚỤƯỪỬỮỨỰYỲỶỸÝỴĐ₫"
+)
+TITLE_VI = "Tỷ lệ hồ sơ giải quyết đúng hạn – Sở Tài nguyên và Môi trường, Bà Rịa - Vũng Tàu"
+
+
+# --- style -------------------------------------------------------------------------------------------
+
+
+def test_style_font_has_every_vietnamese_glyph():
+    with style_context():
+        path = fm.findfont(fm.FontProperties(family=matplotlib.rcParams["font.family"]), fallback_to_default=False)
+    assert "DejaVuSans" in path.replace(" ", "")
+    charmap = FT2Font(path).get_charmap()
+    missing = [ch for ch in unicodedata.normalize("NFC", VIETNAMESE) if ord(ch) not in charmap]
+    assert missing == []
+
+
+def test_vietnamese_title_renders_without_missing_glyphs_and_svg_keeps_nfc():
+    decomposed = unicodedata.normalize("NFD", TITLE_VI)
+    fig, ax = plots.new_figure()
+    ax.plot([0, 1], [0, 1])
+    ax.set_title(decomposed)
+    fig.suptitle(unicodedata.normalize("NFC", TITLE_VI))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        buf = io.BytesIO()
+        with style_context():
+            fig.savefig(buf, format="png")
+            svg = io.BytesIO()
+            fig.savefig(svg, format="svg")
+    glyph = [str(w.message) for w in caught if "glyph" in str(w.message).lower()]
+    assert glyph == []
+    assert unicodedata.normalize("NFC", TITLE_VI) in svg.getvalue().decode("utf-8")
+
+
+def test_palette_is_okabe_ito_and_series_differ_beyond_colour():
+    with style_context():
+        cycle = [c.upper() for c in matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]]
+    assert cycle[:3] == ["#0072B2", "#E69F00", "#009E73"]  # Okabe & Ito (2008)
+    for styles in (SERIES_STYLES, list(VERDICT_STYLES.values()), list(FUNNEL_STYLES.values())):
+        markers = [s["marker"] for s in styles]
+        assert len(set(markers)) == len(markers), "each series needs its own marker, not only a colour"
+    assert len({s["linestyle"] for s in SERIES_STYLES}) == len(SERIES_STYLES)
+
+
+# --- text ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, lang, expected",
+    [(0.988, "vi", "98,8 %"), (0.988, "en", "98.8%"), (0.0, "vi", "0,0 %"), (1.0, "en", "100.0%"),
+     (0.606, "vi", "60,6 %")],  # BRVT 2023 welfare paid via account (published 60,6%)
+)
+def test_format_percent(value, lang, expected):
+    assert text.format_percent(value, lang=lang) == expected
+
+
+def test_format_number_and_points():
+    assert text.format_number(1234567, lang="vi") == "1.234.567"
+    assert text.format_number(1234567, lang="en") == "1,234,567"
+    assert text.format_points(0.0091, lang="vi") == "+0,9 điểm %"
+    assert text.format_points(-0.0091, lang="en") == "-0.9 pp"
+    assert text.format_points(0.0, lang="en") == "0.0 pp"
+    with pytest.raises(ValueError, match="lang"):
+        text.format_percent(0.5, lang="fr")
+
+
+def test_labels_follow_lang_and_are_nfc():
+    for key in text.LABELS:
+        for lang in text.LANGS:
+            s = text.label(key, lang=lang)
+            assert s == unicodedata.normalize("NFC", s)
+    assert text.label("worsened", lang="vi") != text.label("worsened", lang="en")
+
+
+# --- plot functions on small hand-made tables ----------------------------------------------------------
+
+
+def yoy_table():
+    return pd.DataFrame({
+        "unit_code": ["a", "b", "c"],
+        "unit_name": ["Sở Tư pháp", "Sở Xây dựng", "UBND huyện Đất Đỏ"],
+        "rate_prev": [0.95, 0.99, 0.97],
+        "rate": [0.97, 0.93, 0.971],
+        "lower": [0.96, 0.92, 0.96],
+        "upper": [0.98, 0.94, 0.98],
+        "verdict": ["improved", "worsened", "no clear change"],
+    })
+
+
+def markers_of(fig: Figure) -> set[str]:
+    found = set()
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            m = line.get_marker()
+            if m not in (None, "None", "", " "):
+                found.add(str(m))
+    return found
+
+
+def test_yoy_dumbbell_caption_counts_verdicts_and_names_the_lowest():
+    fig = plots.yoy_dumbbell(yoy_table(), lang="en")
+    cap = plots.caption(fig)
+    assert "3 units" in cap["alt"]
+    assert "1 improved, 1 no clear change, 1 worsened" in cap["alt"]
+    assert "Sở Xây dựng at 93.0%" in cap["alt"]
+    assert list(cap["data"]["unit_name"]) == ["Sở Xây dựng", "Sở Tư pháp", "UBND huyện Đất Đỏ"]  # by rate
+    assert {"^", "v", "o"} <= markers_of(fig)
+
+
+def test_yoy_dumbbell_vietnamese_labels():
+    cap = plots.caption(plots.yoy_dumbbell(yoy_table(), lang="vi"))
+    assert "1 cải thiện" in cap["alt"] and "93,0 %" in cap["alt"]
+
+
+def test_trend_band_two_conventions_distinct_series_and_target():
+    t = pd.DataFrame({"year": [2022, 2023, 2022, 2023], "convention": ["bieu06", "bieu06", "qd766", "qd766"],
+                      "rate": [0.979, 0.988, 0.95, 0.96], "lower": [0.97, 0.98, 0.94, 0.95],
+                      "upper": [0.985, 0.99, 0.96, 0.97]})
+    fig = plots.trend_band(t, by="convention", target=0.98, lang="vi")
+    cap = plots.caption(fig)
+    assert "97,9 % (2022) → 98,8 % (2023)" in cap["alt"] and "98,0 %" in cap["alt"]
+    styles = {(line.get_marker(), line.get_linestyle()) for line in fig.axes[0].get_lines()
+              if line.get_marker() not in ("None", None, "")}
+    assert len(styles) == 2
+    assert fig.get_suptitle()
+
+
+def test_funnel_plot_labels_units_outside_998():
+    funnel = pd.DataFrame({"unit_name": ["A", "B", "C"], "denominator": [100, 5000, 800],
+                           "rate": [0.9, 0.80, 0.97], "significance": ["Not significant", "Low (0.001)",
+                                                                      "Not significant"]})
+    n = np.array([50.0, 500.0, 5000.0])
+    lim = pd.DataFrame({"denominator": n, "lower95": 0.9 - 0.1 / np.sqrt(n), "upper95": 0.9 + 0.1 / np.sqrt(n),
+                        "lower998": 0.9 - 0.2 / np.sqrt(n), "upper998": 0.9 + 0.2 / np.sqrt(n)})
+    fig = plots.funnel_plot(funnel, lim, p0=0.95, lang="en")
+    cap = plots.caption(fig)
+    assert cap["alt"].startswith("Funnel plot of 3 units")
+    assert "1 units are below the overall rate of 95.0%" in cap["alt"] and ": B" in cap["alt"]
+    assert [t.get_text() for t in fig.axes[0].texts] == ["B"]
+
+
+def test_late_heatmap_cells_carry_numbers():
+    t = pd.DataFrame({"unit_name": ["A", "A", "B", "B"], "month": [1, 2, 1, 2],
+                      "late_share": [0.10, 0.02, 0.0, 0.25]})
+    fig = plots.late_heatmap(t, lang="vi")
+    cells = sorted(x.get_text() for x in fig.axes[0].texts)
+    assert cells == ["0,0", "10,0", "2,0", "25,0"]
+    assert "B tháng 2 (25,0 %)" in plots.caption(fig)["alt"]
+
+
+def test_decomposition_total_is_sum_of_parts():
+    t = pd.DataFrame({"group": ["A", "B"], "mix": [0.001, -0.002], "rate": [0.004, 0.003]})
+    cap = plots.caption(plots.decomposition_bars(t, lang="en"))
+    # hand sum: mix -0.001, rate 0.007, total 0.006
+    assert "Change of +0.60 pp: +0.70 pp from units' performance, -0.10 pp from the mix" in cap["alt"]
+
+
+def test_scorecard_states_value_change_and_verdict():
+    t = pd.DataFrame({"indicator": ["timeliness.on_time", "payment.online"], "rate": [0.988, 0.789],
+                      "lower": [0.987, 0.78], "upper": [0.989, 0.80], "rate_prev": [0.979, 0.80],
+                      "verdict": ["improved", "worsened"], "target": [0.98, np.nan]})
+    fig = plots.scorecard(t, lang="vi")
+    labels = [x.get_text() for x in fig.axes[0].texts]
+    assert "98,8 % (+0,9 điểm %, cải thiện)" in labels
+    assert "78,9 % (-1,1 điểm %, giảm sút)" in labels
+
+
+def test_seasonal_plot_names_low_and_high_months():
+    period = pd.date_range("2022-01-01", periods=24, freq="MS")
+    seasonal = np.where(period.month == 2, -0.03, np.where(period.month == 12, 0.02, 0.0))
+    t = pd.DataFrame({"period": period, "trend": 0.95, "seasonal": seasonal})
+    t["rate"] = t["trend"] + t["seasonal"]
+    cap = plots.caption(plots.seasonal_plot(t, lang="en"))
+    assert "lowest in month 2 (-3.0 pp)" in cap["alt"] and "highest in month 12 (+2.0 pp)" in cap["alt"]
+
+
+def test_welfare_plots_and_projection():
+    rates = pd.DataFrame({"indicator": ["welfare.account_share", "welfare.paid_share", "welfare.paid_of_holders"],
+                          "group": "BTXH", "rate": [0.8, 0.6, 0.75], "lower": [0.79, 0.59, 0.74],
+                          "upper": [0.81, 0.61, 0.76]})
+    assert "60,0 %" in plots.caption(plots.welfare_rates(rates, lang="vi"))["alt"]
+    stages = pd.DataFrame({"group": ["NCC"], "beneficiaries": [1000], "with_account": [800], "paid": [600]})
+    alt = plots.caption(plots.welfare_stages(stages, lang="en"))["alt"]
+    assert "1,000 beneficiaries, 800 with an account (80.0%), 600 paid through it (60.0%)" in alt
+    hist = pd.DataFrame({"year": [2023, 2024], "rate": [0.7, 0.8], "lower": [0.69, 0.79], "upper": [0.71, 0.81]})
+    proj = pd.DataFrame({"year": [2025], "rate": [0.88], "lower": [0.8], "upper": [0.93]})
+    alt = plots.caption(plots.projection_plot(hist, proj, target=0.9, lang="en"))["alt"]
+    assert "Projection for 2025: 88.0% (prediction interval 80.0% – 93.0%)" in alt
+
+
+def test_peer_plots_keep_definitions_apart():
+    pub = pd.DataFrame({"province": ["A", "B", "A"], "year": [2023, 2023, 2024],
+                        "indicator": ["ontime_rate", "ontime_rate", "online_payment_rate"],
+                        "value": [0.98, 0.95, 0.7], "source": ["s1", "s2", "s3"]})
+    fig = plots.published_dotplot(pub, lang="en", highlight="A")
+    assert sorted(ax.get_title() for ax in fig.axes) == ["online_payment_rate", "ontime_rate"]
+    cw = pd.DataFrame({"old_code": ["77", "74", "79", "01"], "old_name": ["BRVT", "Bình Dương", "HCM", "HN"],
+                       "new_code": ["79", "79", "79", "01"], "new_name": ["HCM", "HCM", "HCM", "HN"]})
+    alt = plots.caption(plots.merger_bars(cw, lang="en", highlight="77"))["alt"]
+    assert "4 former provinces become 2" in alt and "HCM: BRVT, Bình Dương, HCM." in alt
+
+
+def test_rate_dotplot_flags_units_clearly_below_target():
+    t = pd.DataFrame({"unit_name": ["X", "Y"], "rate": [0.5, 0.9], "lower": [0.45, 0.85], "upper": [0.55, 0.95]})
+    alt = plots.caption(plots.rate_dotplot(t, target=0.6, lang="en"))["alt"]
+    assert "1 units are clearly below the 60.0% target" in alt
+
+
+def test_missing_columns_and_empty_tables_are_clear_errors():
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['verdict'\]"):
+        plots.yoy_dumbbell(yoy_table().drop(columns="verdict"))
+    with pytest.raises(ValueError, match="empty"):
+        plots.yoy_dumbbell(yoy_table().iloc[0:0])
+
+
+def test_plots_do_not_touch_pyplot():
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    plots.yoy_dumbbell(yoy_table())
+    assert plt.get_fignums() == before
