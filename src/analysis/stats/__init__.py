@@ -18,10 +18,27 @@ from analysis.stats.proportions import (
     target_test,
 )
 from analysis.stats.seasonal import seasonal_adjust, stl_parity_settings
+from analysis.stats.tables import LABELS, LABELS_VI, YoyTable, change_label, trend_table, yoy_table
+from analysis.stats.tables_peer import decompose_table, funnel_table
+from analysis.stats.tables_periods import comparable_periods, period_label, rollup
+from analysis.stats.tables_target import seasonal_table, target_table
 from analysis.stats.trend import GlmTrend, MannKendall, TrendTest, glm_trend, mann_kendall, trend_test
 
 __all__ = [
+    "LABELS",
+    "LABELS_VI",
     "PHE_LABELS",
+    "YoyTable",
+    "change_label",
+    "comparable_periods",
+    "decompose_table",
+    "funnel_table",
+    "period_label",
+    "rollup",
+    "seasonal_table",
+    "target_table",
+    "trend_table",
+    "yoy_table",
     "Decomposition",
     "EqualityTest",
     "GlmTrend",
