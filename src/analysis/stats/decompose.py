@@ -24,7 +24,7 @@ class Decomposition:
 
 
 def decompose_change(w1: Any, r1: Any, w2: Any, r2: Any) -> Decomposition:
-    """Split the change in an overall rate into a mix effect and a rate (performance) effect.
+    r"""Split the change in an overall rate into a mix effect and a rate (performance) effect.
 
     Parameters
     ----------
@@ -43,10 +43,10 @@ def decompose_change(w1: Any, r1: Any, w2: Any, r2: Any) -> Decomposition:
 
     Notes
     -----
-    With shares :math:`w` and the overall rate :math:`R = \\sum_g w_g r_g` (Kitagawa 1955, symmetric form):
+    With shares :math:`w` and the overall rate :math:`R = \sum_g w_g r_g` (Kitagawa 1955, symmetric form):
 
-    .. math:: \\text{mix} = \\sum_g (w_{2g} - w_{1g})\\frac{r_{1g} + r_{2g}}{2}, \\quad
-              \\text{rate} = \\sum_g (r_{2g} - r_{1g})\\frac{w_{1g} + w_{2g}}{2}
+    .. math:: \text{mix} = \sum_g (w_{2g} - w_{1g})\frac{r_{1g} + r_{2g}}{2}, \quad
+              \text{rate} = \sum_g (r_{2g} - r_{1g})\frac{w_{1g} + w_{2g}}{2}
 
     and mix + rate = R2 - R1 algebraically (to rounding in floating point).
 
@@ -76,7 +76,8 @@ def decompose_change(w1: Any, r1: Any, w2: Any, r2: Any) -> Decomposition:
     for r, w, nm in ((b1, a1, "r1"), (b2, a2, "r2")):
         bad = ~np.isfinite(r) & (w > 0)
         if bad.any():
-            raise ValueError(f"{nm} is not finite at index {int(np.flatnonzero(bad)[0])} where its weight is > 0")
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"{nm} is not finite at index {i} where its weight is > 0")
     s1, s2 = a1 / a1.sum(), a2 / a2.sum()
     b1 = np.where(np.isfinite(b1), b1, b2)
     b2 = np.where(np.isfinite(b2), b2, b1)

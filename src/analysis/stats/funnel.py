@@ -26,7 +26,7 @@ def _check_p0(p0: Any) -> np.ndarray:
 def funnel_limits(
     n: Any, p0: Any, level: float = 0.95, method: str = "score", *, clip: bool = True
 ) -> tuple[Any, Any]:
-    """Funnel-plot control limits for a proportion at denominators ``n`` around ``p0``.
+    r"""Funnel-plot control limits for a proportion at denominators ``n`` around ``p0``.
 
     Parameters
     ----------
@@ -49,10 +49,10 @@ def funnel_limits(
 
     Notes
     -----
-    Score: :math:`p_0 \\pm z\\sqrt{p_0(1-p_0)/n}`, :math:`z = \\Phi^{-1}(1 - \\alpha/2)`; this equals the
+    Score: :math:`p_0 \pm z\sqrt{p_0(1-p_0)/n}`, :math:`z = \Phi^{-1}(1 - \alpha/2)`; this equals the
     PHE construction (the proportion whose Wilson interval just touches :math:`p_0`).
     Exact: :math:`r_q = F^{-1}_{Bin(n, p_0)}(q)`, :math:`a = (F(r_q) - q)/f(r_q)`, limit
-    :math:`(r_q - a)/n`, for :math:`q = \\alpha/2` and :math:`1 - \\alpha/2` (``scipy.stats.binom``).
+    :math:`(r_q - a)/n`, for :math:`q = \alpha/2` and :math:`1 - \alpha/2` (``scipy.stats.binom``).
 
     References
     ----------
@@ -156,14 +156,15 @@ class Overdispersion:
         return bool(self.n_units * self.phi > sps.chi2.ppf(0.95, self.n_units - 1))
 
     def limits(self, n: Any, level: float = 0.95, *, kind: str = "additive") -> tuple[Any, Any]:
-        """Funnel limits on the arcsine scale: ``"additive"`` (random effects, tau2), ``"multiplicative"``
-        (phi) or ``"none"`` (binomial), back-transformed and clipped to [0, 1].
+        r"""Funnel limits on the arcsine scale, back-transformed and clipped to [0, 1].
+
+        ``kind``: ``"additive"`` (random effects, tau2), ``"multiplicative"`` (phi) or ``"none"`` (binomial).
 
         Notes
         -----
-        :math:`\\sin^2(\\theta_0 \\pm z\\sqrt{s^2 + \\tau^2})` (additive),
-        :math:`\\sin^2(\\theta_0 \\pm z\\sqrt{\\phi}s)` (multiplicative), with
-        :math:`\\theta_0 = \\arcsin\\sqrt{p_0}`, :math:`s = 1/(2\\sqrt n)`.
+        :math:`\sin^2(\theta_0 \pm z\sqrt{s^2 + \tau^2})` (additive),
+        :math:`\sin^2(\theta_0 \pm z\sqrt{\phi}s)` (multiplicative), with
+        :math:`\theta_0 = \arcsin\sqrt{p_0}`, :math:`s = 1/(2\sqrt n)`.
         """
         na = as_float(n, name="n")
         z = check_level(level)
@@ -184,7 +185,7 @@ class Overdispersion:
 
 
 def overdispersion(x: Any, n: Any, p0: Any = None, trim: float = 0.1) -> Overdispersion:
-    """Estimate overdispersion of unit proportions around ``p0`` (Spiegelhalter 2005, FunnelPlotR "PR").
+    r"""Estimate overdispersion of unit proportions around ``p0`` (Spiegelhalter 2005, FunnelPlotR "PR").
 
     Parameters
     ----------
@@ -203,10 +204,10 @@ def overdispersion(x: Any, n: Any, p0: Any = None, trim: float = 0.1) -> Overdis
 
     Notes
     -----
-    :math:`Y_i = \\arcsin\\sqrt{p_i}`, :math:`\\theta_0 = \\arcsin\\sqrt{p_0}`, :math:`s_i = 1/(2\\sqrt{n_i})`,
-    :math:`z_i = (Y_i - \\theta_0)/s_i`; winsorise at the ``trim`` and ``1 - trim`` quantiles (R type 7);
-    :math:`\\hat\\phi = \\frac1N\\sum z_{w,i}^2`; with :math:`w_i = 1/s_i^2`,
-    :math:`\\hat\\tau^2 = \\max\\{0, (N\\hat\\phi - (N-1)) / (\\sum w_i - \\sum w_i^2/\\sum w_i)\\}`.
+    :math:`Y_i = \arcsin\sqrt{p_i}`, :math:`\theta_0 = \arcsin\sqrt{p_0}`, :math:`s_i = 1/(2\sqrt{n_i})`,
+    :math:`z_i = (Y_i - \theta_0)/s_i`; winsorise at the ``trim`` and ``1 - trim`` quantiles (R type 7);
+    :math:`\hat\phi = \frac1N\sum z_{w,i}^2`; with :math:`w_i = 1/s_i^2`,
+    :math:`\hat\tau^2 = \max\{0, (N\hat\phi - (N-1)) / (\sum w_i - \sum w_i^2/\sum w_i)\}`.
 
     References
     ----------

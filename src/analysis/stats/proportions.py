@@ -1,4 +1,4 @@
-"""One proportion and two proportions: Wilson and Newcombe intervals, score tests against a target or a year."""
+"""One and two proportions: Wilson and Newcombe intervals, score tests against a target or a year."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ DIFF_METHODS = {"newcombe": "newcomb", "wald": "wald", "agresti-caffo": "agresti
 
 
 def proportion_ci(x: Any, n: Any, level: float = 0.95, *, method: str = "wilson") -> tuple[Any, Any]:
-    """Confidence interval for a proportion ``x / n`` (Wilson score by default), vectorised.
+    r"""Confidence interval for a proportion ``x / n`` (Wilson score by default), vectorised.
 
     Parameters
     ----------
@@ -47,9 +47,9 @@ def proportion_ci(x: Any, n: Any, level: float = 0.95, *, method: str = "wilson"
 
     Notes
     -----
-    With :math:`z = \\Phi^{-1}(1 - \\alpha/2)` the Wilson limits are
+    With :math:`z = \Phi^{-1}(1 - \alpha/2)` the Wilson limits are
 
-    .. math:: L, U = \\frac{2x + z^2 \\mp z\\sqrt{z^2 + 4x(1 - x/n)}}{2(n + z^2)}
+    .. math:: L, U = \frac{2x + z^2 \mp z\sqrt{z^2 + 4x(1 - x/n)}}{2(n + z^2)}
 
     computed by ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
 
@@ -84,7 +84,7 @@ def proportion_ci(x: Any, n: Any, level: float = 0.95, *, method: str = "wilson"
 def diff_ci(
     x1: Any, n1: Any, x2: Any, n2: Any, level: float = 0.95, *, method: str = "newcombe"
 ) -> tuple[Any, Any]:
-    """Confidence interval for the difference ``x1/n1 - x2/n2`` (Newcombe hybrid score by default).
+    r"""Confidence interval for the difference ``x1/n1 - x2/n2`` (Newcombe hybrid score by default).
 
     Parameters
     ----------
@@ -107,8 +107,8 @@ def diff_ci(
     With :math:`(l_i, u_i)` the Wilson limits of :math:`p_i` and :math:`d = p_1 - p_2`
     ("square-and-add", Newcombe 1998 method 10):
 
-    .. math:: L = d - \\sqrt{(p_1 - l_1)^2 + (u_2 - p_2)^2}, \\quad
-              U = d + \\sqrt{(u_1 - p_1)^2 + (p_2 - l_2)^2}
+    .. math:: L = d - \sqrt{(p_1 - l_1)^2 + (u_2 - p_2)^2}, \quad
+              U = d + \sqrt{(u_1 - p_1)^2 + (p_2 - l_2)^2}
 
     computed by ``statsmodels ... confint_proportions_2indep(method="newcomb", compare="diff")``. The
     ``"score"`` (Miettinen-Nurminen) method of statsmodels is not offered (statsmodels issue #10269).
@@ -156,7 +156,7 @@ class ScoreTest:
 
 
 def target_test(x: Any, n: Any, target: Any) -> ScoreTest:
-    """Score test of a proportion against a target value (R ``prop.test(x, n, p, correct=FALSE)``).
+    r"""Score test of a proportion against a target value (R ``prop.test(x, n, p, correct=FALSE)``).
 
     Parameters
     ----------
@@ -172,7 +172,7 @@ def target_test(x: Any, n: Any, target: Any) -> ScoreTest:
 
     Notes
     -----
-    .. math:: z = \\frac{x/n - p_0}{\\sqrt{p_0 (1 - p_0) / n}}
+    .. math:: z = \frac{x/n - p_0}{\sqrt{p_0 (1 - p_0) / n}}
 
     the variance is taken at the target (``proportions_ztest(..., prop_var=p0)``), not at the sample
     proportion (statsmodels' default, a Wald test: METHODS.md §3 and §11 row 4). The target lies outside the
@@ -199,7 +199,7 @@ def target_test(x: Any, n: Any, target: Any) -> ScoreTest:
 
 
 def diff_test(x1: Any, n1: Any, x2: Any, n2: Any) -> ScoreTest:
-    """Pooled two-proportion z test (Pearson chi-squared on the 2x2 table, no continuity correction).
+    r"""Pooled two-proportion z test (Pearson chi-squared on the 2x2 table, no continuity correction).
 
     Parameters
     ----------
@@ -213,8 +213,8 @@ def diff_test(x1: Any, n1: Any, x2: Any, n2: Any) -> ScoreTest:
 
     Notes
     -----
-    .. math:: \\bar p = \\frac{x_1 + x_2}{n_1 + n_2},\\quad
-              z = \\frac{p_1 - p_2}{\\sqrt{\\bar p(1 - \\bar p)(1/n_1 + 1/n_2)}}
+    .. math:: \bar p = \frac{x_1 + x_2}{n_1 + n_2},\quad
+              z = \frac{p_1 - p_2}{\sqrt{\bar p(1 - \bar p)(1/n_1 + 1/n_2)}}
 
     the same as ``proportions_ztest([x1, x2], [n1, n2])`` and R ``prop.test(correct=FALSE)``; not the
     Agresti-Caffo default of ``test_proportions_2indep`` (METHODS.md §11 row 3).
@@ -249,7 +249,7 @@ class EqualityTest:
 
 
 def equality_test(x: Any, n: Any) -> EqualityTest:
-    """Pearson chi-squared test that k proportions are equal (R ``prop.test`` on k groups).
+    r"""Pearson chi-squared test that k proportions are equal (R ``prop.test`` on k groups).
 
     Parameters
     ----------
@@ -263,7 +263,7 @@ def equality_test(x: Any, n: Any) -> EqualityTest:
 
     Notes
     -----
-    :math:`\\chi^2 = \\sum_i \\sum_{j} (O_{ij} - E_{ij})^2 / E_{ij}` over the k x 2 table, by
+    :math:`\chi^2 = \sum_i \sum_{j} (O_{ij} - E_{ij})^2 / E_{ij}` over the k x 2 table, by
     ``statsmodels.stats.proportion.proportions_chisquare``.
 
     References

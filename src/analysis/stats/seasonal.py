@@ -43,7 +43,7 @@ def stl_parity_settings(period: int, seasonal: int) -> dict[str, int]:
 
 
 def seasonal_adjust(y: Any, period: int = 12, seasonal: int = 7) -> pd.DataFrame:
-    """Decompose a monthly series into trend, seasonal and remainder (STL, R ``stl`` parity).
+    r"""Decompose a monthly series into trend, seasonal and remainder (STL, R ``stl`` parity).
 
     Parameters
     ----------
@@ -70,7 +70,7 @@ def seasonal_adjust(y: Any, period: int = 12, seasonal: int = 7) -> pd.DataFrame
     R ``stl(x, s.window=s)`` equals ``STL(x, period=p, seasonal=s, trend=t, low_pass=l, seasonal_deg=0,
     trend_deg=1, low_pass_deg=1, seasonal_jump=ceil(s/10), trend_jump=ceil(t/10),
     low_pass_jump=ceil(l/10)).fit(inner_iter=2, outer_iter=0)`` with
-    :math:`t = \\mathrm{nextodd}(\\lceil 1.5p / (1 - 1.5/s) \\rceil)`, :math:`l = \\mathrm{nextodd}(p)`
+    :math:`t = \mathrm{nextodd}(\lceil 1.5p / (1 - 1.5/s) \rceil)`, :math:`l = \mathrm{nextodd}(p)`
     (METHODS.md §5; statsmodels defaults differ, issue #7212). Not robust (R ``robust=TRUE`` is not matched).
     Decompose the proportion for display; keep the counts for inference.
 

@@ -54,7 +54,7 @@ class YoyTable(pa.DataFrameModel):
     rate_curr: Series[float] = pa.Field(nullable=True, ge=0, le=1, description="later rate, 0-1")
     rate_curr_lower: Series[float] = pa.Field(nullable=True, ge=0, le=1, description="Wilson lower")
     rate_curr_upper: Series[float] = pa.Field(nullable=True, ge=0, le=1, description="Wilson upper")
-    change: Series[float] = pa.Field(nullable=True, ge=-1, le=1, description="rate_curr - rate_prev (x100 = points)")
+    change: Series[float] = pa.Field(nullable=True, ge=-1, le=1, description="rate_curr - rate_prev, 0-1")
     change_lower: Series[float] = pa.Field(nullable=True, ge=-1, le=1, description="Newcombe lower")
     change_upper: Series[float] = pa.Field(nullable=True, ge=-1, le=1, description="Newcombe upper")
     p_value: Series[float] = pa.Field(nullable=True, ge=0, le=1, description="pooled two-proportion z test")
@@ -74,7 +74,8 @@ def change_label(lower: np.ndarray, upper: np.ndarray, higher_is_better: np.ndar
 
     Examples
     --------
-    >>> change_label(np.array([0.01, -0.02, -0.03]), np.array([0.05, 0.01, -0.01]), np.array([True, True, False]))
+    >>> lo, hi = np.array([0.01, -0.02, -0.03]), np.array([0.05, 0.01, -0.01])
+    >>> change_label(lo, hi, np.array([True, True, False]))
     array(['improved', 'no clear change', 'improved'], dtype=object)
     """
     lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
@@ -154,7 +155,8 @@ def _add_yoy_stats(out: pd.DataFrame, *, year: int, level: float) -> pd.DataFram
         n = out[f"denominator_{side}"].fillna(0).astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"rate_{side}"] = np.where(n > 0, x / n, np.nan)
-        out[f"rate_{side}_lower"], out[f"rate_{side}_upper"] = proportion_ci(x.to_numpy(), n.to_numpy(), level)
+        lo, hi = proportion_ci(x.to_numpy(), n.to_numpy(), level)
+        out[f"rate_{side}_lower"], out[f"rate_{side}_upper"] = lo, hi
         out[f"numerator_{side}"] = out[f"numerator_{side}"].astype("Int64")
         out[f"denominator_{side}"] = out[f"denominator_{side}"].astype("Int64")
     args = [out[c].fillna(0).astype(float).to_numpy()

@@ -1,4 +1,4 @@
-"""Peer comparison tables from a Counts table: funnel (units vs overall or target) and Kitagawa decomposition."""
+"""Peer comparison tables from a Counts table: funnel (units vs overall or target), Kitagawa decomposition."""
 
 from __future__ import annotations
 
@@ -127,7 +127,9 @@ def _funnel_points(pts: pd.DataFrame, indicator: str, target: float | None, *, m
     return out
 
 
-def decompose_table(counts: pd.DataFrame, year: int, *, by: Sequence[str] | str | None = None) -> pd.DataFrame:
+def decompose_table(
+    counts: pd.DataFrame, year: int, *, by: Sequence[str] | str | None = None
+) -> pd.DataFrame:
     """How much of the change in the province-wide rate comes from units' performance vs the dossier mix.
 
     Parameters
@@ -165,7 +167,8 @@ def decompose_table(counts: pd.DataFrame, year: int, *, by: Sequence[str] | str 
         curr = aggregate(sub[sub["side"] == "curr"], by)
         prev = aggregate(sub[sub["side"] == "prev"], by)
         g = curr.merge(prev, on=keys, how="outer", suffixes=("_curr", "_prev"))
-        n1, n2 = g["denominator_prev"].fillna(0).to_numpy(float), g["denominator_curr"].fillna(0).to_numpy(float)
+        n1 = g["denominator_prev"].fillna(0).to_numpy(float)
+        n2 = g["denominator_curr"].fillna(0).to_numpy(float)
         if n1.sum() <= 0 or n2.sum() <= 0:
             continue
         with np.errstate(divide="ignore", invalid="ignore"):

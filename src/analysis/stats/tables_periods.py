@@ -25,12 +25,12 @@ def check_by(counts: pd.DataFrame, by: Sequence[str] | str | None) -> list[str]:
     cols = list(DEFAULT_BY) if by is None else [by] if isinstance(by, str) else list(by)
     missing = [c for c in cols if c not in counts.columns]
     if missing:
-        raise ValueError(f"by= names column(s) {missing} that the Counts table lacks; has {list(counts.columns)}")
+        raise ValueError(f"by= names column(s) {missing} not in the Counts table: {list(counts.columns)}")
     return [c for c in cols if c not in SERIES_KEYS]
 
 
 def drop_double_counting(counts: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Drop province-level rows of a series that also has unit rows when units are summed (``unit_code`` not in by)."""
+    """Drop a series' province rows when it has unit rows too and units are summed (no unit_code in by)."""
     if "unit_code" in by or counts.empty:
         return counts
     is_prov = counts["unit_level"] == "province"
@@ -125,8 +125,9 @@ def _span_rows(sub: pd.DataFrame, ptype: str, start: pd.Timestamp, end: pd.Times
 
 
 def _from_months(sub: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, *, stock: bool) -> pd.DataFrame:
-    """Build one row per raw series over [start, end] from monthly rows: flows sum, stocks take the last month."""
-    months = sub[(sub["period_type"] == "month") & (sub["period_start"] >= start) & (sub["period_end"] <= end)]
+    """One row per raw series over [start, end] from monthly rows: flows summed, stocks the last month."""
+    inside = (sub["period_start"] >= start) & (sub["period_end"] <= end)
+    months = sub[(sub["period_type"] == "month") & inside]
     if months.empty:
         return months
     keys = raw_keys(sub)

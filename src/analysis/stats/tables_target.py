@@ -123,7 +123,9 @@ def _one_target(counts: pd.DataFrame, t: pd.Series, *, level: float) -> dict:
     return rec
 
 
-def _projection(years: pd.DataFrame, tyear: int, target: float, hib: bool, *, level: float, notes: list) -> dict:
+def _projection(
+    years: pd.DataFrame, tyear: int, target: float, hib: bool, *, level: float, notes: list
+) -> dict:
     out = {"projection_year": np.nan, "projection": np.nan, "pi_lower": np.nan, "pi_upper": np.nan,
            "prob_reach": np.nan, "change_needed_per_year": np.nan, "model": ""}
     if len(years) < 2:

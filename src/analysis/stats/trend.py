@@ -1,4 +1,4 @@
-"""Trends over years in a proportion: Cochran-Armitage test, binomial GLM with projection, Mann-Kendall/Sen."""
+"""Trends over years in a proportion: Cochran-Armitage, binomial GLM with projection, Mann-Kendall/Sen."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class TrendTest:
 
 
 def trend_test(x: Any, n: Any, scores: Any = None) -> TrendTest:
-    """Chi-squared test for a linear trend in proportions (R ``prop.trend.test`` convention).
+    r"""Chi-squared test for a linear trend in proportions (R ``prop.trend.test`` convention).
 
     Parameters
     ----------
@@ -49,12 +49,12 @@ def trend_test(x: Any, n: Any, scores: Any = None) -> TrendTest:
 
     Notes
     -----
-    With :math:`N = \\sum n_i`, :math:`\\bar p = \\sum x_i / N`:
+    With :math:`N = \sum n_i`, :math:`\bar p = \sum x_i / N`:
 
-    .. math:: T = \\sum x_i s_i - \\bar p \\sum n_i s_i, \\quad
-              \\chi^2 = \\frac{T^2}{\\bar p(1-\\bar p)\\,[\\sum n_i s_i^2 - (\\sum n_i s_i)^2/N]}
+    .. math:: T = \sum x_i s_i - \bar p \sum n_i s_i, \quad
+              \chi^2 = \frac{T^2}{\bar p(1-\bar p)\,[\sum n_i s_i^2 - (\sum n_i s_i)^2/N]}
 
-    and :math:`b = \\sum n_i (p_i - \\bar p)(s_i - \\bar s) / \\sum n_i (s_i - \\bar s)^2`. This is the
+    and :math:`b = \sum n_i (p_i - \bar p)(s_i - \bar s) / \sum n_i (s_i - \bar s)^2`. This is the
     denominator-N convention of R and Armitage (1955); statsmodels ``Table.test_ordinal_association``
     returns the (N-1)/N multiple (METHODS.md §4a, §11 row 6), so the formula is computed directly.
 
@@ -131,7 +131,7 @@ class GlmTrend:
         return float(np.sum(self.nobs * b1 * mu * (1 - mu)) / np.sum(self.nobs))
 
     def slope_ci(self, level: float = 0.95) -> tuple[float, float]:
-        """Confidence interval of :meth:`slope_points` (Wald on b1, converted by the same factor for logit)."""
+        """Confidence interval of :meth:`slope_points` (Wald on b1, same conversion factor for logit)."""
         z = check_level(level)
         b1, se1 = float(self.params.iloc[1]), float(self.bse.iloc[1])
         factor = 1.0 if self.link == "identity" or b1 == 0 else self.slope_points() / b1
@@ -141,7 +141,7 @@ class GlmTrend:
         return (b1 - z * se1) * factor, (b1 + z * se1) * factor
 
     def predict(self, t_new: Any, level: float = 0.95, *, n_new: Any = None) -> pd.DataFrame:
-        """Fitted proportion at ``t_new`` with a confidence interval and a prediction interval.
+        r"""Fitted proportion at ``t_new`` with a confidence interval and a prediction interval.
 
         Parameters
         ----------
@@ -162,8 +162,8 @@ class GlmTrend:
         -----
         The prediction interval is for the proportion that will be *observed* in a period at ``t_new``
         among ``n_new`` cases, if the fitted trend continues. On the link scale
-        :math:`\\hat\\eta \\pm z\\sqrt{\\mathrm{se}(\\hat\\eta)^2 + g'(\\hat\\mu)^2 \\phi\\hat\\mu(1-\\hat\\mu)/n_{new}}`
-        is back-transformed, with :math:`\\phi` = ``scale`` (1 for the binomial model). It covers the
+        :math:`\hat\eta \pm z\sqrt{\mathrm{se}(\hat\eta)^2 + g'(\hat\mu)^2 \phi\hat\mu(1-\hat\mu)/n_{new}}`
+        is back-transformed, with :math:`\phi` = ``scale`` (1 for the binomial model). It covers the
         uncertainty of the fitted line and the (over-dispersed) binomial variation of one period; it does
         not cover a change of definition, a shock or a break in the trend. Limits are clipped to [0, 1].
         """
@@ -197,7 +197,7 @@ class GlmTrend:
 
 
 def glm_trend(x: Any, n: Any, t: Any, link: str = "logit", quasi: bool = False) -> GlmTrend:
-    """Fit a binomial (or quasi-binomial) GLM of the proportion ``x/n`` on time ``t``.
+    r"""Fit a binomial (or quasi-binomial) GLM of the proportion ``x/n`` on time ``t``.
 
     Parameters
     ----------
@@ -222,7 +222,7 @@ def glm_trend(x: Any, n: Any, t: Any, link: str = "logit", quasi: bool = False) 
 
     Notes
     -----
-    :math:`g(p_t) = \\beta_0 + \\beta_1 t`, fitted by IRLS with ``endog = x/n`` and ``var_weights = n``
+    :math:`g(p_t) = \beta_0 + \beta_1 t`, fitted by IRLS with ``endog = x/n`` and ``var_weights = n``
     (METHODS.md §4b); quasi-binomial uses ``fit(scale="X2")``, dispersion = Pearson chi-squared /
     df_resid. The two-column endog with ``scale="X2"`` and ``freq_weights`` give a wrong scale
     (METHODS.md §11 row 5) and are not used.
@@ -287,7 +287,7 @@ class MannKendall:
 
 
 def mann_kendall(values: Any) -> MannKendall:
-    """Mann-Kendall trend test and Sen slope of a series (e.g. yearly proportions), in time order.
+    r"""Mann-Kendall trend test and Sen slope of a series (e.g. yearly proportions), in time order.
 
     Parameters
     ----------
@@ -302,9 +302,9 @@ def mann_kendall(values: Any) -> MannKendall:
 
     Notes
     -----
-    .. math:: S = \\sum_{i<j} \\mathrm{sign}(x_j - x_i), \\quad
-              Z = \\frac{S - \\mathrm{sign}(S)}{\\sqrt{\\mathrm{Var}\\,S}}, \\quad
-              \\mathrm{slope} = \\mathrm{median}_{i<j} \\frac{x_j - x_i}{j - i}
+    .. math:: S = \sum_{i<j} \mathrm{sign}(x_j - x_i), \quad
+              Z = \frac{S - \mathrm{sign}(S)}{\sqrt{\mathrm{Var}\,S}}, \quad
+              \mathrm{slope} = \mathrm{median}_{i<j} \frac{x_j - x_i}{j - i}
 
     with the tie-corrected variance, by ``pymannkendall.original_test``. It ignores denominators: a year
     with 20 cases counts as much as one with 20 000; with fewer than ten points it has little power.
