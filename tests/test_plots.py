@@ -99,14 +99,15 @@ def test_labels_follow_lang_and_are_nfc():
 
 
 def yoy_table():
+    """Columns as analysis.stats.yoy_table returns them (a hand-made table, not computed)."""
     return pd.DataFrame({
-        "unit_code": ["a", "b", "c"],
-        "unit_name": ["Sở Tư pháp", "Sở Xây dựng", "UBND huyện Đất Đỏ"],
-        "rate_prev": [0.95, 0.99, 0.97],
-        "rate": [0.97, 0.93, 0.971],
-        "lower": [0.96, 0.92, 0.96],
-        "upper": [0.98, 0.94, 0.98],
-        "verdict": ["improved", "worsened", "no clear change"],
+        "unit_code": ["a", "b", "c", "d"],
+        "unit_name": ["Sở Tư pháp", "Sở Xây dựng", "UBND huyện Đất Đỏ", "Sở mới"],
+        "rate_prev": [0.95, 0.99, 0.97, np.nan],
+        "rate_curr": [0.97, 0.93, 0.971, 0.5],
+        "rate_curr_lower": [0.96, 0.92, 0.96, 0.4],
+        "rate_curr_upper": [0.98, 0.94, 0.98, 0.6],
+        "label": ["improved", "worsened", "no clear change", "not comparable"],
     })
 
 
@@ -149,13 +150,11 @@ def test_trend_band_two_conventions_distinct_series_and_target():
 
 
 def test_funnel_plot_labels_units_outside_998():
-    funnel = pd.DataFrame({"unit_name": ["A", "B", "C"], "denominator": [100, 5000, 800],
-                           "rate": [0.9, 0.80, 0.97], "significance": ["Not significant", "Low (0.001)",
-                                                                      "Not significant"]})
-    n = np.array([50.0, 500.0, 5000.0])
-    lim = pd.DataFrame({"denominator": n, "lower95": 0.9 - 0.1 / np.sqrt(n), "upper95": 0.9 + 0.1 / np.sqrt(n),
-                        "lower998": 0.9 - 0.2 / np.sqrt(n), "upper998": 0.9 + 0.2 / np.sqrt(n)})
-    fig = plots.funnel_plot(funnel, lim, p0=0.95, lang="en")
+    funnel = pd.DataFrame({"unit_name": ["A", "B", "C"], "numerator": [90, 4000, 776],
+                           "denominator": [100, 5000, 800], "rate": [0.9, 0.80, 0.97], "baseline": 0.95,
+                           "baseline_kind": "overall rate", "limits_used": "binomial (score)",
+                           "significance": ["Not significant", "Low (0.001)", "Not significant"]})
+    fig = plots.funnel_plot(funnel, lang="en")
     cap = plots.caption(fig)
     assert cap["alt"].startswith("Funnel plot of 3 units")
     assert "1 units are below the overall rate of 95.0%" in cap["alt"] and ": B" in cap["alt"]
@@ -172,20 +171,22 @@ def test_late_heatmap_cells_carry_numbers():
 
 
 def test_decomposition_total_is_sum_of_parts():
-    t = pd.DataFrame({"group": ["A", "B"], "mix": [0.001, -0.002], "rate": [0.004, 0.003]})
+    t = pd.DataFrame({"unit_name": ["A", "B", "total"], "mix": [0.001, -0.002, 99.0],
+                      "rate_effect": [0.004, 0.003, 99.0], "is_total": [False, False, True]})
     cap = plots.caption(plots.decomposition_bars(t, lang="en"))
     # hand sum: mix -0.001, rate 0.007, total 0.006
     assert "Change of +0.60 pp: +0.70 pp from units' performance, -0.10 pp from the mix" in cap["alt"]
 
 
 def test_scorecard_states_value_change_and_verdict():
-    t = pd.DataFrame({"indicator": ["timeliness.on_time", "payment.online"], "rate": [0.988, 0.789],
-                      "lower": [0.987, 0.78], "upper": [0.989, 0.80], "rate_prev": [0.979, 0.80],
-                      "verdict": ["improved", "worsened"], "target": [0.98, np.nan]})
+    t = pd.DataFrame({"indicator": ["timeliness.on_time", "payment.online"], "rate_curr": [0.988, 0.789],
+                      "rate_curr_lower": [0.987, 0.78], "rate_curr_upper": [0.989, 0.80],
+                      "rate_prev": [0.979, 0.80], "label": ["improved", "worsened"], "target": [0.98, np.nan],
+                      "unit_name": "Toàn tỉnh"})
     fig = plots.scorecard(t, lang="vi")
     labels = [x.get_text() for x in fig.axes[0].texts]
     assert "98,8 % (+0,9 điểm %, cải thiện)" in labels
-    assert "78,9 % (-1,1 điểm %, giảm sút)" in labels
+    assert "78,9 % (-1,1 điểm %, xấu đi)" in labels
 
 
 def test_seasonal_plot_names_low_and_high_months():
@@ -230,8 +231,8 @@ def test_rate_dotplot_flags_units_clearly_below_target():
 
 
 def test_missing_columns_and_empty_tables_are_clear_errors():
-    with pytest.raises(ValueError, match=r"lacks column\(s\) \['verdict'\]"):
-        plots.yoy_dumbbell(yoy_table().drop(columns="verdict"))
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['label'\]"):
+        plots.yoy_dumbbell(yoy_table().drop(columns="label"))
     with pytest.raises(ValueError, match="empty"):
         plots.yoy_dumbbell(yoy_table().iloc[0:0])
 

@@ -21,12 +21,22 @@ from analysis.plots_base import (
 )
 
 #: Columns of a year-over-year table (``analysis.stats.yoy_table``) used by the plots.
-YOY_COLUMNS = ["unit_name", "rate_prev", "rate", "lower", "upper", "verdict"]
+YOY_COLUMNS = ["unit_name", "rate_prev", "rate_curr", "rate_curr_lower", "rate_curr_upper", "label"]
 
 
 def _height(n: int) -> tuple[float, float]:
     """Figure size for ``n`` horizontal rows (fixed width; height by rows, bounded)."""
     return (8.0, float(min(11.0, max(3.0, 1.2 + 0.28 * n))))
+
+
+def _comparable(yoy: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a YoY table with both rates, renamed to ``rate``, ``lower``, ``upper``, ``verdict``."""
+    t = yoy.rename(columns={"rate_curr": "rate", "rate_curr_lower": "lower", "rate_curr_upper": "upper",
+                            "label": "verdict"})
+    t = t[t["verdict"].isin(list(VERDICT_STYLES)) & t["rate"].notna() & t["rate_prev"].notna()]
+    if t.empty:
+        raise ValueError("no unit has rates in both periods: nothing to compare")
+    return t
 
 
 def _verdict_counts(verdicts: pd.Series, *, lang: str) -> str:
@@ -40,8 +50,9 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
     Parameters
     ----------
     yoy : pandas.DataFrame
-        One row per unit with ``unit_name``, ``rate_prev``, ``rate``, ``lower``, ``upper`` and ``verdict``
-        ("improved", "no clear change" or "worsened", from the Newcombe interval of the change).
+        ``analysis.stats.yoy_table`` output for one indicator: ``unit_name``, ``rate_prev``, ``rate_curr``
+        with ``rate_curr_lower``/``rate_curr_upper`` and ``label`` ("improved", "no clear change",
+        "worsened" from the Newcombe interval of the change; "not comparable" rows are left out).
     lang : {"vi", "en"}
         Label language.
     title : str, optional
@@ -53,7 +64,7 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
         Units sorted by this year's rate; the verdict is shown by marker shape, colour and a text label.
     """
     require_columns(yoy, YOY_COLUMNS, what="yoy_dumbbell")
-    t = yoy.sort_values(["rate", "unit_name"], ascending=[True, True]).reset_index(drop=True)
+    t = _comparable(yoy).sort_values(["rate", "unit_name"]).reset_index(drop=True)
     fig, ax = new_figure(figsize=_height(len(t)))
     y = np.arange(len(t))
     with style_context():
@@ -93,9 +104,7 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
 
 def funnel_plot(
     funnel: pd.DataFrame,
-    limits: pd.DataFrame,
     *,
-    p0: float,
     lang: str = "vi",
     label_col: str = "unit_name",
     title: str | None = None,
@@ -105,13 +114,9 @@ def funnel_plot(
     Parameters
     ----------
     funnel : pandas.DataFrame
-        One row per unit: ``label_col``, ``denominator``, ``rate`` and ``significance`` (the PHE labels
-        "Low (0.001)" … "High (0.001)").
-    limits : pandas.DataFrame
-        Limit curves on a grid of denominators: ``denominator``, ``lower95``, ``upper95``, ``lower998``,
-        ``upper998`` (from ``analysis.stats.funnel_limits``).
-    p0 : float
-        The overall rate (or target) the limits are centred on.
+        One series of ``analysis.stats.funnel_table``: ``label_col``, ``numerator``, ``denominator``,
+        ``rate``, ``baseline``, ``limits_used`` and ``significance`` (PHE labels "Low (0.001)" …).
+        The limit curves are those the labels use (binomial, or random effects when overdispersed).
     lang : {"vi", "en"}
         Label language.
     label_col : str
@@ -123,12 +128,19 @@ def funnel_plot(
     -------
     matplotlib.figure.Figure
     """
-    require_columns(funnel, [label_col, "denominator", "rate", "significance"], what="funnel_plot")
-    require_columns(limits, ["denominator", "lower95", "upper95", "lower998", "upper998"], what="funnel_plot")
+    from analysis.plots_tables import funnel_curves
+
+    require_columns(funnel, [label_col, "numerator", "denominator", "rate", "baseline", "significance"],
+                    what="funnel_plot")
+    funnel = funnel[funnel["denominator"] > 0]
+    p0 = float(funnel["baseline"].iloc[0])
+    limits = funnel_curves(funnel)
     lim = limits.sort_values("denominator")
     fig, ax = new_figure()
     with style_context():
-        ax.axhline(p0, color="black", linewidth=1, label=f"{text.label('overall', lang=lang)} "
+        kind = "target" if str(funnel.get("baseline_kind", pd.Series(["overall"])).iloc[0]) == "target" \
+            else "overall"
+        ax.axhline(p0, color="black", linewidth=1, label=f"{text.label(kind, lang=lang)} "
                                                           f"{text.format_percent(p0, lang=lang)}")
         ax.plot(lim["denominator"], lim["lower95"], color=OKABE_ITO["blue"], linestyle="--",
                 label=text.label("limit95", lang=lang))
@@ -216,16 +228,20 @@ def late_heatmap(table: pd.DataFrame, *, lang: str = "vi", title: str | None = N
                           .sort_values(["unit_name", "month"]))
 
 
-def decomposition_bars(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
+def decomposition_bars(table: pd.DataFrame, *, lang: str = "vi", label_col: str = "unit_name",
+                       title: str | None = None) -> Figure:
     """Plot a change in an overall rate split into the mix and performance (rate) effects (Kitagawa).
 
     Parameters
     ----------
     table : pandas.DataFrame
-        One row per group: ``group`` (unit name), ``mix`` and ``rate`` (contributions in proportion units,
-        from ``analysis.stats.decompose_table``); totals are the column sums.
+        One series of ``analysis.stats.decompose_table``: per group ``label_col``, ``mix`` and
+        ``rate_effect`` (contributions, 0–1 scale); the ``is_total`` row, if present, is left out and the
+        totals are the sums of the groups (which equal it: Kitagawa's terms add up exactly).
     lang : {"vi", "en"}
         Label language.
+    label_col : str
+        Column naming the groups.
     title : str, optional
         Figure title.
 
@@ -234,7 +250,10 @@ def decomposition_bars(table: pd.DataFrame, *, lang: str = "vi", title: str | No
     matplotlib.figure.Figure
         Left: the total change and its two parts; right: the largest per-group contributions.
     """
-    require_columns(table, ["group", "mix", "rate"], what="decomposition_bars")
+    require_columns(table, [label_col, "mix", "rate_effect"], what="decomposition_bars")
+    if "is_total" in table.columns:
+        table = table[~table["is_total"].astype(bool)]
+    table = table.rename(columns={"rate_effect": "rate"}).assign(group=table[label_col].astype(str))
     mix, rate = float(table["mix"].sum()), float(table["rate"].sum())
     total = mix + rate
     fig, (ax1, ax2) = new_figure(ncols=2, gridspec_kw={"width_ratios": [1, 2]})
@@ -271,7 +290,8 @@ def decomposition_bars(table: pd.DataFrame, *, lang: str = "vi", title: str | No
                 if lang == "vi" else
                 f" Largest contribution: {nfc(top['group'])} ({text.format_points(top['total'], lang=lang, digits=2)}).")
     title = title or text.label("change", lang=lang)
-    return attach_caption(fig, title=title, alt=alt, data=table[["group", "mix", "rate"]].sort_values("group"))
+    return attach_caption(fig, title=title, alt=alt, data=table[["group", "mix", "rate"]]
+                          .rename(columns={"rate": "rate_effect"}).sort_values("group"))
 
 
 def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
@@ -280,8 +300,8 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
     Parameters
     ----------
     table : pandas.DataFrame
-        One row per indicator: ``indicator``, ``rate``, ``lower``, ``upper``, ``rate_prev``, ``verdict`` and
-        optionally ``target`` (NaN when none).
+        ``analysis.stats.yoy_table(counts, year, by=[])`` rows, one per indicator: ``indicator``,
+        ``rate_prev``, ``rate_curr`` with its interval, ``label`` and optionally ``target`` (NaN when none).
     lang : {"vi", "en"}
         Label language.
     title : str, optional
@@ -292,8 +312,8 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
     matplotlib.figure.Figure
         Each row is labelled with the value, the change and the verdict in words.
     """
-    require_columns(table, ["indicator", "rate", "lower", "upper", "rate_prev", "verdict"], what="scorecard")
-    t = table.reset_index(drop=True)
+    require_columns(table, ["indicator", *YOY_COLUMNS[1:]], what="scorecard")
+    t = _comparable(table).reset_index(drop=True)
     fig, ax = new_figure(figsize=(8.0, max(3.0, 1.0 + 0.55 * len(t))))
     y = np.arange(len(t))[::-1]
     with style_context():

@@ -1,0 +1,245 @@
+"""Plot-ready tables: shape Counts and stats tables into what the plot functions draw (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis import indicators
+
+#: Number of denominators on the grid of a funnel plot's limit curves.
+FUNNEL_GRID = 120
+#: Welfare indicators giving the payout stages: (indicator, stage column taken from its numerator).
+WELFARE_STAGES = (("welfare.account_share", "with_account"), ("welfare.paid_share", "paid"))
+SERIES_KEYS = ["indicator", "convention", "code_system"]
+
+
+def _stats():
+    import analysis.stats as stats
+
+    return stats
+
+
+def in_scope(counts: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Rows of ``unit`` and of the units under it (codes ``unit`` or ``unit.…``); all rows if none match.
+
+    >>> t = pd.DataFrame({"unit_code": ["77", "77.S01", "770", "01"]})
+    >>> list(in_scope(t, "77")["unit_code"])
+    ['77', '77.S01']
+    """
+    codes = counts["unit_code"].astype(str)
+    mask = (codes == unit) | codes.str.startswith(f"{unit}.")
+    return counts[mask] if mask.any() else counts
+
+
+def _no_double_counting(rows: pd.DataFrame) -> pd.DataFrame:
+    """Drop province rows of a series that also has unit rows (units are summed instead)."""
+    if rows.empty:
+        return rows
+    is_prov = rows["unit_level"] == "province"
+    has_units = (~is_prov).groupby([rows[k] for k in SERIES_KEYS]).transform("any")
+    return rows[~(is_prov & has_units)]
+
+
+def with_ci(table: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
+    """Add ``rate`` and its Wilson interval ``lower``/``upper`` from ``numerator``/``denominator``."""
+    x = table["numerator"].to_numpy(dtype=float)
+    n = table["denominator"].to_numpy(dtype=float)
+    out = table.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["rate"] = np.where(n > 0, x / n, np.nan)
+    out["lower"], out["upper"] = _stats().proportion_ci(x, n, level)
+    return out
+
+
+def yearly_rates(counts: pd.DataFrame, *, indicator: str | Sequence[str], by: Sequence[str] = ()) -> pd.DataFrame:
+    """Whole-year rates of the units summed, per indicator, convention and year, with Wilson intervals.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        A Counts table (already restricted to the unit of interest, e.g. by :func:`in_scope`).
+    indicator : str or sequence of str
+        Indicator id(s) to keep.
+    by : sequence of str, keyword-only
+        Extra grouping columns (e.g. ``["beneficiary_group"]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator``, ``convention``, ``year``, ``numerator``, ``denominator``, ``rate``, ``lower``,
+        ``upper`` (and ``by``), one row per series and year; conventions are kept apart.
+    """
+    ids = [indicator] if isinstance(indicator, str) else list(indicator)
+    rows = counts[counts["indicator"].isin(ids) & (counts["period_type"] == "year")]
+    rows = _no_double_counting(rows)
+    keys = SERIES_KEYS + list(by) + ["year"]
+    out = rows.groupby(keys, dropna=False, sort=True)[["numerator", "denominator"]].sum().reset_index()
+    return with_ci(out)
+
+
+def monthly_rates(counts: pd.DataFrame, *, indicator: str, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Monthly rates of the units summed (or per ``by``), with ``period`` (month start) and ``month``."""
+    rows = counts[(counts["indicator"] == indicator) & (counts["period_type"] == "month")]
+    rows = _no_double_counting(rows)
+    keys = SERIES_KEYS + list(by) + ["period_start"]
+    out = rows.groupby(keys, dropna=False, sort=True)[["numerator", "denominator"]].sum().reset_index()
+    out = out.rename(columns={"period_start": "period"})
+    out["month"] = out["period"].dt.month
+    return with_ci(out)
+
+
+def late_share_table(counts: pd.DataFrame, *, year: int, indicator: str = "timeliness.on_time",
+                     level: str | None = "department") -> pd.DataFrame:
+    """Share resolved late per unit and month of ``year`` (1 − on-time rate), for a heatmap.
+
+    Returns ``unit_code``, ``unit_name``, ``month``, ``denominator``, ``late_share``.
+    """
+    rows = counts[(counts["indicator"] == indicator) & (counts["period_type"] == "month")
+                  & (counts["year"] == year)]
+    if level is not None:
+        rows = rows[rows["unit_level"] == level]
+    g = rows.groupby(["unit_code", "unit_name", "month"], sort=True)[["numerator", "denominator"]].sum()
+    g = g.reset_index()
+    g = g[g["denominator"] > 0]
+    g["late_share"] = 1 - g["numerator"] / g["denominator"]
+    g["month"] = g["month"].astype(int)
+    return g[["unit_code", "unit_name", "month", "denominator", "late_share"]].reset_index(drop=True)
+
+
+def seasonal_rates(counts: pd.DataFrame, *, indicator: str, seasonal: int = 7) -> pd.DataFrame:
+    """Monthly rate with its STL trend and seasonal component (``analysis.stats.seasonal_adjust``).
+
+    Uses the longest run of consecutive months with data; returns ``period``, ``numerator``,
+    ``denominator``, ``rate``, ``trend``, ``seasonal``, ``resid``.
+    """
+    m = monthly_rates(counts, indicator=indicator)
+    m = m[m["denominator"] > 0].sort_values("period").reset_index(drop=True)
+    m = m.drop_duplicates("period")
+    if len(m) < 24:
+        raise ValueError(f"{indicator}: {len(m)} months with data; the seasonal pattern needs at least 24")
+    stl = _stats().seasonal_adjust(m["rate"].to_numpy(), period=12, seasonal=seasonal)
+    out = m[["period", "numerator", "denominator", "rate"]].copy()
+    for c in ("trend", "seasonal", "resid"):
+        out[c] = np.asarray(stl[c])
+    return out
+
+
+def funnel_curves(funnel: pd.DataFrame, *, points: int = FUNNEL_GRID, method: str = "score") -> pd.DataFrame:
+    """Limit curves for a funnel plot of one series of ``analysis.stats.funnel_table``.
+
+    The curves use the limits the table's labels use (``limits_used``): the binomial limits, or the
+    random-effects limits (Spiegelhalter 2005) when the points were found overdispersed.
+    """
+    stats = _stats()
+    n_max = float(funnel["denominator"].max())
+    n_min = max(1.0, float(funnel["denominator"].min()) / 2)
+    grid = np.unique(np.round(np.geomspace(n_min, n_max * 1.1, points)))
+    p0 = float(funnel["baseline"].iloc[0])
+    out = pd.DataFrame({"denominator": grid})
+    used = str(funnel["limits_used"].iloc[0]) if "limits_used" in funnel else "binomial"
+    if used.startswith("random"):
+        x = funnel["numerator"].to_numpy(dtype=float)
+        n = funnel["denominator"].to_numpy(dtype=float)
+        od = stats.overdispersion(x, n, p0=p0)
+        for lvl, tag in ((0.95, "95"), (0.998, "998")):
+            out[f"lower{tag}"], out[f"upper{tag}"] = od.limits(grid, lvl, kind="additive")
+    else:
+        for lvl, tag in ((0.95, "95"), (0.998, "998")):
+            out[f"lower{tag}"], out[f"upper{tag}"] = stats.funnel_limits(grid, p0, lvl, method=method)
+    return out
+
+
+def welfare_stage_table(counts: pd.DataFrame, *, year: int, by: str = "beneficiary_group") -> pd.DataFrame:
+    """People at each payout stage per group in ``year``: ``group``, ``beneficiaries``, ``with_account``, ``paid``.
+
+    Beneficiaries are the denominator of ``welfare.account_share``; account holders its numerator; paid
+    the numerator of ``welfare.paid_share`` (DOMAIN.md §1.5).  The latest period of the year is used.
+    """
+    rows = counts[counts["indicator"].isin([i for i, _ in WELFARE_STAGES]) & (counts["year"] == year)]
+    if rows.empty:
+        raise ValueError(f"no welfare counts in {year}")
+    rows = rows[rows["period_end"] == rows["period_end"].max()]
+    rows = _no_double_counting(rows)
+    group = by if by in rows.columns else None
+    keys = ["indicator"] + ([group] if group else [])
+    g = rows.groupby(keys, dropna=False)[["numerator", "denominator"]].sum().reset_index()
+    if group is None:
+        g["group"] = "all"
+    else:
+        g = g.rename(columns={group: "group"})
+        g["group"] = g["group"].fillna("all").astype(str)
+    acc = g[g["indicator"] == "welfare.account_share"].set_index("group")
+    paid = g[g["indicator"] == "welfare.paid_share"].set_index("group")
+    out = pd.DataFrame({"beneficiaries": acc["denominator"], "with_account": acc["numerator"],
+                        "paid": paid["numerator"].reindex(acc.index)}).reset_index()
+    return out.astype({"beneficiaries": "int64", "with_account": "int64"})
+
+
+def welfare_rate_table(counts: pd.DataFrame, *, year: int, by: str = "beneficiary_group") -> pd.DataFrame:
+    """The three welfare rates per group in ``year`` (latest period), with Wilson intervals."""
+    ids = ["welfare.account_share", "welfare.paid_share", "welfare.paid_of_holders"]
+    rows = counts[counts["indicator"].isin(ids) & (counts["year"] == year)]
+    if rows.empty:
+        raise ValueError(f"no welfare counts in {year}")
+    rows = _no_double_counting(rows[rows["period_end"] == rows["period_end"].max()])
+    keys = ["indicator"] + ([by] if by in rows.columns else [])
+    g = rows.groupby(keys, dropna=False)[["numerator", "denominator"]].sum().reset_index()
+    g = g.rename(columns={by: "group"}) if by in g.columns else g.assign(group="all")
+    g["group"] = g["group"].fillna("all").astype(str)
+    return with_ci(g)
+
+
+def unit_rates(counts: pd.DataFrame, *, indicator: str, year: int, level: str | None = None) -> pd.DataFrame:
+    """Rates per unit in ``year`` (latest period of the year) with Wilson intervals, optionally one level."""
+    rows = counts[(counts["indicator"] == indicator) & (counts["year"] == year)]
+    rows = rows[rows["period_type"] == "year"] if (rows["period_type"] == "year").any() else rows
+    if level is not None:
+        rows = rows[rows["unit_level"] == level]
+    g = rows.groupby(["unit_code", "unit_name"], sort=True)[["numerator", "denominator"]].sum().reset_index()
+    return with_ci(g[g["denominator"] > 0])
+
+
+def projection_table(yearly: pd.DataFrame, *, to_year: int, level: float = 0.95) -> pd.DataFrame:
+    """Project a yearly series to ``to_year`` with the binomial GLM (``analysis.stats.glm_trend``).
+
+    Returns ``year``, ``rate``, ``lower``, ``upper`` (prediction interval) for every year after the last
+    observed one up to ``to_year``; quasi-binomial when the series is overdispersed (three years or more).
+    """
+    y = yearly[yearly["denominator"] > 0].sort_values("year")
+    if len(y) < 2:
+        raise ValueError("a projection needs at least two years with data")
+    last = int(y["year"].max())
+    years = np.arange(last + 1, max(to_year, last + 1) + 1)
+    stats = _stats()
+    args = (y["numerator"].to_numpy(float), y["denominator"].to_numpy(float), y["year"].to_numpy(float))
+    fit = stats.glm_trend(*args)
+    if len(y) >= 3 and fit.dispersion > 1:
+        fit = stats.glm_trend(*args, quasi=True)
+    pred = fit.predict(years, level)
+    return pd.DataFrame({"year": years, "rate": pred["mean"].to_numpy(), "lower": pred["pi_lower"].to_numpy(),
+                         "upper": pred["pi_upper"].to_numpy()})
+
+
+def attach_targets(table: pd.DataFrame, targets: pd.DataFrame | None, *, year: int) -> pd.DataFrame:
+    """Add a ``target`` column (0–1) from a targets table (``indicator``, ``year``, ``target``) for ``year``.
+
+    The latest target set for ``year`` or before is used for each indicator; NaN when none.
+    """
+    out = table.copy()
+    out["target"] = np.nan
+    if targets is None or len(targets) == 0 or not {"indicator", "target"} <= set(targets.columns):
+        return out
+    t = targets.dropna(subset=["target"])
+    if "year" in t.columns:
+        t = t[t["year"] <= year].sort_values("year")
+    latest = t.groupby("indicator")["target"].last()
+    out["target"] = out["indicator"].map(latest).astype(float)
+    return out
+
+
+def indicator_direction(table: pd.DataFrame) -> pd.Series:
+    """True where the row's indicator is better when higher (registry lookup)."""
+    return table["indicator"].map(lambda i: indicators.get(i).higher_is_better)
