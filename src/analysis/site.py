@@ -28,6 +28,21 @@ SYNTHETIC_NOTE = (
 #: Anything that would make a page fetch from the network: refused in the written HTML.
 EXTERNAL_REF = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 FIGURE_KINDS = ("png", "svg", "csv")
+#: Markup kept in Markdown and HTML outputs; anything else (script, iframe, event handlers) is escaped.
+SAFE_TAGS = (
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details", "div",
+    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li",
+    "ol", "p", "pre", "small", "span", "strong", "style", "sub", "summary", "sup", "table", "tbody", "td",
+    "tfoot", "th", "thead", "tr", "u", "ul",
+)  # fmt: skip
+SAFE_ATTRIBUTES = {
+    "*": ["class", "id", "title", "style", "align"],
+    "a": ["href", "name", "title"],
+    "img": ["src", "alt", "width", "height"],
+    "td": ["colspan", "rowspan"],
+    "th": ["colspan", "rowspan"],
+    "style": ["scoped", "type"],
+}
 
 
 def esc(value: Any) -> str:
@@ -167,11 +182,13 @@ def render_notebook(
     """Write an executed notebook as reviewer HTML: outputs only (no code, no prompts), banner on top.
 
     Parameters default to the notebook's papermill record; inputs come from ``inputs_file`` (default: the
-    ``inputs.json`` written by ``analysis run`` in ``reports/<year>/``). Output HTML is sanitised, so text
-    from data cannot inject markup, and checked to reference nothing on the network.
+    ``inputs.json`` written by ``analysis run`` in ``reports/<year>/``). Markdown and HTML outputs are
+    sanitised (tags outside :data:`SAFE_TAGS` are escaped, so text from data shows as text), and the page is
+    checked to reference nothing on the network.
     """
     import nbformat
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
 
     nb = nbformat.read(ipynb, as_version=4)
     pm = nb.metadata.get("papermill", {})
@@ -194,9 +211,10 @@ def render_notebook(
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
-        sanitize_html=True,
         embed_images=True,
     )
+    sanitizer = SanitizeHTML(tags=list(SAFE_TAGS), attributes=SAFE_ATTRIBUTES, strip=False)
+    exporter.register_preprocessor(sanitizer, enabled=True)
     body, _ = exporter.from_notebook_node(
         nb, resources={"reviewer_banner": banner, "reviewer_css": _css(), "metadata": {"name": ipynb.stem}}
     )
