@@ -1,7 +1,101 @@
 """Readers of the exports an analyst has; each returns a validated Counts table (see docs/DATA_FORMATS.md)."""
 
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
 from analysis.io.bieu06 import read_bieu06
+from analysis.io.crosswalk import read_crosswalk, to_2025_units
 from analysis.io.dossiers import read_dossiers
 from analysis.io.errors import InputError
+from analysis.io.load import load_counts
+from analysis.io.payment766 import read_payment766
+from analysis.io.provenance import read_sidecar, verify_sidecar, write_sidecar
+from analysis.io.published import read_published, read_targets
+from analysis.io.welfare import read_welfare
 
-__all__ = ["InputError", "read_bieu06", "read_dossiers"]
+__all__ = [
+    "InputError",
+    "load_counts",
+    "main",
+    "read_bieu06",
+    "read_crosswalk",
+    "read_dossiers",
+    "read_payment766",
+    "read_published",
+    "read_sidecar",
+    "read_targets",
+    "read_welfare",
+    "summarise_counts",
+    "to_2025_units",
+    "verify_sidecar",
+    "write_sidecar",
+]
+
+
+def summarise_counts(counts):
+    """Return per indicator, convention, period type and year: rows, units, summed counts and their rate.
+
+    The sums add units of every level found (a province row, if any, would be counted with its units).
+    """
+    import pandas as pd
+
+    if counts.empty:
+        return pd.DataFrame(columns=["indicator", "convention", "period_type", "year", "rows", "units",
+                                     "numerator", "denominator", "rate"])
+    g = counts.groupby(["indicator", "convention", "period_type", "year"], sort=True)
+    out = g.agg(rows=("unit_code", "size"), units=("unit_code", "nunique"), numerator=("numerator", "sum"),
+                denominator=("denominator", "sum")).reset_index()
+    out["rate"] = (out["numerator"] / out["denominator"].where(out["denominator"] > 0)).round(4)
+    return out
+
+
+def _write_atomic(df, out: Path) -> None:
+    import os
+    import tempfile
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        if out.suffix.lower() == ".parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n", date_format="%Y-%m-%d")
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``analysis counts DIR [--out FILE.parquet|csv] [--indicator ID] [--unit CODE]``: read and summarise."""
+    parser = argparse.ArgumentParser(prog="analysis counts",
+                                     description="Read every export in DIR into one Counts table and summarise it.")
+    parser.add_argument("data_dir", help="folder of exports (dossiers/, bieu06/, payment766/, welfare/)")
+    parser.add_argument("--out", type=Path, help="write the Counts table to FILE.parquet or FILE.csv")
+    parser.add_argument("--indicator", help="keep one indicator id")
+    parser.add_argument("--unit", help="keep one unit code, or a province code for all its units")
+    args = parser.parse_args(argv)
+    if args.out is not None and args.out.suffix.lower() not in {".parquet", ".csv"}:
+        parser.error("--out must end in .parquet or .csv")
+    try:
+        counts = load_counts(args.data_dir, indicator=args.indicator, unit=args.unit)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    import pandas as pd
+
+    with pd.option_context("display.width", 160, "display.max_rows", 500):
+        print(summarise_counts(counts).to_string(index=False))
+    print(f"{len(counts)} rows, {counts['unit_code'].nunique()} units, "
+          f"{counts['source'].nunique()} source files")
+    if counts["source"].astype(str).str.contains("synthetic|sample", case=False).any() or \
+            (Path(args.data_dir) / "SYNTHETIC.md").exists():
+        print("NOTE: these data are SYNTHETIC (sample province), not real figures.")
+    if args.out is not None:
+        _write_atomic(counts, args.out)
+        print(f"wrote {args.out}")
+    return 0

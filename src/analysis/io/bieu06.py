@@ -50,7 +50,8 @@ GROUP_LEVELS = (
      "district"),
     (("cap xa", "xa, phuong", "xa phuong", "phuong, xa", "khoi xa", "cac xa"), "commune"),
 )
-TOTAL_RE = re.compile(r"^(tong cong|tong so|tong|cong|toan tinh|toan thanh pho)\b")
+TOTAL_RE = re.compile(r"^(tong cong|tong so|tong|cong|toan tinh|toan thanh pho)\s*(\(.*\))?\s*[:.]?\s*"
+                      r"(toan tinh|toan thanh pho|chung)?$")
 ROMAN_RE = re.compile(r"^(i{1,3}|iv|v|vi{1,3}|ix|x|[a-e])\s*[.)/-]?\s*(.*)$")
 CODE_IN_NAME_RE = re.compile(r"^(.*?)\s*[(\[]\s*(?:ma\s*:?\s*)?([0-9A-Za-z][0-9A-Za-z._-]*)\s*[)\]]\s*$")
 IDENTITIES = (
@@ -94,6 +95,17 @@ def _is_title_row(row: list) -> bool:
     return any(w in text for w in ("ky bao cao", "bieu so", "tinh hinh", "don vi bao cao", "don vi tinh"))
 
 
+def _looks_like_header(row: list) -> bool:
+    """A first header row: an STT cell, or separate cells naming received and resolved/pending dossiers."""
+    if _is_title_row(row):
+        return False
+    keys = [excel.fold(v) for v in row if not excel.is_blank(v)]
+    if any(k in {"stt", "so tt", "tt", "so thu tu"} for k in keys):
+        return True
+    groups = {g for k in keys for g, words in GROUP_WORDS if any(w in k for w in words)}
+    return len(groups) >= 2
+
+
 def _header_rows(sheet: excel.Sheet, numbered: int | None) -> tuple[int, int]:
     """Return (first, last) header row indices (inclusive)."""
     if numbered is not None:
@@ -106,8 +118,7 @@ def _header_rows(sheet: excel.Sheet, numbered: int | None) -> tuple[int, int]:
                 and not _is_title_row(sheet.filled[first - 1]):
             first -= 1
         return first, last
-    start = excel.find_header_row(sheet, [("stt", "so tt", "don vi", "linh vuc"),
-                                          ("tiep nhan", "nhan giai quyet", "giai quyet", "xu ly")], limit=60)
+    start = next((i for i, row in enumerate(sheet.filled[:60]) if _looks_like_header(row)), None)
     if start is None:
         raise ValueError("no header")
     last = start
@@ -186,7 +197,8 @@ def _layout(sheet: excel.Sheet, where: dict) -> tuple[dict, int]:
     missing = [k for k in parts if k not in cols]
     if missing:
         raise InputError("header lacks the column(s) " + ", ".join(f"({NUMBERS[k]}) {LABELS[k]}" for k in missing)
-                         + " (found " + "; ".join(t for t, _ in texts if t) + ")", row=last + 1, **where)
+                         + " (header texts found: " + "; ".join(dict.fromkeys(b for _, b in texts if b))[:400]
+                         + ")", row=last + 1, **where)
     if "name" not in cols:
         cols["name"] = (cols.get("stt", -1) + 1) if cols.get("stt", -1) + 1 != cols["online"] else 0
     data_start = (numbered[0] + 1) if numbered else last + 1
@@ -244,18 +256,16 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
     """Read one Biểu 06 sheet into Counts records (3 indicators per unit row)."""
     where = {"path": path, "sheet": sheet.name}
     cols, data_start = _layout(sheet, where)
-    header_top = min(cols.values())
     title = excel.title_text(sheet, before=data_start)
     start, end, ptype = excel.parse_period(title, where=where)
     code_system = excel.code_system_for(end)
     province = _province_code(excel.title_text(sheet, before=max(1, data_start - 1)))
-    del header_top
     groups: list[_Group] = []
     totals: list[tuple[int, dict]] = []
     units: list[dict] = []
     seen: dict[str, int] = {}
     for i in range(data_start, len(sheet.cells)):
-        row = sheet.cells[i] + [None] * 0
+        row = sheet.cells[i]
         if excel.row_is_blank(row):
             continue
         rn = i + 1
@@ -269,8 +279,8 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
         if name_roman and not _group_level(name_roman.group(2)) and not (name_roman.group(2) or "").strip():
             name_roman = None
         is_total = bool(TOTAL_RE.match(name_key) or TOTAL_RE.match(stt_key))
-        is_group = not is_total and (roman is not None or (not stt_key and _group_level(name_key) is not None
-                                                           and name_key.startswith(("cap ", "khoi ", "cac ", "so ")))
+        is_group = not is_total and (roman is not None
+                                     or (not stt_key and _group_level(name_key) not in (None, "centre"))
                                      or (name_roman is not None and _group_level(name_roman.group(2))))
         is_int_stt = stt_key.rstrip(".").isdigit()
         if not (is_total or is_group or has_num or is_int_stt):

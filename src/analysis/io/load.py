@@ -1,0 +1,186 @@
+"""``load_counts``: every export in a folder tree read, checked against each other and merged into one Counts table."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.indicators import REGISTRY
+from analysis.io import excel
+from analysis.io.errors import InputError
+from analysis.io.provenance import SUFFIX, verify_sidecar
+from analysis.schemas import CountsError, empty_counts, finalise_counts, key_columns
+
+#: Sub-folder names that say what a file is.
+FOLDER_KINDS = {"dossiers": "dossiers", "dossier": "dossiers", "bieu06": "bieu06", "bieu_06": "bieu06",
+                "payment766": "payment766", "payment": "payment766", "welfare": "welfare"}
+#: Which source wins when two give the same key (lower first); the counts must agree anyway.
+PRIORITY = {"dossiers": 0, "bieu06": 1, "payment766": 2, "welfare": 3}
+DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".parquet", ".pq"}
+#: Folded header fragments recognising a loose file (all fragments of one alternative must occur).
+SNIFF = (
+    ("dossiers", ("mahoso",)), ("dossiers", ("ngaytiepnhan",)),
+    ("bieu06", ("bieu so 06",)), ("bieu06", ("da giai quyet", "dang giai quyet")),
+    ("bieu06", ("da xu ly", "dang xu ly")),
+    ("payment766", ("nghia vu tai chinh",)), ("payment766", ("hosothuocthutuccophi",)),
+    ("payment766", ("tttt",)),
+    ("welfare", ("tai khoan", "doi tuong")),
+)
+
+
+def _readers() -> dict[str, Callable[[Path], pd.DataFrame]]:
+    from analysis.io.bieu06 import read_bieu06
+    from analysis.io.dossiers import read_dossiers
+    from analysis.io.payment766 import read_payment766
+    from analysis.io.welfare import read_welfare
+
+    return {"dossiers": read_dossiers, "bieu06": read_bieu06, "payment766": read_payment766,
+            "welfare": read_welfare}
+
+
+def sniff_kind(path: str | Path) -> str | None:
+    """Return the export kind of a loose file from its header (None when unrecognised)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in {".parquet", ".pq"}:
+        return "dossiers"
+    if suffix == ".csv":
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+        try:
+            text = head.decode("utf-8-sig", errors="strict")
+        except UnicodeDecodeError:
+            excel.decode_text(head, path=path)  # raises the encoding error with its explanation
+            raise
+        key = excel.fold(text).replace(" ", "") + " " + excel.fold(text)
+    else:
+        sheets = excel.read_grids(path)
+        key = " ".join(excel.fold(v) for s in sheets for row in s.filled[:40] for v in row if not excel.is_blank(v))
+        key = key + " " + key.replace(" ", "")
+    for kind, words in SNIFF:
+        if all(w in key for w in words):
+            return kind
+    return None
+
+
+def find_exports(data_dir: str | Path) -> list[tuple[Path, str]]:
+    """List (file, kind) of every export under ``data_dir``: by sub-folder name, else by sniffing the header."""
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise InputError("data folder not found; expected a folder of exports (dossiers/, bieu06/, …)", path=root)
+    out = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or path.name.endswith(SUFFIX) or path.suffix.lower() not in DATA_SUFFIXES \
+                or any(part.startswith((".", "~$")) for part in rel.parts):
+            continue
+        kind = next((FOLDER_KINDS[p.lower()] for p in reversed(rel.parts[:-1]) if p.lower() in FOLDER_KINDS), None)
+        kind = kind or sniff_kind(path)
+        if kind is None:
+            warnings.warn(f"{rel}: not recognised as an export (no known header); skipped", stacklevel=2)
+            continue
+        out.append((path, kind))
+    return out
+
+
+def check_agreement(counts: pd.DataFrame) -> pd.DataFrame:
+    """Keep one row per key (priority dossiers > bieu06 > payment766 > welfare); counts must agree.
+
+    ``counts`` carries a ``_kind`` column. Raises :class:`InputError` naming both sources when two rows of the
+    same key (indicator, unit, code system, period, convention and breakdowns) have different counts.
+    """
+    keys = key_columns(counts)
+    df = counts.assign(_prio=counts["_kind"].map(PRIORITY)).sort_values("_prio", kind="stable")
+    dup = df.duplicated(keys, keep=False)
+    if dup.any():
+        d = df[dup]
+        for _, grp in d.groupby(keys, dropna=False, sort=False):
+            if grp["numerator"].nunique() > 1 or grp["denominator"].nunique() > 1:
+                a, b = grp.iloc[0], grp[(grp["numerator"] != grp.iloc[0]["numerator"])
+                                        | (grp["denominator"] != grp.iloc[0]["denominator"])].iloc[0]
+                raise InputError(
+                    f"sources disagree on {a['indicator']} for unit {a['unit_code']}, "
+                    f"{a['period_start']:%d/%m/%Y}-{a['period_end']:%d/%m/%Y}: {a['source']} gives "
+                    f"{a['numerator']}/{a['denominator']}, {b['source']} gives {b['numerator']}/{b['denominator']}",
+                    path=a["source"])
+    return df.drop_duplicates(keys, keep="first").drop(columns="_prio")
+
+
+def select_unit(counts: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Rows of one unit; a two-digit province code selects the province and every unit coded ``<code>.…``.
+
+    >>> df = pd.DataFrame({"unit_code": ["77", "77.S01", "77.H01.X01", "770", "79.S01"]})
+    >>> select_unit(df, "77")["unit_code"].tolist()
+    ['77', '77.S01', '77.H01.X01']
+    """
+    unit = str(unit).strip()
+    codes = counts["unit_code"].astype(str)
+    mask = codes == unit
+    if unit.isdigit() and len(unit) == 2:
+        mask |= codes.str.startswith(unit + ".") | codes.str.startswith(unit + "-")
+    return counts[mask]
+
+
+def load_counts(data_dir: str | Path, indicator: str | None = None, unit: str | None = None, *,
+                verify: bool = True) -> pd.DataFrame:
+    """Read every export in a folder tree into one validated Counts table.
+
+    Parameters
+    ----------
+    data_dir
+        Folder with ``dossiers/`` (csv, parquet, xlsx), ``bieu06/``, ``payment766/``, ``welfare/``; loose files
+        are recognised by their header.
+    indicator
+        Keep one registry indicator.
+    unit
+        Keep one unit code; a province code such as ``"77"`` keeps all units of that province.
+    verify
+        Check each file's sha256 against its ``.meta.json`` sidecar when it has one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts from every source; where two sources give the same key, one row is kept (dossiers, then
+        Biểu 06, then the 766 payment export).
+
+    Raises
+    ------
+    InputError
+        A bad file (from its reader), a sidecar hash mismatch, sources that disagree on a key, no exports,
+        or an unknown indicator.
+    """
+    if indicator is not None and indicator not in REGISTRY:
+        raise InputError(f"unknown indicator {indicator!r}; known: {', '.join(REGISTRY)}")
+    exports = find_exports(data_dir)
+    if not exports:
+        raise InputError("no exports found (expected dossiers/, bieu06/, payment766/, welfare/ files)",
+                         path=data_dir)
+    readers = _readers()
+    frames = []
+    for path, kind in exports:
+        if verify:
+            verify_sidecar(path)
+        try:
+            df = readers[kind](path)
+        except CountsError as exc:
+            raise InputError(f"not a valid Counts table: {exc}", path=path) from None
+        if len(df):
+            frames.append(df.assign(_kind=kind))
+    if not frames:
+        return empty_counts()
+    counts = pd.concat(frames, ignore_index=True)
+    if indicator is not None:
+        counts = counts[counts["indicator"] == indicator]
+    if unit is not None:
+        counts = select_unit(counts, unit)
+    if counts.empty:
+        return empty_counts()
+    counts = check_agreement(counts).drop(columns="_kind")
+    try:
+        return finalise_counts(counts.sort_values(["indicator", "unit_code", "period_start", "period_end"],
+                                                  kind="stable"))
+    except CountsError as exc:
+        raise InputError(f"merged exports do not form a valid Counts table: {exc}", path=data_dir) from None

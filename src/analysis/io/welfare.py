@@ -1,0 +1,142 @@
+"""Reader of welfare payout reports (Đề án 06): beneficiaries, with an account, paid via account, per unit and group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.io import excel
+from analysis.io.errors import InputError
+from analysis.io.payment766 import (
+    finalise,
+    is_total_row,
+    locate_table,
+    nonblank_sheets,
+    row_period,
+    title_period,
+    unit_identity,
+)
+from analysis.io.provenance import source_id, verify_sidecar
+
+#: Column roles of the welfare report, tried in this order for each header cell (folded fragments).
+WELFARE_COLUMNS = (
+    ("amount", ("kinh phi", "so tien", "amount")),
+    ("paid", ("duoc chi tra", "chi tra qua tai khoan", "da chi tra", "paid")),
+    ("holders", ("co tai khoan", "mo tai khoan", "tai khoan", "with_account", "holders")),
+    ("group", ("nhom", "loai doi tuong", "beneficiary_group")),
+    ("total", ("tong so doi tuong", "so doi tuong", "tong so", "beneficiaries", "doi tuong")),
+    ("code", ("ma don vi", "ma dinh danh", "madonvi", "ma")),
+    ("name", ("ten don vi", "don vi", "xa, phuong", "dia ban", "unit_name")),
+    ("stt", ("stt", "so tt")),
+)
+#: Beneficiary groups: folded label -> code (DOMAIN.md §1.5: bảo trợ xã hội, người có công).
+GROUPS = {
+    "btxh": "BTXH", "bao tro xa hoi": "BTXH", "doi tuong bao tro xa hoi": "BTXH", "tro cap xa hoi": "BTXH",
+    "ncc": "NCC", "nguoi co cong": "NCC", "nguoi co cong voi cach mang": "NCC", "uu dai nguoi co cong": "NCC",
+}
+INDICATORS = (
+    ("welfare.account_share", "holders", "total"),
+    ("welfare.paid_share", "paid", "total"),
+    ("welfare.paid_of_holders", "paid", "holders"),
+)
+LABELS = {"total": "Tổng số đối tượng", "holders": "Số có tài khoản", "paid": "Số được chi trả qua tài khoản",
+          "group": "Nhóm đối tượng", "amount": "Kinh phí chi trả qua tài khoản"}
+
+
+def beneficiary_group(value: object, *, where: dict) -> str:
+    """Return ``BTXH`` or ``NCC`` for a group label; raise :class:`InputError` for anything else.
+
+    >>> beneficiary_group("Người có công", where={}), beneficiary_group("btxh", where={})
+    ('NCC', 'BTXH')
+    """
+    key = excel.fold(value).strip(" .")
+    if key in GROUPS:
+        return GROUPS[key]
+    raise InputError(f"unknown beneficiary group {value!r}; expected BTXH (bảo trợ xã hội) or NCC (người có công)",
+                     **where, column=LABELS["group"])
+
+
+def read_welfare(path: str | Path) -> pd.DataFrame:
+    """Read a welfare payout report (xlsx or CSV) into Counts of the three welfare rates (convention de_an_06).
+
+    Parameters
+    ----------
+    path
+        Columns ``Mã đơn vị | Tên đơn vị | Nhóm đối tượng | Tổng số đối tượng | Số có tài khoản | Số được chi
+        trả qua tài khoản | Kinh phí chi trả qua tài khoản (đồng)``; the period from the title or from
+        period columns. Without a group column every row counts as group ``ALL``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts with breakdown column ``beneficiary_group``: ``welfare.account_share`` (with account / all),
+        ``welfare.paid_share`` (paid via account / all), ``welfare.paid_of_holders`` (paid / with account).
+
+    Raises
+    ------
+    InputError
+        Missing columns or period, text or negative counts, more account holders than beneficiaries or more
+        paid than account holders, unknown groups, duplicate unit-group rows, total rows that differ from
+        their units, an empty file, a sidecar hash mismatch.
+    """
+    path = Path(path)
+    record = verify_sidecar(path) if path.exists() else None
+    source = source_id(path, record)
+    records, seen = [], {}
+    for sheet in nonblank_sheets(path):
+        table = locate_table(sheet, roles=WELFARE_COLUMNS, required=("total", "holders", "paid"),
+                             what="welfare payout", path=path)
+        where0 = {"path": path, "sheet": sheet.name}
+        default = title_period(table, where0)
+        units: list[tuple[str, dict]] = []
+        totals: list[tuple[int, str | None, dict]] = []
+        for i in range(table.data_start, len(sheet.cells)):
+            row = sheet.cells[i]
+            cells = {k: row[table.cols[k]] for k in ("total", "holders", "paid")}
+            if excel.row_is_blank(row) or not any(excel.is_number_like(v) for v in cells.values()):
+                continue
+            where = where0 | {"row": i + 1}
+            n = {k: excel.parse_count(v, where=where | {"column": LABELS[k]}) for k, v in cells.items()}
+            if n["holders"] > n["total"]:
+                raise InputError(f"beneficiaries with an account {n['holders']} above all beneficiaries "
+                                 f"{n['total']}", **where, column=LABELS["holders"])
+            if n["paid"] > n["holders"]:
+                raise InputError(f"paid via account {n['paid']} above beneficiaries with an account "
+                                 f"{n['holders']}", **where, column=LABELS["paid"])
+            if "amount" in table.cols:
+                amount = excel.parse_decimal(row[table.cols["amount"]], where=where | {"column": LABELS["amount"]})
+                if amount is not None and amount < 0:
+                    raise InputError(f"expected a non-negative amount, found {amount}", **where,
+                                     column=LABELS["amount"])
+            has_group = "group" in table.cols and not excel.is_blank(row[table.cols["group"]])
+            if is_total_row(row, table):
+                group = beneficiary_group(row[table.cols["group"]], where=where) if has_group else None
+                totals.append((i + 1, group, n))
+                continue
+            if "group" in table.cols and not has_group:
+                raise InputError("missing beneficiary group; expected BTXH or NCC", **where, column=LABELS["group"])
+            group = beneficiary_group(row[table.cols["group"]], where=where) if has_group else "ALL"
+            code, name, level = unit_identity(row, table, where, default_level="commune")
+            start, end, ptype = row_period(row, table, where, default)
+            key = (code, group, start, end)
+            if key in seen:
+                raise InputError(f"unit {code!r}, group {group} appears twice for the same period (rows "
+                                 f"{seen[key]} and {i + 1})", **where)
+            seen[key] = i + 1
+            units.append((group, n))
+            base = {"unit_code": code, "unit_name": name, "unit_level": level,
+                    "code_system": excel.code_system_for(end), "period_start": start, "period_end": end,
+                    "period_type": ptype, "convention": "de_an_06", "source": source, "beneficiary_group": group}
+            for ind, num, den in INDICATORS:
+                records.append(base | {"indicator": ind, "numerator": n[num], "denominator": n[den]})
+        for rn, group, n in totals:
+            members = [u for g, u in units if group is None or g == group]
+            for k in ("total", "holders", "paid"):
+                s = sum(u[k] for u in members)
+                if n[k] != s:
+                    raise InputError(f"total row {LABELS[k]} = {n[k]}, but its units sum to {s}", **where0, row=rn,
+                                     column=LABELS[k])
+    if not records:
+        raise InputError("no unit rows found below the header", path=path)
+    return finalise(records, path)
