@@ -78,6 +78,9 @@ def proportion_ci(x: Any, n: Any, level: float = 0.95, *, method: str = "wilson"
         lo, hi = proportion_confint(xa[ok], na[ok], alpha=alpha, method=CI_METHODS[method])
         lower[ok] = np.clip(lo, 0.0, 1.0)
         upper[ok] = np.clip(hi, 0.0, 1.0)
+    # exact endpoints (the formula gives 0 and 1 there; rounding leaves ~1e-17)
+    lower[ok & (xa == 0)] = 0.0
+    upper[ok & (xa == na)] = 1.0
     return shape_like(lower, x, n), shape_like(upper, x, n)
 
 
