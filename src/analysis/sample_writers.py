@@ -163,8 +163,11 @@ def write_sidecar(path: Path, *, title: str, seed: int, year: int, description: 
     """Write ``<file>.meta.json`` (producer, title, seed, licence, sha256, synthetic: true); return it."""
     start, end, label = period_of(year)
     meta = {
-        "producer": PRODUCER, "title": title, "synthetic": True, "seed": seed, "licence": LICENCE,
-        "document": "SYNTHETIC.md", "url": None, "description": description,
+        "id": path.name, "producer": PRODUCER, "title": title, "synthetic": True, "seed": seed,
+        "licence": LICENCE, "document": "SYNTHETIC.md", "url": None, "description": description,
+        "date_published": None, "date_retrieved": None,
+        "notes": "SYNTHETIC data from analysis.sample; only the 2023 province totals are calibrated to "
+                 "published figures (see SYNTHETIC.md)",
         "period": label, "period_start": start.isoformat(), "period_end": end.isoformat(),
         "file": path.name, "bytes": path.stat().st_size,
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
