@@ -257,7 +257,7 @@ def test_unknown_group_label(tmp_path):
 def test_missing_column(tmp_path):
     def breaker(ws, first):  # blank the "Trước hạn" header, the numbered row and the column's values
         for r in range(8, 20):
-            ws.cell(r, first + 5, None)
+            ws.cell(r, first + 5).value = None
 
     with pytest.raises(InputError, match=r"header lacks.*\(8\) trước hạn"):
         read_bieu06(build(tmp_path / "col.xlsx", mutate=breaker))

@@ -149,6 +149,8 @@ def to_2025_units(counts: pd.DataFrame, *, crosswalk: pd.DataFrame | None = None
     new_names = dict(zip(cw["new_code"], cw["new_name"], strict=False))
     members = cw.groupby("new_code")["old_code"].apply(lambda s: sorted(s)).to_dict()
     df = counts.copy()
+    df["period_start"] = pd.to_datetime(df["period_start"])
+    df["period_end"] = pd.to_datetime(df["period_end"])
     sel = (df["code_system"] == "gso2004") & (df["unit_level"] == "province")
     keep, move = df[~sel], df[sel].copy()
     unknown = sorted(set(move["unit_code"]) - set(old_to_new))

@@ -165,7 +165,7 @@ def targets_from_published(published: pd.DataFrame) -> pd.DataFrame:
             "source": f"{r['target_source']}; {r['source_title']}; {r['source_url']}",
             "quote": r["quote"],
             "code_system": "" if national else "gso2004",
-            "beneficiary_group": r["beneficiary_group"] or "",
+            "beneficiary_group": r["beneficiary_group"] if isinstance(r["beneficiary_group"], str) else "",
             "published_indicator": r["indicator"],
         })
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
