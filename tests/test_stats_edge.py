@@ -1,4 +1,4 @@
-"""Edge cases of the analysis.stats functions: 0/n, n/n, n = 0, bad input, short series, prediction interval."""
+"""Edge cases of analysis.stats: 0/n, n/n, n = 0, bad input, short series, prediction interval."""
 
 from __future__ import annotations
 
@@ -39,11 +39,13 @@ def test_series_in_series_out():
 
 @pytest.mark.parametrize(
     ("x", "n", "message"),
-    [([1, 2, -1], [5, 5, 5], "x < 0 at index 2"),
-     ([1, 6, 1], [5, 5, 5], "x > n at index 1"),
-     ([1, np.nan], [5, 5], "x is not finite at index 1"),
-     ([1, 1], [5, np.inf], "n is not finite at index 1"),
-     ([1, 1], [5, -1], "n < 0 at index 1")],
+    [
+        ([1, 2, -1], [5, 5, 5], "x < 0 at index 2"),
+        ([1, 6, 1], [5, 5, 5], "x > n at index 1"),
+        ([1, np.nan], [5, 5], "x is not finite at index 1"),
+        ([1, 1], [5, np.inf], "n is not finite at index 1"),
+        ([1, 1], [5, -1], "n < 0 at index 1"),
+    ],
 )
 def test_bad_counts_name_the_position(x, n, message):
     with pytest.raises(ValueError, match=message):
@@ -132,7 +134,13 @@ def test_glm_prediction_interval_covers_future_years():
         pred = fit.predict([2025], n_new=800).iloc[0]
         future = rng.binomial(800, 1 / (1 + np.exp(-eta(2025)))) / 800
         hits += pred["pi_lower"] <= future <= pred["pi_upper"]
-        assert pred["pi_lower"] <= pred["mean_ci_lower"] <= pred["mean"] <= pred["mean_ci_upper"] <= pred["pi_upper"]
+        assert (
+            pred["pi_lower"]
+            <= pred["mean_ci_lower"]
+            <= pred["mean"]
+            <= pred["mean_ci_upper"]
+            <= pred["pi_upper"]
+        )
     assert 0.91 <= hits / sims <= 0.99
 
 

@@ -1,4 +1,4 @@
-"""Property-based tests (hypothesis) of analysis.stats: intervals, decomposition, funnel limits, test duality."""
+"""Property tests (hypothesis) of analysis.stats: intervals, decomposition, funnel limits, duality."""
 
 from __future__ import annotations
 
@@ -63,8 +63,11 @@ def test_score_test_duality_with_wilson(pair, target):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.tuples(st.floats(0.0, 1000.0), st.floats(0.0, 1.0), st.floats(0.0, 1000.0), st.floats(0.0, 1.0)),
-             min_size=1, max_size=30)
+    st.lists(
+        st.tuples(st.floats(0.0, 1000.0), st.floats(0.0, 1.0), st.floats(0.0, 1000.0), st.floats(0.0, 1.0)),
+        min_size=1,
+        max_size=30,
+    )
 )
 def test_kitagawa_terms_add_up(groups):
     w1, r1, w2, r2 = (np.array(v) for v in zip(*groups, strict=True))
@@ -89,8 +92,9 @@ def test_score_funnel_narrows_as_n_grows(n1, n2, p0, level):
 @settings(max_examples=100, deadline=None)
 @given(st.integers(1, 10**5), st.integers(1, 10**5), st.floats(0.01, 0.99), st.floats(0.0, 0.05))
 def test_random_effects_funnel_narrows_and_is_wider_than_binomial(n1, n2, p0, tau2):
-    od = stats.Overdispersion(phi=2.0, tau2=tau2, p0=p0, zscores=np.array([]), z_winsorised=np.array([]),
-                              n_units=10)
+    od = stats.Overdispersion(
+        phi=2.0, tau2=tau2, p0=p0, zscores=np.array([]), z_winsorised=np.array([]), n_units=10
+    )
     small, large = sorted((n1, n2))
     lo_s, hi_s = od.limits(small)
     lo_l, hi_l = od.limits(large)
@@ -109,6 +113,8 @@ def test_trend_test_matches_statsmodels_rescaled(groups):
     res = stats.trend_test(x, n)
     table = np.column_stack([x, n - x])
     assume((table.sum(axis=1) > 0).all())
-    ref = Table(table, shift_zeros=False).test_ordinal_association(row_scores=np.arange(1, len(x) + 1), col_scores=np.array([1, 0]))
+    ref = Table(table, shift_zeros=False).test_ordinal_association(
+        row_scores=np.arange(1, len(x) + 1), col_scores=np.array([1, 0])
+    )
     big_n = n.sum()
     assert res.chi2 == pytest.approx(ref.zscore**2 * big_n / (big_n - 1), rel=1e-9, abs=1e-12)

@@ -11,7 +11,7 @@ import pandas as pd
 import pymannkendall as mk
 import statsmodels.api as sm
 from scipy import stats as sps
-from statsmodels.tools.sm_exceptions import DomainWarning
+from statsmodels.tools.sm_exceptions import DomainWarning, PerfectSeparationWarning
 
 from analysis.stats._checks import as_float, check_counts, check_level
 
@@ -250,6 +250,9 @@ def glm_trend(x: Any, n: Any, t: Any, link: str = "logit", quasi: bool = False) 
     design = np.column_stack([np.ones_like(ta), ta])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DomainWarning)
+        if xa.size == 2:  # saturated: exact fit and zero residual df are expected, not a problem
+            warnings.simplefilter("ignore", PerfectSeparationWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
         family = sm.families.Binomial(link=LINKS[link]())
         model = sm.GLM(xa / na, design, family=family, var_weights=na)
         res = model.fit(scale="X2" if quasi else 1.0)
