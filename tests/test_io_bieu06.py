@@ -11,10 +11,10 @@ from analysis.io import InputError, read_bieu06
 
 # Parts of a unit row: online, direct, carried, early, on_time, late, in_time, overdue.
 # Hand-made numbers; the identities (3)=(4)+(5)+(6)=(7)+(11) hold by construction below.
-SO_TU_PHAP = (5120, 300, 80, 4000, 1200, 50, 240, 10)      # received 5500, resolved 5250, pending 250
-SO_Y_TE = (900, 95, 5, 700, 280, 10, 8, 2)                 # received 1000, resolved 990, pending 10
-CHAU_DUC = (1500, 480, 20, 1200, 700, 60, 35, 5)           # received 2000, resolved 1960, pending 40
-PHUONG_1 = (60, 40, 0, 30, 68, 0, 2, 0)                    # received 100, resolved 98, pending 2
+SO_TU_PHAP = (5120, 300, 80, 4000, 1200, 50, 240, 10)  # received 5500, resolved 5250, pending 250
+SO_Y_TE = (900, 95, 5, 700, 280, 10, 8, 2)  # received 1000, resolved 990, pending 10
+CHAU_DUC = (1500, 480, 20, 1200, 700, 60, 35, 5)  # received 2000, resolved 1960, pending 40
+PHUONG_1 = (60, 40, 0, 30, 68, 0, 2, 0)  # received 100, resolved 98, pending 2
 
 UNITS = [
     ("I", "Cấp tỉnh", [("Sở Tư pháp (000.00.77.H12)", SO_TU_PHAP), ("Sở Y tế (000.00.77.H20)", SO_Y_TE)]),
@@ -32,9 +32,20 @@ def add(rows):
     return [sum(col) for col in zip(*rows, strict=True)]
 
 
-def build(path, *, units=UNITS, period="Kỳ báo cáo: Quý III năm 2024 (từ ngày 15/6/2024 đến ngày 14/9/2024)",
-          as_text=False, wording="a", code_column=False, spacer=False, mutate=None, total=True, groups=True):
-    """Write a Biểu 06 workbook: title block, merged two-row header, numbered row, groups, total, signature."""
+def build(
+    path,
+    *,
+    units=UNITS,
+    period="Kỳ báo cáo: Quý III năm 2024 (từ ngày 15/6/2024 đến ngày 14/9/2024)",
+    as_text=False,
+    wording="a",
+    code_column=False,
+    spacer=False,
+    mutate=None,
+    total=True,
+    groups=True,
+):
+    """Write a Biểu 06 workbook: title, merged two-row header, numbered row, groups, total, signature."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Bieu06"
@@ -54,14 +65,39 @@ def build(path, *, units=UNITS, period="Kỳ báo cáo: Quý III năm 2024 (từ
     ws.cell(5, last - 2, "Đơn vị tính: Số hồ sơ TTHC")
     h1, h2, num = 7, 8, 9
     if wording == "a":
-        top = ["Số hồ sơ nhận giải quyết", "Kết quả giải quyết: số hồ sơ đã giải quyết", "Số hồ sơ đang giải quyết"]
-        sub = ["Tổng số", "Trong đó: số mới tiếp nhận trực tuyến", "Trực tiếp, dịch vụ bưu chính",
-               "Từ kỳ trước chuyển qua", "Tổng số", "Trước hạn", "Trả đúng thời hạn", "Quá hạn", "Tổng số",
-               "Chưa đến hạn", "Quá hạn"]
+        top = [
+            "Số hồ sơ nhận giải quyết",
+            "Kết quả giải quyết: số hồ sơ đã giải quyết",
+            "Số hồ sơ đang giải quyết",
+        ]
+        sub = [
+            "Tổng số",
+            "Trong đó: số mới tiếp nhận trực tuyến",
+            "Trực tiếp, dịch vụ bưu chính",
+            "Từ kỳ trước chuyển qua",
+            "Tổng số",
+            "Trước hạn",
+            "Trả đúng thời hạn",
+            "Quá hạn",
+            "Tổng số",
+            "Chưa đến hạn",
+            "Quá hạn",
+        ]
     else:
         top = ["Tiếp nhận", "Đã xử lý", "Đang xử lý"]
-        sub = ["Tổng", "Qua mạng", "Tiếp nhận trực tiếp và BCCI", "Tồn kỳ trước", "Tổng", "Sớm hạn / trước hạn",
-               "Đúng hạn", "Trễ hạn", "Tổng", "Trong hạn", "Trễ hạn"]
+        sub = [
+            "Tổng",
+            "Qua mạng",
+            "Tiếp nhận trực tiếp và BCCI",
+            "Tồn kỳ trước",
+            "Tổng",
+            "Sớm hạn / trước hạn",
+            "Đúng hạn",
+            "Trễ hạn",
+            "Tổng",
+            "Trong hạn",
+            "Trễ hạn",
+        ]
     ws.cell(h1, 1, "STT")
     ws.merge_cells(start_row=h1, start_column=1, end_row=h2, end_column=1)
     ws.cell(h1, 2, "Lĩnh vực, công việc giải quyết theo cấp")
@@ -135,8 +171,12 @@ def test_real_layout_reads_right_counts_per_unit(tmp_path):
     assert pick(df, "online.submission", "26506") == (60, 100)
     assert len(df) == 4 * 3  # groups and the total row are not units
     levels = df.drop_duplicates("unit_code").set_index("unit_code")["unit_level"].to_dict()
-    assert levels == {"000.00.77.H12": "department", "000.00.77.H20": "department", "747": "district",
-                      "26506": "commune"}
+    assert levels == {
+        "000.00.77.H12": "department",
+        "000.00.77.H20": "department",
+        "747": "district",
+        "26506": "commune",
+    }
     assert set(df["unit_name"]) == {"Sở Tư pháp", "Sở Y tế", "UBND huyện Châu Đức", "Phường 1"}
     assert (df["period_start"] == dt.datetime(2024, 6, 15)).all()
     assert (df["period_end"] == dt.datetime(2024, 9, 14)).all()
@@ -144,13 +184,22 @@ def test_real_layout_reads_right_counts_per_unit(tmp_path):
     assert set(df["code_system"]) == {"gso2004"}
     assert set(df["source"]) == {"bieu06_q3.xlsx"}
     conv = df.drop_duplicates("indicator").set_index("indicator")["convention"].to_dict()
-    assert conv == {"timeliness.on_time": "bieu06", "timeliness.overdue_pending": "bieu06",
-                    "online.submission": "qd766"}
+    assert conv == {
+        "timeliness.on_time": "bieu06",
+        "timeliness.overdue_pending": "bieu06",
+        "online.submission": "qd766",
+    }
 
 
 def test_other_wording_numbers_as_text_code_column_and_spacer(tmp_path):
-    path = build(tmp_path / "b.xlsx", wording="b", as_text=True, code_column=True, spacer=True,
-                 period="Năm 2023 (từ ngày 01/01/2023 đến ngày 31/12/2023)")
+    path = build(
+        tmp_path / "b.xlsx",
+        wording="b",
+        as_text=True,
+        code_column=True,
+        spacer=True,
+        period="Năm 2023 (từ ngày 01/01/2023 đến ngày 31/12/2023)",
+    )
     df = read_bieu06(path)
     assert pick(df, "timeliness.on_time", "000.00.77.H12") == (5200, 5250)  # "5.120" read as 5120
     assert pick(df, "online.submission", "000.00.77.H12") == (5120, 5420)
@@ -176,8 +225,13 @@ def test_units_without_codes_get_stable_slugs_with_province(tmp_path):
 def test_nfd_text_is_normalised(tmp_path):
     import unicodedata
 
-    units = [("I", unicodedata.normalize("NFD", "Cấp tỉnh"),
-              [(unicodedata.normalize("NFD", "Sở Tư pháp (000.00.77.H12)"), SO_TU_PHAP)])]
+    units = [
+        (
+            "I",
+            unicodedata.normalize("NFD", "Cấp tỉnh"),
+            [(unicodedata.normalize("NFD", "Sở Tư pháp (000.00.77.H12)"), SO_TU_PHAP)],
+        )
+    ]
     df = read_bieu06(build(tmp_path / "nfd.xlsx", units=units))
     assert df["unit_name"].iloc[0] == unicodedata.normalize("NFC", "Sở Tư pháp")
 
@@ -197,7 +251,9 @@ def test_broken_identity_names_file_row_and_column(tmp_path):
 
 
 def test_subtotal_mismatch(tmp_path):
-    def breaker(ws, first):  # group "Cấp tỉnh" (row 10): online + 1 and received + 1 keeps the row's identities
+    def breaker(
+        ws, first
+    ):  # group "Cấp tỉnh" (row 10): online + 1 and received + 1 keeps the row's identities
         for k in (0, 1, 4, 5):
             ws.cell(10, first + k, ws.cell(10, first + k).value + 1)
 
@@ -271,6 +327,119 @@ def test_empty_workbook(tmp_path):
 
 
 def test_duplicate_unit(tmp_path):
-    units = [("I", "Cấp tỉnh", [("Sở Tư pháp (000.00.77.H12)", SO_TU_PHAP), ("Sở Tư pháp (000.00.77.H12)", SO_Y_TE)])]
+    units = [
+        (
+            "I",
+            "Cấp tỉnh",
+            [("Sở Tư pháp (000.00.77.H12)", SO_TU_PHAP), ("Sở Tư pháp (000.00.77.H12)", SO_Y_TE)],
+        )
+    ]
     with pytest.raises(InputError, match=r"appears twice"):
         read_bieu06(build(tmp_path / "dup.xlsx", units=units))
+
+
+def build_software_b(path, *, carried_first=True):
+    """A second software's layout: starts at column B, three header rows, no numbered row, total first,
+    'Từ kỳ trước' before the new-dossier columns, the code in a last 'Mã đơn vị' column."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Báo cáo"
+    ws["B1"] = "UBND TỈNH BÀ RỊA - VŨNG TÀU"
+    ws["B2"] = "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+    ws["B3"] = "Năm 2023 (từ ngày 01/01/2023 đến ngày 31/12/2023)"
+    # columns: B STT, C Tên đơn vị, D..N counts, O Mã đơn vị
+    ws["B5"], ws["C5"] = "Số TT", "Tên cơ quan, đơn vị"
+    ws.merge_cells("B5:B7")
+    ws.merge_cells("C5:C7")
+    ws["D5"] = "Tiếp nhận"
+    ws.merge_cells("D5:G5")
+    ws["H5"] = "Đã giải quyết"
+    ws.merge_cells("H5:K5")
+    ws["L5"] = "Đang giải quyết"
+    ws.merge_cells("L5:N5")
+    ws["O5"] = "Mã đơn vị"
+    ws.merge_cells("O5:O7")
+    ws["D6"] = "Tổng số"
+    ws.merge_cells("D6:D7")
+    ws["E6"] = "Trong đó"
+    ws.merge_cells("E6:G6")
+    sub = (
+        ["Từ kỳ trước", "Trực tuyến", "Trực tiếp, dịch vụ bưu chính"]
+        if carried_first
+        else ["Trực tuyến", "Trực tiếp, dịch vụ bưu chính", "Từ kỳ trước"]
+    )
+    for col, text in zip("EFG", sub, strict=True):
+        ws[f"{col}7"] = text
+    for col, text in zip(
+        "HIJKLMN",
+        ["Tổng số", "Trước hạn", "Đúng hạn", "Quá hạn", "Tổng số", "Trong hạn", "Quá hạn"],
+        strict=True,
+    ):
+        ws[f"{col}6"] = text
+        ws.merge_cells(f"{col}6:{col}7")
+
+    def values(parts):
+        on, di, ca, ea, ot, la, it, ov = parts
+        new = [ca, on, di] if carried_first else [on, di, ca]
+        return [on + di + ca, *new, ea + ot + la, ea, ot, la, it + ov, it, ov]
+
+    units = [
+        ("Sở Tư pháp", "H12", SO_TU_PHAP),
+        ("Sở Y tế", "H20", SO_Y_TE),
+        ("Xã Bàu Chinh", "X01", PHUONG_1),
+    ]
+    total = add([full_row(p) for _, _, p in units])
+    tot = values((total[1], total[2], total[3], total[5], total[6], total[7], total[9], total[10]))
+    r = 8
+    ws.cell(r, 3, "TỔNG CỘNG")
+    for k, v in enumerate(tot):
+        ws.cell(r, 4 + k, v)
+    r += 1
+    ws.cell(r, 2, "A")
+    ws.cell(r, 3, "Sở, ban, ngành")  # label-only group (no subtotal)
+    r += 1
+    for i, (name, code, parts) in enumerate(units[:2], start=1):
+        ws.cell(r, 2, i)
+        ws.cell(r, 3, name)
+        for k, v in enumerate(values(parts)):
+            ws.cell(r, 4 + k, v)
+        ws.cell(r, 15, code)
+        r += 1
+    ws.cell(r, 2, "B")
+    ws.cell(r, 3, "UBND cấp xã")
+    r += 1
+    name, code, parts = units[2]
+    ws.cell(r, 2, 1)
+    ws.cell(r, 3, name)
+    for k, v in enumerate(values(parts)):
+        ws.cell(r, 4 + k, float(v))
+    ws.cell(r, 15, code)
+    ws.cell(r + 2, 10, "Bà Rịa, ngày 05 tháng 01 năm 2024")
+    ws.cell(r + 3, 3, "NGƯỜI LẬP BIỂU")
+    ws.cell(r + 3, 10, "GIÁM ĐỐC")
+    wb.save(path)
+    return path
+
+
+def test_second_software_layout_by_labels(tmp_path):
+    df = read_bieu06(build_software_b(tmp_path / "b.xlsx"))
+    # Sở Tư pháp: carried-over column comes first here, so only labels can place the 5120 online dossiers.
+    assert pick(df, "online.submission", "H12") == (5120, 5420)
+    assert pick(df, "timeliness.on_time", "H12") == (5200, 5250)
+    assert pick(df, "timeliness.overdue_pending", "H20") == (2, 10)
+    assert pick(df, "online.submission", "X01") == (60, 100)
+    levels = dict(zip(df["unit_code"], df["unit_level"], strict=True))
+    assert levels == {"H12": "department", "H20": "department", "X01": "commune"}
+    assert set(df["period_type"]) == {"year"} and df["year"].iloc[0] == 2023
+
+
+def test_second_software_broken_total_row_named(tmp_path):
+    path = build_software_b(tmp_path / "b.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    for col in "DHI":  # received, resolved, early +1: every identity of the row still holds
+        ws[f"{col}8"] = ws[f"{col}8"].value + 1
+    ws["E8"] = ws["E8"].value + 1
+    wb.save(path)
+    with pytest.raises(InputError, match=r"b.xlsx.*row 8.*total row"):
+        read_bieu06(path)

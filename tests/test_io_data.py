@@ -6,6 +6,8 @@ import shutil
 
 import pandas as pd
 import pytest
+from test_io_bieu06 import build as build_bieu06
+from test_io_tables import PAY_HEADER, PAY_ROWS, xlsx
 
 from analysis.io import (
     InputError,
@@ -17,12 +19,9 @@ from analysis.io import (
     verify_sidecar,
     write_sidecar,
 )
-from analysis.io.published import PUBLISHED_FILE, TARGETS_FILE, read_published as _rp, targets_from_published
+from analysis.io.published import PUBLISHED_FILE, TARGETS_FILE, targets_from_published
+from analysis.io.published import read_published as _rp
 from analysis.paths import REFERENCE_DIR
-
-from test_io_bieu06 import build as build_bieu06
-from test_io_tables import PAY_HEADER, PAY_ROWS, xlsx
-
 
 # --- published figures and targets ---------------------------------------------------------------------
 
@@ -30,7 +29,7 @@ from test_io_tables import PAY_HEADER, PAY_ROWS, xlsx
 def test_published_brvt_2023_figures_with_sources():
     pub = read_published()
     brvt = pub[(pub["province"] == "Bà Rịa - Vũng Tàu") & (pub["year"] == 2023)].set_index("indicator")
-    # Figures of the 2023 provincial review (source_documents/brvt_2023_par_review_vi.txt, as quoted in the CSV).
+    # 2023 provincial review (source_documents/brvt_2023_par_review_vi.txt, as quoted in the CSV).
     assert brvt.loc["ontime_rate", "value"] == pytest.approx(0.988)
     assert brvt.loc["ontime_rate", "target"] == pytest.approx(0.98)
     assert brvt.loc["online_dossier_rate", "value"] == pytest.approx(0.955)
@@ -46,10 +45,16 @@ def test_targets_only_registry_ids_and_file_in_step_with_published():
     t = read_targets()
     assert set(t["indicator"]) <= {"timeliness.on_time", "welfare.paid_share", "welfare.account_share"}
     row = t[(t["indicator"] == "timeliness.on_time") & (t["unit_code"] == "77")].iloc[0]
-    assert row["year"] == 2023 and row["target"] == pytest.approx(0.98)  # "vượt chỉ tiêu HĐND tỉnh giao (98%)"
+    assert row["year"] == 2023 and row["target"] == pytest.approx(
+        0.98
+    )  # "vượt chỉ tiêu HĐND tỉnh giao (98%)"
     assert "HĐND" in row["source"] and "98%" in row["quote"]
     long_an = t[t["unit_name"] == "Long An"].iloc[0]  # "phấn đấu đạt mục tiêu trên 95% ..." (Vietnam+)
-    assert (long_an["indicator"], long_an["target"], long_an["unit_code"]) == ("welfare.paid_share", 0.95, "80")
+    assert (long_an["indicator"], long_an["target"], long_an["unit_code"]) == (
+        "welfare.paid_share",
+        0.95,
+        "80",
+    )
     full = pd.read_csv(TARGETS_FILE, dtype=str, keep_default_na=False)
     assert len(full) == 15  # every target of the published CSV is in the file, mapped or not
     derived = targets_from_published(_rp())
@@ -96,22 +101,42 @@ def test_crosswalk_shape_and_known_rows():
 
 
 def row(code, name, num, den, *, level="province", system="gso2004", start="2024-01-01", end="2024-12-31"):
-    return dict(indicator="payment.online", unit_code=code, unit_name=name, unit_level=level, code_system=system,
-                period_start=start, period_end=end, numerator=num, denominator=den, convention="qd766",
-                source="test")
+    return dict(
+        indicator="payment.online",
+        unit_code=code,
+        unit_name=name,
+        unit_level=level,
+        code_system=system,
+        period_start=start,
+        period_end=end,
+        numerator=num,
+        denominator=den,
+        convention="qd766",
+        source="test",
+    )
 
 
 def test_to_2025_units_sums_counts_and_keeps_totals():
-    df = pd.DataFrame([row("74", "Bình Dương", 10, 20), row("77", "Bà Rịa - Vũng Tàu", 30, 40),
-                       row("79", "Hồ Chí Minh", 50, 100), row("72", "Tây Ninh", 1, 2), row("80", "Long An", 3, 4),
-                       row("77.S01", "Sở Tư pháp", 5, 6, level="department"),
-                       row("79", "Hồ Chí Minh", 7, 8, system="nso2025", start="2025-07-01", end="2025-12-31")])
+    df = pd.DataFrame(
+        [
+            row("74", "Bình Dương", 10, 20),
+            row("77", "Bà Rịa - Vũng Tàu", 30, 40),
+            row("79", "Hồ Chí Minh", 50, 100),
+            row("72", "Tây Ninh", 1, 2),
+            row("80", "Long An", 3, 4),
+            row("77.S01", "Sở Tư pháp", 5, 6, level="department"),
+            row("79", "Hồ Chí Minh", 7, 8, system="nso2025", start="2025-07-01", end="2025-12-31"),
+        ]
+    )
     out = to_2025_units(df)
     new = out[(out["unit_level"] == "province") & (out["period_end"] == pd.Timestamp("2024-12-31"))]
     got = {r.unit_code: (r.numerator, r.denominator, r.merged_from) for r in new.itertuples()}
     assert got == {"79": (90, 160, "74+77+79"), "80": (4, 6, "72+80")}
     assert set(new["code_system"]) == {"nso2025"}
-    assert out["numerator"].sum() == df["numerator"].sum() and out["denominator"].sum() == df["denominator"].sum()
+    assert (
+        out["numerator"].sum() == df["numerator"].sum()
+        and out["denominator"].sum() == df["denominator"].sum()
+    )
     assert len(out[out["unit_code"] == "77.S01"]) == 1  # below province level: unchanged
     assert new.set_index("unit_code").loc["80", "unit_name"] == "Tây Ninh"
 
@@ -139,11 +164,17 @@ def make_tree(root):
 def test_load_counts_reads_folders_and_loose_files_and_filters(tmp_path):
     root = make_tree(tmp_path / "d")
     counts = load_counts(root)
-    assert set(counts["indicator"]) == {"timeliness.on_time", "timeliness.overdue_pending", "online.submission",
-                                        "payment.online"}
+    assert set(counts["indicator"]) == {
+        "timeliness.on_time",
+        "timeliness.overdue_pending",
+        "online.submission",
+        "payment.online",
+    }
     pay = load_counts(root, indicator="payment.online")
     assert sorted(zip(pay["unit_code"], pay["numerator"], pay["denominator"], strict=True)) == [
-        ("77.H01", 150, 300), ("77.S01", 948, 1200)]
+        ("77.H01", 150, 300),
+        ("77.S01", 948, 1200),
+    ]
     assert set(load_counts(root, unit="77")["unit_code"]) == {"77.S01", "77.H01"}  # only 77.* codes
     assert set(load_counts(root, unit="747")["unit_code"]) == {"747"}
     with pytest.raises(InputError, match="unknown indicator"):
@@ -161,9 +192,14 @@ def test_load_counts_sources_must_agree_and_dossiers_win(tmp_path, monkeypatch):
     monkeypatch.setattr(dossiers, "read_dossiers", lambda path, **kw: fake)
     merged = load_counts(root, indicator="timeliness.on_time", unit="747")
     assert len(merged) == 1 and merged["source"].iloc[0] == "d.csv"
-    monkeypatch.setattr(dossiers, "read_dossiers", lambda path, **kw: fake.assign(numerator=fake["numerator"] - 1))
-    with pytest.raises(InputError, match=r"sources disagree on timeliness.on_time for unit 747.*d.csv gives 1899/1960"
-                                         r".*b.xlsx gives 1900/1960"):
+    monkeypatch.setattr(
+        dossiers, "read_dossiers", lambda path, **kw: fake.assign(numerator=fake["numerator"] - 1)
+    )
+    with pytest.raises(
+        InputError,
+        match=r"sources disagree on timeliness.on_time for unit 747.*d.csv gives 1899/1960"
+        r".*b.xlsx gives 1900/1960",
+    ):
         load_counts(root, indicator="timeliness.on_time")
 
 

@@ -12,14 +12,32 @@ from analysis.io import InputError, read_payment766, read_welfare
 from analysis.io.excel import decode_text, parse_count, parse_period
 
 PAY_TITLE = "THEO DÕI CHỈ TIÊU THANH TOÁN TRỰC TUYẾN CÁC ĐƠN VỊ - THEO QUYẾT ĐỊNH SỐ 766/QĐ-TTG"
-PAY_HEADER = ["Mã định danh", "Tên đơn vị", "Tổng HS có nghĩa vụ tài chính", "Số HS đã TTTT", "Tỷ lệ TTTT (%)"]
+PAY_HEADER = [
+    "Mã định danh",
+    "Tên đơn vị",
+    "Tổng HS có nghĩa vụ tài chính",
+    "Số HS đã TTTT",
+    "Tỷ lệ TTTT (%)",
+]
 # Hand-made: 1.200 dossiers with a fee, 948 paid online -> 79,00 %; 300 and 150 -> 50,00 %.
-PAY_ROWS = [["77.S01", "Sở Tư pháp", "1.200", "948", "79,00"], ["77.H01", "UBND huyện Châu Đức", 300, 150, 50]]
-WEL_HEADER = ["Mã đơn vị", "Tên đơn vị", "Nhóm đối tượng", "Tổng số đối tượng", "Số có tài khoản",
-              "Số được chi trả qua tài khoản", "Kinh phí chi trả qua tài khoản (đồng)"]
-WEL_ROWS = [["77.H01.X01", "Xã Ngãi Giao", "BTXH", 500, 400, 300, "1.500.000"],
-            ["77.H01.X01", "Xã Ngãi Giao", "Người có công", 100, 90, 90, 0],
-            ["77.H01", "Huyện Châu Đức", "NCC", 20, 10, 5, None]]
+PAY_ROWS = [
+    ["77.S01", "Sở Tư pháp", "1.200", "948", "79,00"],
+    ["77.H01", "UBND huyện Châu Đức", 300, 150, 50],
+]
+WEL_HEADER = [
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Nhóm đối tượng",
+    "Tổng số đối tượng",
+    "Số có tài khoản",
+    "Số được chi trả qua tài khoản",
+    "Kinh phí chi trả qua tài khoản (đồng)",
+]
+WEL_ROWS = [
+    ["77.H01.X01", "Xã Ngãi Giao", "BTXH", 500, 400, 300, "1.500.000"],
+    ["77.H01.X01", "Xã Ngãi Giao", "Người có công", 100, 90, 90, 0],
+    ["77.H01", "Huyện Châu Đức", "NCC", 20, 10, 5, None],
+]
 
 
 def xlsx(path, rows, *, title=(PAY_TITLE, "Kỳ báo cáo: Năm 2024 (từ ngày 01/01/2024 đến ngày 31/12/2024)")):
@@ -48,7 +66,7 @@ def csv_file(path, rows, *, encoding="utf-8", lines=()):
 
 
 def to_cp1258(text):
-    """Encode Vietnamese text as Windows-1258 does: precomposed vowels (â, ơ, ư ...) plus combining tone marks."""
+    """Encode as Windows-1258 does: precomposed vowels (â, ơ, ư ...) plus combining tone marks."""
     out = bytearray()
     for ch in unicodedata.normalize("NFC", text):
         try:
@@ -81,25 +99,42 @@ def counts_of(df, indicator, unit, group=None):
 # --- helpers -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [("5.120", 5120), ("1.234.567", 1234567), ("5,120", 5120),
-                                                ("-", 0), ("", 0), (None, 0), (7.0, 7), ("12 345", 12345)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5.120", 5120),
+        ("1.234.567", 1234567),
+        ("5,120", 5120),
+        ("-", 0),
+        ("", 0),
+        (None, 0),
+        (7.0, 7),
+        ("12 345", 12345),
+    ],
+)
 def test_parse_count_vietnamese_forms(text, expected):
     assert parse_count(text, where={}) == expected
 
 
 def test_parse_period_forms():
     assert parse_period("Năm 2023 (từ ngày 01/01/2023 đến ngày 31/12/2023)", where={}) == (
-        dt.date(2023, 1, 1), dt.date(2023, 12, 31), "year")
+        dt.date(2023, 1, 1),
+        dt.date(2023, 12, 31),
+        "year",
+    )
     # Kon Tum's "quý I năm 2023" ran 15/12/2022-14/3/2023 (DOMAIN.md §1.3): explicit dates win.
     assert parse_period("Quý I năm 2023 (từ ngày 15/12/2022 đến ngày 14/3/2023)", where={})[:2] == (
-        dt.date(2022, 12, 15), dt.date(2023, 3, 14))
+        dt.date(2022, 12, 15),
+        dt.date(2023, 3, 14),
+    )
     assert parse_period("Tháng 5 năm 2024", where={}) == (dt.date(2024, 5, 1), dt.date(2024, 5, 31), "month")
     assert parse_period("9 tháng năm 2022", where={}) == (dt.date(2022, 1, 1), dt.date(2022, 9, 30), "ytd")
 
 
 def test_windows_1258_csv_is_detected_and_named(tmp_path):
-    path = csv_file(tmp_path / "pay.csv", [PAY_HEADER, *PAY_ROWS], encoding="cp1258",
-                    lines=["Kỳ báo cáo: Năm 2024"])
+    path = csv_file(
+        tmp_path / "pay.csv", [PAY_HEADER, *PAY_ROWS], encoding="cp1258", lines=["Kỳ báo cáo: Năm 2024"]
+    )
     with pytest.raises(InputError, match=r"pay.csv.*not UTF-8.*Windows-1258"):
         read_payment766(path)
 
@@ -123,11 +158,16 @@ def test_payment_xlsx_reads_counts(tmp_path):
 
 
 def test_payment_csv_with_field_names_and_period_columns(tmp_path):
-    rows = [["maDinhDanh", "tenDonVi", "Năm", "hoSoThuocThuTucCoPhi", "hoSoThuocThuTucCoPhiDaTTTT"],
-            ["77.S01", "Sở Tư pháp", 2023, 10, 4], ["77.S01", "Sở Tư pháp", 2024, 20, 15]]
+    rows = [
+        ["maDinhDanh", "tenDonVi", "Năm", "hoSoThuocThuTucCoPhi", "hoSoThuocThuTucCoPhiDaTTTT"],
+        ["77.S01", "Sở Tư pháp", 2023, 10, 4],
+        ["77.S01", "Sở Tư pháp", 2024, 20, 15],
+    ]
     df = read_payment766(csv_file(tmp_path / "p.csv", rows))
-    assert sorted(zip(df["year"], df["numerator"], df["denominator"], strict=True)) == [(2023, 4, 10),
-                                                                                       (2024, 15, 20)]
+    assert sorted(zip(df["year"], df["numerator"], df["denominator"], strict=True)) == [
+        (2023, 4, 10),
+        (2024, 15, 20),
+    ]
 
 
 def test_payment_paid_above_due(tmp_path):
@@ -170,21 +210,34 @@ def test_payment_without_period(tmp_path):
 
 
 def test_welfare_three_rates_by_group(tmp_path):
-    df = read_welfare(xlsx(tmp_path / "w.xlsx", [WEL_HEADER, *WEL_ROWS], title=("BÁO CÁO CHI TRẢ", "Năm 2024")))
+    df = read_welfare(
+        xlsx(tmp_path / "w.xlsx", [WEL_HEADER, *WEL_ROWS], title=("BÁO CÁO CHI TRẢ", "Năm 2024"))
+    )
     assert counts_of(df, "welfare.account_share", "77.H01.X01", "BTXH") == (400, 500)
     assert counts_of(df, "welfare.paid_share", "77.H01.X01", "BTXH") == (300, 500)
     assert counts_of(df, "welfare.paid_of_holders", "77.H01.X01", "BTXH") == (300, 400)
     assert counts_of(df, "welfare.paid_of_holders", "77.H01.X01", "NCC") == (90, 90)
     assert counts_of(df, "welfare.paid_share", "77.H01", "NCC") == (5, 20)
     assert set(df["convention"]) == {"de_an_06"}
-    assert dict(zip(df["unit_code"], df["unit_level"], strict=True)) == {"77.H01.X01": "commune",
-                                                                          "77.H01": "district"}
+    assert dict(zip(df["unit_code"], df["unit_level"], strict=True)) == {
+        "77.H01.X01": "commune",
+        "77.H01": "district",
+    }
 
 
 def test_welfare_nfd_text_is_normalised(tmp_path):
-    rows = [[unicodedata.normalize("NFD", c) for c in WEL_HEADER],
-            ["77.H01.X01", unicodedata.normalize("NFD", "Xã Ngãi Giao"), unicodedata.normalize("NFD", "Người có công"),
-             10, 5, 5, 0]]
+    rows = [
+        [unicodedata.normalize("NFD", c) for c in WEL_HEADER],
+        [
+            "77.H01.X01",
+            unicodedata.normalize("NFD", "Xã Ngãi Giao"),
+            unicodedata.normalize("NFD", "Người có công"),
+            10,
+            5,
+            5,
+            0,
+        ],
+    ]
     df = read_welfare(csv_file(tmp_path / "w.csv", rows, lines=["Năm 2024"]))
     assert df["unit_name"].iloc[0] == unicodedata.normalize("NFC", "Xã Ngãi Giao")
     assert set(df["beneficiary_group"]) == {"NCC"}
@@ -203,9 +256,19 @@ def test_welfare_unknown_group(tmp_path):
 
 
 def test_welfare_period_columns_out_of_order(tmp_path):
-    rows = [["Mã đơn vị", "Tên đơn vị", "Nhóm đối tượng", "Từ ngày", "Đến ngày", "Tổng số đối tượng",
-             "Số có tài khoản", "Số được chi trả qua tài khoản"],
-            ["77.H01.X01", "Xã Ngãi Giao", "BTXH", "31/12/2024", "01/01/2024", 10, 5, 5]]
+    rows = [
+        [
+            "Mã đơn vị",
+            "Tên đơn vị",
+            "Nhóm đối tượng",
+            "Từ ngày",
+            "Đến ngày",
+            "Tổng số đối tượng",
+            "Số có tài khoản",
+            "Số được chi trả qua tài khoản",
+        ],
+        ["77.H01.X01", "Xã Ngãi Giao", "BTXH", "31/12/2024", "01/01/2024", 10, 5, 5],
+    ]
     with pytest.raises(InputError, match=r"row 2.*after it ends"):
         read_welfare(csv_file(tmp_path / "w.csv", rows))
 

@@ -43,11 +43,26 @@ def summarise_counts(counts):
     import pandas as pd
 
     if counts.empty:
-        return pd.DataFrame(columns=["indicator", "convention", "period_type", "year", "rows", "units",
-                                     "numerator", "denominator", "rate"])
+        return pd.DataFrame(
+            columns=[
+                "indicator",
+                "convention",
+                "period_type",
+                "year",
+                "rows",
+                "units",
+                "numerator",
+                "denominator",
+                "rate",
+            ]
+        )
     g = counts.groupby(["indicator", "convention", "period_type", "year"], sort=True)
-    out = g.agg(rows=("unit_code", "size"), units=("unit_code", "nunique"), numerator=("numerator", "sum"),
-                denominator=("denominator", "sum")).reset_index()
+    out = g.agg(
+        rows=("unit_code", "size"),
+        units=("unit_code", "nunique"),
+        numerator=("numerator", "sum"),
+        denominator=("denominator", "sum"),
+    ).reset_index()
     out["rate"] = (out["numerator"] / out["denominator"].where(out["denominator"] > 0)).round(4)
     return out
 
@@ -72,8 +87,9 @@ def _write_atomic(df, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``analysis counts DIR [--out FILE.parquet|csv] [--indicator ID] [--unit CODE]``: read and summarise."""
-    parser = argparse.ArgumentParser(prog="analysis counts",
-                                     description="Read every export in DIR into one Counts table and summarise it.")
+    parser = argparse.ArgumentParser(
+        prog="analysis counts", description="Read every export in DIR into one Counts table and summarise it."
+    )
     parser.add_argument("data_dir", help="folder of exports (dossiers/, bieu06/, payment766/, welfare/)")
     parser.add_argument("--out", type=Path, help="write the Counts table to FILE.parquet or FILE.csv")
     parser.add_argument("--indicator", help="keep one indicator id")
@@ -90,10 +106,14 @@ def main(argv: list[str] | None = None) -> int:
 
     with pd.option_context("display.width", 160, "display.max_rows", 500):
         print(summarise_counts(counts).to_string(index=False))
-    print(f"{len(counts)} rows, {counts['unit_code'].nunique()} units, "
-          f"{counts['source'].nunique()} source files")
-    if counts["source"].astype(str).str.contains("synthetic|sample", case=False).any() or \
-            (Path(args.data_dir) / "SYNTHETIC.md").exists():
+    print(
+        f"{len(counts)} rows, {counts['unit_code'].nunique()} units, "
+        f"{counts['source'].nunique()} source files"
+    )
+    if (
+        counts["source"].astype(str).str.contains("synthetic|sample", case=False).any()
+        or (Path(args.data_dir) / "SYNTHETIC.md").exists()
+    ):
         print("NOTE: these data are SYNTHETIC (sample province), not real figures.")
     if args.out is not None:
         _write_atomic(counts, args.out)

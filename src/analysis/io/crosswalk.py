@@ -1,4 +1,4 @@
-"""The 2025 province crosswalk (63 gso2004 -> 34 nso2025 codes) and re-aggregation of Counts to the new units."""
+"""The 2025 province crosswalk (63 gso2004 -> 34 nso2025 codes) and re-aggregation of Counts to new units."""
 
 from __future__ import annotations
 
@@ -17,8 +17,11 @@ from analysis.schemas import BREAKDOWN_COLUMNS, KEY_COLUMNS, finalise_counts
 CROSSWALK_FILE = REFERENCE_DIR / "province_crosswalk_2025.csv"
 CROSSWALK_COLUMNS = ["old_code", "old_name", "new_code", "new_name", "effective_date", "source_url"]
 #: Name variants accepted when matching province names (crosswalk notes, "Uncertainties" §2).
-NAME_VARIANTS = {"hoa binh": ("hoa binh",), "thua thien hue": ("thua thien - hue", "thua thien hue", "hue"),
-                 "ho chi minh": ("ho chi minh", "tp hcm", "tphcm", "tp. ho chi minh")}
+NAME_VARIANTS = {
+    "hoa binh": ("hoa binh",),
+    "thua thien hue": ("thua thien - hue", "thua thien hue", "hue"),
+    "ho chi minh": ("ho chi minh", "tp hcm", "tphcm", "tp. ho chi minh"),
+}
 
 
 def read_crosswalk(path: str | Path = CROSSWALK_FILE) -> pd.DataFrame:
@@ -50,14 +53,19 @@ def read_crosswalk(path: str | Path = CROSSWALK_FILE) -> pd.DataFrame:
     for col in ("old_code", "new_code"):
         bad = df.index[~df[col].str.fullmatch(r"\d{2}")]
         if len(bad):
-            raise InputError(f"expected a two-digit code, found {df.at[bad[0], col]!r}", path=path,
-                             row=int(bad[0]) + 2, column=col)
+            raise InputError(
+                f"expected a two-digit code, found {df.at[bad[0], col]!r}",
+                path=path,
+                row=int(bad[0]) + 2,
+                column=col,
+            )
     dup = df.index[df["old_code"].duplicated()]
     if len(dup):
         raise InputError("old code listed twice", path=path, row=int(dup[0]) + 2, column="old_code")
     if len(df) != 63 or df["new_code"].nunique() != 34:
-        raise InputError(f"expected 63 old and 34 new provinces, found {len(df)} and {df['new_code'].nunique()}",
-                         path=path)
+        raise InputError(
+            f"expected 63 old and 34 new provinces, found {len(df)} and {df['new_code'].nunique()}", path=path
+        )
     for col in ("old_name", "new_name"):
         df[col] = df[col].map(nfc)
     return df
@@ -102,8 +110,9 @@ def province_code(name: str, *, path: str | Path = CROSSWALK_FILE) -> str | None
     return None
 
 
-def to_2025_units(counts: pd.DataFrame, *, crosswalk: pd.DataFrame | None = None,
-                  require_complete: bool = False) -> pd.DataFrame:
+def to_2025_units(
+    counts: pd.DataFrame, *, crosswalk: pd.DataFrame | None = None, require_complete: bool = False
+) -> pd.DataFrame:
     """Re-aggregate province-level ``gso2004`` Counts to the 34 ``nso2025`` provinces.
 
     Numerators and denominators are summed over the old provinces that form each new one (every old
@@ -139,11 +148,15 @@ def to_2025_units(counts: pd.DataFrame, *, crosswalk: pd.DataFrame | None = None
     [['79', 'Hồ Chí Minh', 8, 14, '74+77']]
     """
     if not {"numerator", "denominator"} <= set(counts.columns):
-        raise InputError("to_2025_units needs counts (numerator and denominator); rates alone cannot be "
-                         "re-aggregated (the rate of a merged province is not the mean of its parts' rates)")
+        raise InputError(
+            "to_2025_units needs counts (numerator and denominator); rates alone cannot be "
+            "re-aggregated (the rate of a merged province is not the mean of its parts' rates)"
+        )
     if counts["numerator"].isna().any() or counts["denominator"].isna().any():
-        raise InputError("to_2025_units needs counts in every row; found rows with a missing numerator or "
-                         "denominator (rate-only rows cannot be re-aggregated)")
+        raise InputError(
+            "to_2025_units needs counts in every row; found rows with a missing numerator or "
+            "denominator (rate-only rows cannot be re-aggregated)"
+        )
     cw = read_crosswalk() if crosswalk is None else crosswalk
     old_to_new = dict(zip(cw["old_code"], cw["new_code"], strict=True))
     new_names = dict(zip(cw["new_code"], cw["new_name"], strict=False))
@@ -155,23 +168,35 @@ def to_2025_units(counts: pd.DataFrame, *, crosswalk: pd.DataFrame | None = None
     keep, move = df[~sel], df[sel].copy()
     unknown = sorted(set(move["unit_code"]) - set(old_to_new))
     if unknown:
-        raise InputError(f"province code(s) {unknown} are not gso2004 codes of the crosswalk; expected "
-                         "two-digit codes such as '77'", column="unit_code")
+        raise InputError(
+            f"province code(s) {unknown} are not gso2004 codes of the crosswalk; expected "
+            "two-digit codes such as '77'",
+            column="unit_code",
+        )
     move["unit_code"] = move["unit_code"].map(old_to_new)
     move["_old"] = df.loc[sel, "unit_code"]
-    keys = [k for k in KEY_COLUMNS if k != "code_system"] + [c for c in BREAKDOWN_COLUMNS if c in move.columns]
+    keys = [k for k in KEY_COLUMNS if k != "code_system"] + [
+        c for c in BREAKDOWN_COLUMNS if c in move.columns
+    ]
     grouped = move.groupby(keys, dropna=False, sort=True)
     aggs = {"period_type": ("period_type", "first")} if "period_type" in move.columns else {}
-    out = grouped.agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"), **aggs,
-                      merged_from=("_old", lambda s: "+".join(sorted(set(s)))),
-                      source=("source", lambda s: "; ".join(sorted(set(s))))).reset_index()
+    out = grouped.agg(
+        numerator=("numerator", "sum"),
+        denominator=("denominator", "sum"),
+        **aggs,
+        merged_from=("_old", lambda s: "+".join(sorted(set(s)))),
+        source=("source", lambda s: "; ".join(sorted(set(s)))),
+    ).reset_index()
     if require_complete:
         for _, r in out.iterrows():
             want = "+".join(members[r["unit_code"]])
             if r["merged_from"] != want:
-                raise InputError(f"new province {r['unit_code']} needs old provinces {want}, found only "
-                                 f"{r['merged_from']} ({r['indicator']}, {r['period_start']:%Y-%m-%d} to "
-                                 f"{r['period_end']:%Y-%m-%d})", column="unit_code")
+                raise InputError(
+                    f"new province {r['unit_code']} needs old provinces {want}, found only "
+                    f"{r['merged_from']} ({r['indicator']}, {r['period_start']:%Y-%m-%d} to "
+                    f"{r['period_end']:%Y-%m-%d})",
+                    column="unit_code",
+                )
     out["unit_name"] = out["unit_code"].map(new_names)
     out["unit_level"] = "province"
     out["code_system"] = "nso2025"
@@ -180,8 +205,7 @@ def to_2025_units(counts: pd.DataFrame, *, crosswalk: pd.DataFrame | None = None
         out[c] = pd.NA
     if "merged_from" not in keep.columns:
         keep = keep.assign(merged_from=pd.NA)
-    both = pd.concat([keep.drop(columns=["year", "month"], errors="ignore"), out],
-                     ignore_index=True)
+    both = pd.concat([keep.drop(columns=["year", "month"], errors="ignore"), out], ignore_index=True)
     if "period_type" in both.columns and both["period_type"].isna().any():
         both = both.drop(columns="period_type")
     try:

@@ -229,7 +229,9 @@ def read_xlsx_sheets(path: str | Path) -> list[Sheet]:
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
     except Exception as exc:  # openpyxl raises many types on broken files
-        raise InputError(f"cannot open as an xlsx workbook ({type(exc).__name__}: {exc})", path=path) from None
+        raise InputError(
+            f"cannot open as an xlsx workbook ({type(exc).__name__}: {exc})", path=path
+        ) from None
     sheets = []
     for ws in wb.worksheets:
         cells = [[nfc(v) for v in row] for row in ws.iter_rows(values_only=True)]

@@ -1,4 +1,4 @@
-"""``load_counts``: every export in a folder tree read, checked against each other and merged into one Counts table."""
+"""``load_counts``: every export in a folder tree, read, checked against each other, merged into Counts."""
 
 from __future__ import annotations
 
@@ -15,17 +15,27 @@ from analysis.io.provenance import SUFFIX, verify_sidecar
 from analysis.schemas import CountsError, empty_counts, finalise_counts, key_columns
 
 #: Sub-folder names that say what a file is.
-FOLDER_KINDS = {"dossiers": "dossiers", "dossier": "dossiers", "bieu06": "bieu06", "bieu_06": "bieu06",
-                "payment766": "payment766", "payment": "payment766", "welfare": "welfare"}
+FOLDER_KINDS = {
+    "dossiers": "dossiers",
+    "dossier": "dossiers",
+    "bieu06": "bieu06",
+    "bieu_06": "bieu06",
+    "payment766": "payment766",
+    "payment": "payment766",
+    "welfare": "welfare",
+}
 #: Which source wins when two give the same key (lower first); the counts must agree anyway.
 PRIORITY = {"dossiers": 0, "bieu06": 1, "payment766": 2, "welfare": 3}
 DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".parquet", ".pq"}
 #: Folded header fragments recognising a loose file (all fragments of one alternative must occur).
 SNIFF = (
-    ("dossiers", ("mahoso",)), ("dossiers", ("ngaytiepnhan",)),
-    ("bieu06", ("bieu so 06",)), ("bieu06", ("da giai quyet", "dang giai quyet")),
+    ("dossiers", ("mahoso",)),
+    ("dossiers", ("ngaytiepnhan",)),
+    ("bieu06", ("bieu so 06",)),
+    ("bieu06", ("da giai quyet", "dang giai quyet")),
     ("bieu06", ("da xu ly", "dang xu ly")),
-    ("payment766", ("nghia vu tai chinh",)), ("payment766", ("hosothuocthutuccophi",)),
+    ("payment766", ("nghia vu tai chinh",)),
+    ("payment766", ("hosothuocthutuccophi",)),
     ("payment766", ("tttt",)),
     ("welfare", ("tai khoan", "doi tuong")),
 )
@@ -37,8 +47,12 @@ def _readers() -> dict[str, Callable[[Path], pd.DataFrame]]:
     from analysis.io.payment766 import read_payment766
     from analysis.io.welfare import read_welfare
 
-    return {"dossiers": read_dossiers, "bieu06": read_bieu06, "payment766": read_payment766,
-            "welfare": read_welfare}
+    return {
+        "dossiers": read_dossiers,
+        "bieu06": read_bieu06,
+        "payment766": read_payment766,
+        "welfare": read_welfare,
+    }
 
 
 def sniff_kind(path: str | Path) -> str | None:
@@ -58,7 +72,9 @@ def sniff_kind(path: str | Path) -> str | None:
         key = excel.fold(text).replace(" ", "") + " " + excel.fold(text)
     else:
         sheets = excel.read_grids(path)
-        key = " ".join(excel.fold(v) for s in sheets for row in s.filled[:40] for v in row if not excel.is_blank(v))
+        key = " ".join(
+            excel.fold(v) for s in sheets for row in s.filled[:40] for v in row if not excel.is_blank(v)
+        )
         key = key + " " + key.replace(" ", "")
     for kind, words in SNIFF:
         if all(w in key for w in words):
@@ -67,17 +83,25 @@ def sniff_kind(path: str | Path) -> str | None:
 
 
 def find_exports(data_dir: str | Path) -> list[tuple[Path, str]]:
-    """List (file, kind) of every export under ``data_dir``: by sub-folder name, else by sniffing the header."""
+    """List (file, kind) of every export under ``data_dir``: by sub-folder, else by sniffing the header."""
     root = Path(data_dir)
     if not root.is_dir():
-        raise InputError("data folder not found; expected a folder of exports (dossiers/, bieu06/, …)", path=root)
+        raise InputError(
+            "data folder not found; expected a folder of exports (dossiers/, bieu06/, …)", path=root
+        )
     out = []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if not path.is_file() or path.name.endswith(SUFFIX) or path.suffix.lower() not in DATA_SUFFIXES \
-                or any(part.startswith((".", "~$")) for part in rel.parts):
+        if (
+            not path.is_file()
+            or path.name.endswith(SUFFIX)
+            or path.suffix.lower() not in DATA_SUFFIXES
+            or any(part.startswith((".", "~$")) for part in rel.parts)
+        ):
             continue
-        kind = next((FOLDER_KINDS[p.lower()] for p in reversed(rel.parts[:-1]) if p.lower() in FOLDER_KINDS), None)
+        kind = next(
+            (FOLDER_KINDS[p.lower()] for p in reversed(rel.parts[:-1]) if p.lower() in FOLDER_KINDS), None
+        )
         kind = kind or sniff_kind(path)
         if kind is None:
             warnings.warn(f"{rel}: not recognised as an export (no known header); skipped", stacklevel=2)
@@ -99,13 +123,20 @@ def check_agreement(counts: pd.DataFrame) -> pd.DataFrame:
         d = df[dup]
         for _, grp in d.groupby(keys, dropna=False, sort=False):
             if grp["numerator"].nunique() > 1 or grp["denominator"].nunique() > 1:
-                a, b = grp.iloc[0], grp[(grp["numerator"] != grp.iloc[0]["numerator"])
-                                        | (grp["denominator"] != grp.iloc[0]["denominator"])].iloc[0]
+                a, b = (
+                    grp.iloc[0],
+                    grp[
+                        (grp["numerator"] != grp.iloc[0]["numerator"])
+                        | (grp["denominator"] != grp.iloc[0]["denominator"])
+                    ].iloc[0],
+                )
                 raise InputError(
                     f"sources disagree on {a['indicator']} for unit {a['unit_code']}, "
                     f"{a['period_start']:%d/%m/%Y}-{a['period_end']:%d/%m/%Y}: {a['source']} gives "
-                    f"{a['numerator']}/{a['denominator']}, {b['source']} gives {b['numerator']}/{b['denominator']}",
-                    path=a["source"])
+                    f"{a['numerator']}/{a['denominator']}, "
+                    f"{b['source']} gives {b['numerator']}/{b['denominator']}",
+                    path=a["source"],
+                )
     return df.drop_duplicates(keys, keep="first").drop(columns="_prio")
 
 
@@ -124,14 +155,16 @@ def select_unit(counts: pd.DataFrame, unit: str) -> pd.DataFrame:
     return counts[mask]
 
 
-def load_counts(data_dir: str | Path, indicator: str | None = None, unit: str | None = None, *,
-                verify: bool = True) -> pd.DataFrame:
+def load_counts(
+    data_dir: str | Path, indicator: str | None = None, unit: str | None = None, *, verify: bool = True
+) -> pd.DataFrame:
     """Read every export in a folder tree into one validated Counts table.
 
     Parameters
     ----------
     data_dir
-        Folder with ``dossiers/`` (csv, parquet, xlsx), ``bieu06/``, ``payment766/``, ``welfare/``; loose files
+        Folder with ``dossiers/`` (csv, parquet, xlsx), ``bieu06/``, ``payment766/``, ``welfare/``; loose
+        files
         are recognised by their header.
     indicator
         Keep one registry indicator.
@@ -156,8 +189,9 @@ def load_counts(data_dir: str | Path, indicator: str | None = None, unit: str | 
         raise InputError(f"unknown indicator {indicator!r}; known: {', '.join(REGISTRY)}")
     exports = find_exports(data_dir)
     if not exports:
-        raise InputError("no exports found (expected dossiers/, bieu06/, payment766/, welfare/ files)",
-                         path=data_dir)
+        raise InputError(
+            "no exports found (expected dossiers/, bieu06/, payment766/, welfare/ files)", path=data_dir
+        )
     readers = _readers()
     frames = []
     for path, kind in exports:
@@ -180,7 +214,8 @@ def load_counts(data_dir: str | Path, indicator: str | None = None, unit: str | 
         return empty_counts()
     counts = check_agreement(counts).drop(columns="_kind")
     try:
-        return finalise_counts(counts.sort_values(["indicator", "unit_code", "period_start", "period_end"],
-                                                  kind="stable"))
+        return finalise_counts(
+            counts.sort_values(["indicator", "unit_code", "period_start", "period_end"], kind="stable")
+        )
     except CountsError as exc:
         raise InputError(f"merged exports do not form a valid Counts table: {exc}", path=data_dir) from None

@@ -1,4 +1,4 @@
-"""Reader of the QĐ 766 online-payment export (dossiers with a fee, paid online, per unit) and shared table helpers."""
+"""Reader of the QĐ 766 online-payment export (fee dossiers, paid online); shared table helpers."""
 
 from __future__ import annotations
 
@@ -17,8 +17,16 @@ from analysis.schemas import CountsError, finalise_counts
 #: Column roles of the payment export: folded label fragments, tried in this order for each header cell.
 PAYMENT_COLUMNS = (
     ("rate", ("ty le", "%")),
-    ("paid", ("hosothuocthutuccophidatttt", "da tttt", "da thanh toan truc tuyen", "thanh toan truc tuyen",
-              "tttt")),
+    (
+        "paid",
+        (
+            "hosothuocthutuccophidatttt",
+            "da tttt",
+            "da thanh toan truc tuyen",
+            "thanh toan truc tuyen",
+            "tttt",
+        ),
+    ),
     ("due", ("hosothuocthutuccophi", "nghia vu tai chinh", "co phi", "co thu phi", "phi, le phi")),
     ("code", ("ma dinh danh", "ma don vi", "ma co quan", "madinhdanh", "madonvi", "ma")),
     ("name", ("ten don vi", "don vi", "ten co quan", "co quan", "tendonvi")),
@@ -78,19 +86,30 @@ def locate_table(sheet: excel.Sheet, *, roles: tuple, required: tuple, what: str
         if all(r in cols for r in required):
             data_start = i + 1
             nxt = sheet.cells[data_start] if data_start < len(sheet.cells) else []
-            if nxt and sum(excel.is_number_like(str(v).strip("() ")) for v in nxt if not excel.is_blank(v)) \
-                    >= max(3, len(cols)) and all(str(v).strip().startswith("(") or excel.is_number_like(v)
-                                                 for v in nxt if not excel.is_blank(v)) \
-                    and _numbering(nxt):
+            if (
+                nxt
+                and sum(excel.is_number_like(str(v).strip("() ")) for v in nxt if not excel.is_blank(v))
+                >= max(3, len(cols))
+                and all(
+                    str(v).strip().startswith("(") or excel.is_number_like(v)
+                    for v in nxt
+                    if not excel.is_blank(v)
+                )
+                and _numbering(nxt)
+            ):
                 data_start += 1
             return Table(sheet, cols, data_start, excel.title_text(sheet, before=i))
         if best is None or len(cols) > len(best[1]):
             best = (i, cols)
     found = best[1] if best else {}
     missing = [r for r in required if r not in found]
-    raise InputError(f"no {what} header found: missing column(s) {missing} (expected labels like "
-                     + "; ".join(f"{r}: '{dict(roles)[r][0]}'" for r in missing if r in dict(roles)) + ")",
-                     path=path, sheet=sheet.name)
+    raise InputError(
+        f"no {what} header found: missing column(s) {missing} (expected labels like "
+        + "; ".join(f"{r}: '{dict(roles)[r][0]}'" for r in missing if r in dict(roles))
+        + ")",
+        path=path,
+        sheet=sheet.name,
+    )
 
 
 def _numbering(row: list) -> bool:
@@ -124,8 +143,11 @@ def row_period(row: list, table: Table, where: dict, default: tuple | None) -> t
         start = _date_cell(row[cols["start"]], where | {"column": "từ ngày"})
         end = _date_cell(row[cols["end"]], where | {"column": "đến ngày"})
         if start > end:
-            raise InputError(f"period starts {start:%d/%m/%Y} after it ends {end:%d/%m/%Y}", **where,
-                             column="từ ngày / đến ngày")
+            raise InputError(
+                f"period starts {start:%d/%m/%Y} after it ends {end:%d/%m/%Y}",
+                **where,
+                column="từ ngày / đến ngày",
+            )
         return excel.parse_period(f"từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}", where=where)
     if "year" in cols and not excel.is_blank(row[cols["year"]]):
         year = excel.parse_count(row[cols["year"]], where=where | {"column": "năm"})
@@ -136,8 +158,11 @@ def row_period(row: list, table: Table, where: dict, default: tuple | None) -> t
             return dt.date(year, mo, 1), dt.date(year, mo, calendar.monthrange(year, mo)[1]), "month"
         return dt.date(year, 1, 1), dt.date(year, 12, 31), "year"
     if default is None:
-        raise InputError("no reporting period: neither the title ('Kỳ báo cáo: … từ ngày … đến ngày …', 'Năm "
-                         "2024') nor period columns ('Từ ngày'/'Đến ngày' or 'Năm')", **where)
+        raise InputError(
+            "no reporting period: neither the title ('Kỳ báo cáo: … từ ngày … đến ngày …', 'Năm "
+            "2024') nor period columns ('Từ ngày'/'Đến ngày' or 'Năm')",
+            **where,
+        )
     return default
 
 
@@ -163,15 +188,21 @@ def unit_identity(row: list, table: Table, where: dict, *, default_level: str) -
         raise InputError("row without a unit code or name", **where)
     code = code or slugify(name)
     if not re.fullmatch(r"[0-9A-Za-z._-]+", code):
-        raise InputError(f"unit code {code!r} has characters other than letters, digits, '.', '_', '-'",
-                         **where, column="code")
+        raise InputError(
+            f"unit code {code!r} has characters other than letters, digits, '.', '_', '-'",
+            **where,
+            column="code",
+        )
     return code, name or code, guess_level(name or code, default=default_level)
 
 
 def is_total_row(row: list, table: Table) -> bool:
     """Return True for a 'Tổng cộng' row (in the name, STT or code column)."""
-    return any(TOTAL_RE.match(excel.fold(row[table.cols[k]])) for k in ("name", "stt", "code") if k in table.cols
-               and not excel.is_blank(row[table.cols[k]]))
+    return any(
+        TOTAL_RE.match(excel.fold(row[table.cols[k]]))
+        for k in ("name", "stt", "code")
+        if k in table.cols and not excel.is_blank(row[table.cols[k]])
+    )
 
 
 def check_rate(rate: object, num: int, den: int, where: dict) -> None:
@@ -201,7 +232,9 @@ def nonblank_sheets(path: Path) -> list[excel.Sheet]:
     sheets = excel.read_grids(path)
     out = [s for s in sheets if any(not excel.row_is_blank(r) for r in s.cells)]
     if not out:
-        raise InputError("the file is empty (no non-blank sheet)", path=path, sheet=sheets[0].name if sheets else None)
+        raise InputError(
+            "the file is empty (no non-blank sheet)", path=path, sheet=sheets[0].name if sheets else None
+        )
     return out
 
 
@@ -232,8 +265,9 @@ def read_payment766(path: str | Path) -> pd.DataFrame:
     source = source_id(path, record)
     records, seen = [], {}
     for sheet in nonblank_sheets(path):
-        table = locate_table(sheet, roles=PAYMENT_COLUMNS, required=("due", "paid"), what="766 payment",
-                             path=path)
+        table = locate_table(
+            sheet, roles=PAYMENT_COLUMNS, required=("due", "paid"), what="766 payment", path=path
+        )
         where0 = {"path": path, "sheet": sheet.name}
         default = title_period(table, where0)
         units, totals = [], []
@@ -246,8 +280,11 @@ def read_payment766(path: str | Path) -> pd.DataFrame:
             due = excel.parse_count(cells[0], where=where | {"column": "Tổng HS có nghĩa vụ tài chính"})
             paid = excel.parse_count(cells[1], where=where | {"column": "Số HS đã TTTT"})
             if paid > due:
-                raise InputError(f"paid online {paid} is above dossiers with a financial obligation {due}",
-                                 **where, column="Số HS đã TTTT")
+                raise InputError(
+                    f"paid online {paid} is above dossiers with a financial obligation {due}",
+                    **where,
+                    column="Số HS đã TTTT",
+                )
             if "rate" in table.cols:
                 check_rate(row[table.cols["rate"]], paid, due, where | {"column": "Tỷ lệ TTTT (%)"})
             if is_total_row(row, table):
@@ -257,19 +294,33 @@ def read_payment766(path: str | Path) -> pd.DataFrame:
             start, end, ptype = row_period(row, table, where, default)
             key = (code, start, end)
             if key in seen:
-                raise InputError(f"unit {code!r} appears twice for the same period (rows {seen[key]} and {i + 1})",
-                                 **where)
+                raise InputError(
+                    f"unit {code!r} appears twice for the same period (rows {seen[key]} and {i + 1})", **where
+                )
             seen[key] = i + 1
             units.append((due, paid))
-            records.append({"indicator": "payment.online", "unit_code": code, "unit_name": name,
-                            "unit_level": level, "code_system": excel.code_system_for(end), "period_start": start,
-                            "period_end": end, "period_type": ptype, "numerator": paid, "denominator": due,
-                            "convention": "qd766", "source": source})
+            records.append(
+                {
+                    "indicator": "payment.online",
+                    "unit_code": code,
+                    "unit_name": name,
+                    "unit_level": level,
+                    "code_system": excel.code_system_for(end),
+                    "period_start": start,
+                    "period_end": end,
+                    "period_type": ptype,
+                    "numerator": paid,
+                    "denominator": due,
+                    "convention": "qd766",
+                    "source": source,
+                }
+            )
         for rn, due, paid in totals:
             sums = (sum(u[0] for u in units), sum(u[1] for u in units))
             if (due, paid) != sums:
-                raise InputError(f"total row ({due}, {paid}) differs from the sum of its units {sums}", **where0,
-                                 row=rn)
+                raise InputError(
+                    f"total row ({due}, {paid}) differs from the sum of its units {sums}", **where0, row=rn
+                )
     if not records:
         raise InputError("no unit rows found below the header", path=path)
     return finalise(records, path)

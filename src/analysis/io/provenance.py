@@ -1,4 +1,4 @@
-"""Provenance sidecars ``<file>.meta.json``: who made a file, where it comes from, its sha256; written and verified."""
+"""Provenance sidecars ``<file>.meta.json``: producer, source, dates, licence, sha256; write, verify."""
 
 from __future__ import annotations
 

@@ -16,10 +16,31 @@ from analysis.paths import PUBLISHED_DIR, REFERENCE_DIR
 
 PUBLISHED_FILE = PUBLISHED_DIR / "published_indicators.csv"
 TARGETS_FILE = REFERENCE_DIR / "targets.csv"
-PUBLISHED_COLUMNS = ["province", "year", "indicator", "value_percent", "target_percent", "target_source",
-                     "source_title", "source_url", "source_date", "quote"]
-TARGET_COLUMNS = ["indicator", "unit_code", "unit_name", "year", "target", "scope", "source", "quote",
-                  "code_system", "beneficiary_group", "published_indicator"]
+PUBLISHED_COLUMNS = [
+    "province",
+    "year",
+    "indicator",
+    "value_percent",
+    "target_percent",
+    "target_source",
+    "source_title",
+    "source_url",
+    "source_date",
+    "quote",
+]
+TARGET_COLUMNS = [
+    "indicator",
+    "unit_code",
+    "unit_name",
+    "year",
+    "target",
+    "scope",
+    "source",
+    "quote",
+    "code_system",
+    "beneficiary_group",
+    "published_indicator",
+]
 
 #: Published indicator names (the part before "__") -> registry id, where the definitions match.
 #: Names not listed map to nothing. Reasons for each choice (DOMAIN.md sections in brackets):
@@ -69,7 +90,7 @@ TARGET_EXCLUDED = {
     51: "'toàn trình' online dossiers: stricter than QĐ 766 indicator 3.3 (DOMAIN.md §1.4)",
     56: "share of online services with dossiers, not of dossiers: no registry indicator",
     57: "online dossier share as of April 2023: base not stated in the source, so not shown to match 3.3",
-    64: "base is dossiers resolved ('trên tổng số hồ sơ giải quyết'), not received as in QĐ 766 indicator 3.3",
+    64: "base is dossiers resolved ('trên tổng số hồ sơ giải quyết'), not received as in QĐ 766 3.3",
     65: "level-3/4 online services only ('mức độ 3, mức độ 4'), not all online dossiers",
     81: "base is eligible beneficiaries ('đủ điều kiện') and includes registration, not all beneficiaries",
     82: "share of the amount paid, not of beneficiaries",
@@ -94,8 +115,9 @@ def _percent(df: pd.DataFrame, col: str, path: Path) -> pd.Series:
     out = pd.to_numeric(df[col].replace("", pd.NA), errors="coerce")
     bad = df.index[df[col].ne("") & out.isna()]
     if len(bad):
-        raise InputError(f"expected a percentage, found {df.at[bad[0], col]!r}", path=path, row=int(bad[0]) + 2,
-                         column=col)
+        raise InputError(
+            f"expected a percentage, found {df.at[bad[0], col]!r}", path=path, row=int(bad[0]) + 2, column=col
+        )
     over = df.index[(out < 0) | (out > 100)]
     if len(over):
         raise InputError(f"expected 0-100, found {out[over[0]]}", path=path, row=int(over[0]) + 2, column=col)
@@ -125,22 +147,24 @@ def read_published(path: str | Path = PUBLISHED_FILE) -> pd.DataFrame:
     path = Path(path)
     df = _read_csv(path, PUBLISHED_COLUMNS)
     base = df["indicator"].str.split("__").str[0]
-    out = pd.DataFrame({
-        "province": df["province"],
-        "unit_code": [province_code(p) or "" for p in df["province"]],
-        "year": pd.to_numeric(df["year"], errors="raise").astype("int64"),
-        "indicator": df["indicator"],
-        "qualifier": df["indicator"].str.split("__").str[1].fillna(""),
-        "registry_id": base.map(REGISTRY_MAP),
-        "beneficiary_group": [_group(n) for n in df["indicator"]],
-        "value": _percent(df, "value_percent", path),
-        "target": _percent(df, "target_percent", path),
-        "target_source": df["target_source"],
-        "source_title": df["source_title"],
-        "source_url": df["source_url"],
-        "source_date": df["source_date"],
-        "quote": df["quote"],
-    })
+    out = pd.DataFrame(
+        {
+            "province": df["province"],
+            "unit_code": [province_code(p) or "" for p in df["province"]],
+            "year": pd.to_numeric(df["year"], errors="raise").astype("int64"),
+            "indicator": df["indicator"],
+            "qualifier": df["indicator"].str.split("__").str[1].fillna(""),
+            "registry_id": base.map(REGISTRY_MAP),
+            "beneficiary_group": [_group(n) for n in df["indicator"]],
+            "value": _percent(df, "value_percent", path),
+            "target": _percent(df, "target_percent", path),
+            "target_source": df["target_source"],
+            "source_title": df["source_title"],
+            "source_url": df["source_url"],
+            "source_date": df["source_date"],
+            "quote": df["quote"],
+        }
+    )
     out["registry_id"] = out["registry_id"].astype(object).where(out["registry_id"].notna(), None)
     return out
 
@@ -154,20 +178,24 @@ def targets_from_published(published: pd.DataFrame) -> pd.DataFrame:
     for i, r in published[published["target"].notna()].iterrows():
         mapped = r["registry_id"] if i not in TARGET_EXCLUDED else None
         national = fold(r["province"]).startswith(NATIONAL)
-        rows.append({
-            "indicator": mapped or r["indicator"],
-            "unit_code": "" if national else r["unit_code"],
-            "unit_name": r["province"],
-            "year": int(r["year"]),
-            "target": round(float(r["target"]), 6),
-            "scope": ("national" if national else "province") + (f" ({r['province']})" if "(" in r["province"]
-                                                                    else ""),
-            "source": f"{r['target_source']}; {r['source_title']}; {r['source_url']}",
-            "quote": r["quote"],
-            "code_system": "" if national else "gso2004",
-            "beneficiary_group": r["beneficiary_group"] if isinstance(r["beneficiary_group"], str) else "",
-            "published_indicator": r["indicator"],
-        })
+        rows.append(
+            {
+                "indicator": mapped or r["indicator"],
+                "unit_code": "" if national else r["unit_code"],
+                "unit_name": r["province"],
+                "year": int(r["year"]),
+                "target": round(float(r["target"]), 6),
+                "scope": ("national" if national else "province")
+                + (f" ({r['province']})" if "(" in r["province"] else ""),
+                "source": f"{r['target_source']}; {r['source_title']}; {r['source_url']}",
+                "quote": r["quote"],
+                "code_system": "" if national else "gso2004",
+                "beneficiary_group": r["beneficiary_group"]
+                if isinstance(r["beneficiary_group"], str)
+                else "",
+                "published_indicator": r["indicator"],
+            }
+        )
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
 
@@ -186,8 +214,12 @@ def read_targets(path: str | Path = TARGETS_FILE) -> pd.DataFrame:
     target = pd.to_numeric(df["target"], errors="coerce")
     bad = df.index[target.isna() | (target < 0) | (target > 1)]
     if len(bad):
-        raise InputError(f"expected a target in 0-1, found {df.at[bad[0], 'target']!r}", path=path,
-                         row=int(bad[0]) + 2, column="target")
+        raise InputError(
+            f"expected a target in 0-1, found {df.at[bad[0], 'target']!r}",
+            path=path,
+            row=int(bad[0]) + 2,
+            column="target",
+        )
     df["target"] = target
     df["year"] = pd.to_numeric(df["year"], errors="raise").astype("int64")
     return df[df["indicator"].isin(list(REGISTRY))].reset_index(drop=True)

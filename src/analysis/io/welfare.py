@@ -1,4 +1,4 @@
-"""Reader of welfare payout reports (Đề án 06): beneficiaries, with an account, paid via account, per unit and group."""
+"""Reader of welfare payout reports (Đề án 06): beneficiaries, account holders, paid via account."""
 
 from __future__ import annotations
 
@@ -32,16 +32,27 @@ WELFARE_COLUMNS = (
 )
 #: Beneficiary groups: folded label -> code (DOMAIN.md §1.5: bảo trợ xã hội, người có công).
 GROUPS = {
-    "btxh": "BTXH", "bao tro xa hoi": "BTXH", "doi tuong bao tro xa hoi": "BTXH", "tro cap xa hoi": "BTXH",
-    "ncc": "NCC", "nguoi co cong": "NCC", "nguoi co cong voi cach mang": "NCC", "uu dai nguoi co cong": "NCC",
+    "btxh": "BTXH",
+    "bao tro xa hoi": "BTXH",
+    "doi tuong bao tro xa hoi": "BTXH",
+    "tro cap xa hoi": "BTXH",
+    "ncc": "NCC",
+    "nguoi co cong": "NCC",
+    "nguoi co cong voi cach mang": "NCC",
+    "uu dai nguoi co cong": "NCC",
 }
 INDICATORS = (
     ("welfare.account_share", "holders", "total"),
     ("welfare.paid_share", "paid", "total"),
     ("welfare.paid_of_holders", "paid", "holders"),
 )
-LABELS = {"total": "Tổng số đối tượng", "holders": "Số có tài khoản", "paid": "Số được chi trả qua tài khoản",
-          "group": "Nhóm đối tượng", "amount": "Kinh phí chi trả qua tài khoản"}
+LABELS = {
+    "total": "Tổng số đối tượng",
+    "holders": "Số có tài khoản",
+    "paid": "Số được chi trả qua tài khoản",
+    "group": "Nhóm đối tượng",
+    "amount": "Kinh phí chi trả qua tài khoản",
+}
 
 
 def beneficiary_group(value: object, *, where: dict) -> str:
@@ -53,12 +64,15 @@ def beneficiary_group(value: object, *, where: dict) -> str:
     key = excel.fold(value).strip(" .")
     if key in GROUPS:
         return GROUPS[key]
-    raise InputError(f"unknown beneficiary group {value!r}; expected BTXH (bảo trợ xã hội) or NCC (người có công)",
-                     **where, column=LABELS["group"])
+    raise InputError(
+        f"unknown beneficiary group {value!r}; expected BTXH (bảo trợ xã hội) or NCC (người có công)",
+        **where,
+        column=LABELS["group"],
+    )
 
 
 def read_welfare(path: str | Path) -> pd.DataFrame:
-    """Read a welfare payout report (xlsx or CSV) into Counts of the three welfare rates (convention de_an_06).
+    """Read a welfare payout report (xlsx or CSV) into Counts of the three welfare rates (de_an_06).
 
     Parameters
     ----------
@@ -85,8 +99,13 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
     source = source_id(path, record)
     records, seen = [], {}
     for sheet in nonblank_sheets(path):
-        table = locate_table(sheet, roles=WELFARE_COLUMNS, required=("total", "holders", "paid"),
-                             what="welfare payout", path=path)
+        table = locate_table(
+            sheet,
+            roles=WELFARE_COLUMNS,
+            required=("total", "holders", "paid"),
+            what="welfare payout",
+            path=path,
+        )
         where0 = {"path": path, "sheet": sheet.name}
         default = title_period(table, where0)
         units: list[tuple[str, dict]] = []
@@ -99,35 +118,58 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
             where = where0 | {"row": i + 1}
             n = {k: excel.parse_count(v, where=where | {"column": LABELS[k]}) for k, v in cells.items()}
             if n["holders"] > n["total"]:
-                raise InputError(f"beneficiaries with an account {n['holders']} above all beneficiaries "
-                                 f"{n['total']}", **where, column=LABELS["holders"])
+                raise InputError(
+                    f"beneficiaries with an account {n['holders']} above all beneficiaries {n['total']}",
+                    **where,
+                    column=LABELS["holders"],
+                )
             if n["paid"] > n["holders"]:
-                raise InputError(f"paid via account {n['paid']} above beneficiaries with an account "
-                                 f"{n['holders']}", **where, column=LABELS["paid"])
+                raise InputError(
+                    f"paid via account {n['paid']} above beneficiaries with an account {n['holders']}",
+                    **where,
+                    column=LABELS["paid"],
+                )
             if "amount" in table.cols:
-                amount = excel.parse_decimal(row[table.cols["amount"]], where=where | {"column": LABELS["amount"]})
+                amount = excel.parse_decimal(
+                    row[table.cols["amount"]], where=where | {"column": LABELS["amount"]}
+                )
                 if amount is not None and amount < 0:
-                    raise InputError(f"expected a non-negative amount, found {amount}", **where,
-                                     column=LABELS["amount"])
+                    raise InputError(
+                        f"expected a non-negative amount, found {amount}", **where, column=LABELS["amount"]
+                    )
             has_group = "group" in table.cols and not excel.is_blank(row[table.cols["group"]])
             if is_total_row(row, table):
                 group = beneficiary_group(row[table.cols["group"]], where=where) if has_group else None
                 totals.append((i + 1, group, n))
                 continue
             if "group" in table.cols and not has_group:
-                raise InputError("missing beneficiary group; expected BTXH or NCC", **where, column=LABELS["group"])
+                raise InputError(
+                    "missing beneficiary group; expected BTXH or NCC", **where, column=LABELS["group"]
+                )
             group = beneficiary_group(row[table.cols["group"]], where=where) if has_group else "ALL"
             code, name, level = unit_identity(row, table, where, default_level="commune")
             start, end, ptype = row_period(row, table, where, default)
             key = (code, group, start, end)
             if key in seen:
-                raise InputError(f"unit {code!r}, group {group} appears twice for the same period (rows "
-                                 f"{seen[key]} and {i + 1})", **where)
+                raise InputError(
+                    f"unit {code!r}, group {group} appears twice for the same period (rows "
+                    f"{seen[key]} and {i + 1})",
+                    **where,
+                )
             seen[key] = i + 1
             units.append((group, n))
-            base = {"unit_code": code, "unit_name": name, "unit_level": level,
-                    "code_system": excel.code_system_for(end), "period_start": start, "period_end": end,
-                    "period_type": ptype, "convention": "de_an_06", "source": source, "beneficiary_group": group}
+            base = {
+                "unit_code": code,
+                "unit_name": name,
+                "unit_level": level,
+                "code_system": excel.code_system_for(end),
+                "period_start": start,
+                "period_end": end,
+                "period_type": ptype,
+                "convention": "de_an_06",
+                "source": source,
+                "beneficiary_group": group,
+            }
             for ind, num, den in INDICATORS:
                 records.append(base | {"indicator": ind, "numerator": n[num], "denominator": n[den]})
         for rn, group, n in totals:
@@ -135,8 +177,12 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
             for k in ("total", "holders", "paid"):
                 s = sum(u[k] for u in members)
                 if n[k] != s:
-                    raise InputError(f"total row {LABELS[k]} = {n[k]}, but its units sum to {s}", **where0, row=rn,
-                                     column=LABELS[k])
+                    raise InputError(
+                        f"total row {LABELS[k]} = {n[k]}, but its units sum to {s}",
+                        **where0,
+                        row=rn,
+                        column=LABELS[k],
+                    )
     if not records:
         raise InputError("no unit rows found below the header", path=path)
     return finalise(records, path)
