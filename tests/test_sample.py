@@ -264,6 +264,13 @@ def test_failed_generation_keeps_the_old_folder_and_leaves_no_temp(tmp_path, mon
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sample"]
 
 
+def test_refuses_to_replace_a_folder_that_is_not_a_sample(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("keep me")
+    assert sample.main(["--out", str(tmp_path)]) == 2
+    assert "not a sample folder" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
 def test_cli_delegates_large_dossier_files(tmp_path):
     pytest.importorskip("analysis.sample_large")
     assert sample.main(["--dossiers", "5000", "--out", str(tmp_path), "--format", "csv", "--seed", "3"]) == 0
@@ -298,7 +305,7 @@ def dossier_counts_2023(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def test_read_bieu06_and_read_payment766_give_the_dossier_counts(sample_dir, dossiers):
-    from analysis.io import read_bieu06, read_payment766
+    from analysis.io import read_bieu06, read_payment766, read_welfare
 
     ours = dossier_counts_2023(dossiers)
     bieu = read_bieu06(sample_dir / "bieu06" / "bieu06_2023.xlsx")
@@ -306,6 +313,10 @@ def test_read_bieu06_and_read_payment766_give_the_dossier_counts(sample_dir, dos
         got = annual_2023(bieu, ind).astype("int64")
         pd.testing.assert_frame_equal(got, ours[ind].loc[got.index], check_names=False)
         assert len(got) == 43
+    wel = read_welfare(sample_dir / "welfare" / "welfare_2023.xlsx")
+    paid = wel[(wel["indicator"] == "welfare.paid_share") & (wel["year"] == 2023)]
+    assert len(paid) == 32  # 16 units x 2 groups
+    assert exact(paid["numerator"].sum(), paid["denominator"].sum(), "welfare.paid_share")
     pay = annual_2023(read_payment766(sample_dir / "payment766" / "payment766_2023.xlsx"), "payment.online")
     expected = ours["payment.online"].loc[pay.index]
     pd.testing.assert_frame_equal(pay.astype("int64"), expected, check_names=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 from fractions import Fraction
@@ -330,7 +331,8 @@ def generate_sample(out: str | Path, *, seed: int = DEFAULT_SEED) -> Path:
     Parameters
     ----------
     out : str or Path
-        Target folder; replaced if it exists (the old one is kept until the new one is complete).
+        Target folder; an earlier sample there (with its ``SYNTHETIC.md``) is replaced, but only once the new
+        one is complete.  Any other non-empty folder is refused (``FileExistsError``).
     seed : int, keyword-only
         Random seed; the same seed gives byte-identical files.
 
@@ -340,6 +342,9 @@ def generate_sample(out: str | Path, *, seed: int = DEFAULT_SEED) -> Path:
         ``out``, containing dossiers/, bieu06/, payment766/, welfare/ and ``SYNTHETIC.md`` (written last).
     """
     out = Path(out).resolve()
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "SYNTHETIC.md").is_file())):
+        raise FileExistsError(f"{out} exists and is not a sample folder (no SYNTHETIC.md); refusing to "
+                              "replace it: choose a new or empty folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -380,7 +385,11 @@ def main(argv: list[str] | None = None) -> int:
         write_large_dossiers(args.dossiers, Path(args.out), fmt=args.format, seed=args.seed)
         print(f"wrote {args.dossiers} synthetic dossiers to {args.out} in {time.perf_counter() - t0:.1f} s")
         return 0
-    out = generate_sample(args.out, seed=args.seed)
+    try:
+        out = generate_sample(args.out, seed=args.seed)
+    except FileExistsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     seconds = time.perf_counter() - t0
     print(f"wrote the SYNTHETIC sample province to {out} (seed {args.seed}) in {seconds:.1f} s")
     return 0
