@@ -192,7 +192,7 @@ def test_failure_is_kept_others_continue_and_exit_1(tmp_path, capsys):
     assert "deliberate failure" in (reports / "01" / "t_fail.log").read_text(encoding="utf-8")
     assert "deliberate failure" in (reports / "01" / "t_fail.html").read_text(encoding="utf-8")
     assert (reports / "01" / "t_ok.html").is_file()
-    assert not list(reports.rglob("*.part"))
+    assert not list(reports.rglob("*.part.ipynb"))
     runs = json.loads((reports / "runs.json").read_text(encoding="utf-8"))
     assert {r["notebook"]: r["status"] for r in runs["results"]} == {"t_fail": "failed", "t_ok": "ok"}
     index = (reports / "index.html").read_text(encoding="utf-8")

@@ -151,7 +151,7 @@ def execute_job(job: Job) -> Result:
         os.environ[NOTEBOOKS_ENV] = job.notebooks_dir
     out, log = Path(job.output), Path(job.log)
     out.parent.mkdir(parents=True, exist_ok=True)
-    part = out.with_name(out.name + ".part")
+    part = out.with_suffix(".part.ipynb")
     handler = logging.FileHandler(log, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger("papermill")

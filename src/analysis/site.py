@@ -315,7 +315,7 @@ def index_html(reports: Path, *, figures_root: Path) -> str:
     parts.append("</div>")
     return (
         '<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0"><link rel="icon" href="data:,">'
         f"<title>Reviewer site {esc(year)}</title><style>{_css()}</style></head><body>"
         + "".join(parts)
         + "</body></html>\n"
