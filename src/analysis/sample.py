@@ -153,6 +153,7 @@ def _year_dossiers(rng: np.random.Generator, year: int, units: pd.DataFrame, pro
     sup = rng.random(n) < 0.07
     pause = rng.integers(2, 26, n)
     req = received + np.floor(rng.random(n) * np.maximum(used, 1)).astype(int)
+    sup &= req + pause <= EXTRACT_DAY  # nothing in an export is dated after the export day
     sup_req = np.where(sup, req, np.datetime64("NaT"))
     sup_prov = np.where(sup, req + pause, np.datetime64("NaT"))
     finish = np.where(sup, finish + pause, finish)
