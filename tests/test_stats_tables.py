@@ -155,7 +155,7 @@ def test_yoy_unit_in_one_year_only():
     )
     yoy = stats.yoy_table(c, 2024).set_index("unit_code")
     assert yoy.loc["09", "label"] == "not comparable"
-    assert "absent in the earlier period" in yoy.loc["09", "note"]
+    assert "no row for the earlier period 2023" in yoy.loc["09", "note"]
     assert yoy.loc["09", "rate_curr"] == pytest.approx(0.8)
 
 
@@ -312,3 +312,13 @@ def test_seasonal_table_three_years_and_gap():
     assert (one["seasonal"][one["period_start"].dt.month == 1] > 0.02).all()
     two = s[s["unit_code"] == "02"]
     assert two["trend"].isna().all() and "months missing" in two["note"].iloc[0]
+
+
+def test_trend_table_constant_zero_and_separation():
+    rows = [year_row(OVERDUE, "01", y, 0, 20 + y - 2019) for y in range(2019, 2025)]
+    rows += [year_row(OVERDUE, "02", y, x, 50) for y, x in zip(range(2019, 2025), [0, 0, 0, 5, 9, 12], strict=True)]
+    tt = stats.trend_table(counts_of(rows)).set_index("unit_code")
+    assert tt.loc["01", "slope"] == 0.0 and tt.loc["01", "label"] == "no clear trend"
+    assert "every year" in tt.loc["01", "note"]
+    # unit 02: rising overdue share (lower is better) -> worsening, whatever model was usable
+    assert tt.loc["02", "slope"] > 0 and tt.loc["02", "label"] == "worsening"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from analysis import indicators
 from analysis.schemas import validate_counts
@@ -167,8 +169,11 @@ def _add_yoy_stats(out: pd.DataFrame, *, year: int, level: float) -> pd.DataFram
     out["higher_is_better"] = [indicators.get(i).higher_is_better for i in out["indicator"]]
     out["label"] = change_label(out["change_lower"], out["change_upper"], out["higher_is_better"])
     note = out.pop("note_built").fillna("").astype(str)
-    note = note.where(~absent_prev, note + "; absent in the earlier period")
-    note = note.where(~absent_curr, note + f"; absent in {year}")
+    prev_label = out["periods"].str.split(" vs ").str[1]
+    curr_label = out["periods"].str.split(" vs ").str[0]
+    note = note.where(~absent_prev, note + "; no row for the earlier period " + prev_label
+                      + " (nor complete monthly rows to build it)")
+    note = note.where(~absent_curr, note + "; no row for " + curr_label)
     out["note"] = note.str.strip("; ")
     first = [c for c in out.columns if c not in YoyTable.to_schema().columns]
     return out[first + list(YoyTable.to_schema().columns)]
@@ -253,19 +258,32 @@ def _trend_row(g: pd.DataFrame, *, link: str, level: float) -> dict:
         hib = indicators.get(g["indicator"].iloc[0]).higher_is_better
     else:  # pragma: no cover - only the empty template
         hib = True
-    fit = glm_trend(x, n, t, link=link)
-    if ok.sum() >= 3 and fit.dispersion > 1:
-        fit = glm_trend(x, n, t, link=link, quasi=True)
-        row["model"] = "quasi-binomial"
-    else:
-        row["model"] = "binomial"
-        if ok.sum() < 3:
-            row["note"] = "two years: dispersion not estimable, binomial model"
-    lo, hi = fit.slope_ci(level)
     ca = trend_test(x, n, scores=t)
     mk = mann_kendall(x[ok] / n[ok])
-    row.update(slope=fit.slope_points(), slope_lower=lo, slope_upper=hi, dispersion=fit.dispersion,
-               ca_chi2=ca.chi2, ca_p_value=ca.p_value, mk_z=mk.z, mk_p_value=mk.p_value, sen_slope=mk.slope)
+    row.update(ca_chi2=ca.chi2, ca_p_value=ca.p_value, mk_z=mk.z, mk_p_value=mk.p_value, sen_slope=mk.slope)
+    if np.all(x[ok] == 0) or np.all(x[ok] == n[ok]):
+        row.update(slope=0.0, model="none", label="no clear trend",
+                   note="rate is 0 or 1 in every year: no trend to estimate")
+        return row
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PerfectSeparationWarning)
+        fit = glm_trend(x, n, t, link=link)
+        if ok.sum() >= 3 and fit.dispersion > 1:
+            fit = glm_trend(x, n, t, link=link, quasi=True)
+            row["model"] = "quasi-binomial"
+        else:
+            row["model"] = "binomial"
+            if ok.sum() < 3:
+                row["note"] = "two years: dispersion not estimable, binomial model"
+    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught):
+        row.update(slope=ca.slope, model="least squares (GLM not estimable: rates of 0 or 1)",
+                   note="slope from weighted least squares (Cochran-Armitage); no interval")
+        sig = ca.p_value < 1 - level
+        good = (ca.slope > 0) == hib
+        row["label"] = "no clear trend" if not sig else "improving" if good else "worsening"
+        return row
+    lo, hi = fit.slope_ci(level)
+    row.update(slope=fit.slope_points(), slope_lower=lo, slope_upper=hi, dispersion=fit.dispersion)
     lab = change_label(np.array([lo]), np.array([hi]), np.array([hib]))[0]
     row["label"] = {"improved": "improving", "worsened": "worsening",
                     "no clear change": "no clear trend"}.get(lab, lab)
