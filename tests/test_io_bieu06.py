@@ -443,3 +443,31 @@ def test_second_software_broken_total_row_named(tmp_path):
     wb.save(path)
     with pytest.raises(InputError, match=r"b.xlsx.*row 8.*total row"):
         read_bieu06(path)
+
+
+def test_formulas_merged_group_labels_and_numbered_identities(tmp_path):
+    def variant(ws, first):
+        letters = [openpyxl.utils.get_column_letter(first + k) for k in range(11)]
+        for k, col in enumerate(letters):  # subtotal of "Cấp tỉnh" and the total as formulas never computed
+            ws[f"{col}10"] = f"=SUM({col}11:{col}12)"
+            ws[f"{col}17"] = f"=SUM({col}11:{col}12)+{col}14+{col}16"
+        ws.cell(9, first, "(3)=(4)+(5)+(6)")  # numbered row printing the identities
+        ws.cell(9, first + 4, "(7)=(8)+(9)+(10)")
+        ws.cell(13, 1, "II. Cấp huyện")  # group label in the STT cell, merged over STT and name
+        ws.cell(13, 2).value = None
+        ws.merge_cells("A13:B13")
+        ws.cell(2, 1, "Vũng Tàu, ngày 20 tháng 9 năm 2024")  # date of signing above the period line
+
+    df = read_bieu06(build(tmp_path / "f.xlsx", mutate=variant))
+    assert pick(df, "timeliness.on_time", "747") == (1900, 1960)
+    assert df.drop_duplicates("unit_code").set_index("unit_code").loc["747", "unit_level"] == "district"
+    assert pick(df, "online.submission", "000.00.77.H12") == (5120, 5420)
+    assert (df["period_start"] == dt.datetime(2024, 6, 15)).all()
+
+
+def test_unit_row_with_unsaved_formula(tmp_path):
+    def variant(ws, first):
+        ws.cell(11, first + 1, "=5000+120")
+
+    with pytest.raises(InputError, match=r"row 11.*formula without a saved value"):
+        read_bieu06(build(tmp_path / "f.xlsx", mutate=variant))

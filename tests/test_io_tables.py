@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from analysis.io import InputError, read_payment766, read_welfare
-from analysis.io.excel import decode_text, parse_count, parse_period
+from analysis.io.excel import decode_text, parse_count
+from analysis.io.periods import parse_period
 
 PAY_TITLE = "THEO DÕI CHỈ TIÊU THANH TOÁN TRỰC TUYẾN CÁC ĐƠN VỊ - THEO QUYẾT ĐỊNH SỐ 766/QĐ-TTG"
 PAY_HEADER = [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.io import excel
+from analysis.io import excel, periods
 from analysis.io.bieu06_layout import LABELS, NUMBERS, column_label, find_layout
 from analysis.io.errors import InputError, guess_level, slugify
 from analysis.io.provenance import source_id, verify_sidecar
@@ -119,8 +119,8 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
     where = {"path": path, "sheet": sheet.name}
     cols, data_start = find_layout(sheet, where)
     title = excel.title_text(sheet, before=data_start)
-    start, end, ptype = excel.parse_period(title, where=where)
-    code_system = excel.code_system_for(end)
+    start, end, ptype = periods.parse_period(title, where=where)
+    code_system = periods.code_system_for(end)
     province = _province_code(excel.title_text(sheet, before=max(1, data_start - 1)))
     groups: list[_Group] = []
     totals: list[tuple[int, dict]] = []
@@ -136,6 +136,7 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
         stt_key, name_key = excel.fold(stt), excel.fold(name)
         count_cells = [row[c] for k, c in cols.items() if k in NUMBERS]
         has_num = any(excel.is_number_like(v) for v in count_cells)
+        has_formula = any(isinstance(v, excel.Formula) for v in count_cells)
         roman = ROMAN_RE.match(stt_key) if stt_key and not stt_key.isdigit() else None
         name_roman = ROMAN_RE.match(name_key) if not stt_key else None
         if name_roman and not _group_level(name_roman.group(2)) and not (name_roman.group(2) or "").strip():
@@ -151,19 +152,22 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
             continue  # title remnants, notes, the signature block
         rw = where | {"row": rn}
         if is_group:
-            level = _group_level(name_key)
+            label = name or str(stt).strip()
+            level = _group_level(excel.fold(label))
             if level is None:
                 raise InputError(
-                    f"unknown group label {name or stt!r}; expected a level such as 'Cấp tỉnh' / "
+                    f"unknown group label {label!r}; expected a level such as 'Cấp tỉnh' / "
                     "'Sở, ban, ngành', 'Cấp huyện', 'Cấp xã' or 'Trung tâm Phục vụ hành chính công'",
                     **rw,
                     column=excel.col_letter(cols["name"]),
                 )
             counts = None
-            if has_num:
+            if has_num and not has_formula:  # unsaved formulas: the subtotal cannot be checked
                 counts = _read_counts(row, cols, rw)
                 check_bieu06_identities(counts, cols=cols, where=rw)
-            groups.append(_Group(name, level, rn, counts))
+            groups.append(_Group(label, level, rn, counts))
+            continue
+        if is_total and has_formula:
             continue
         counts = _read_counts(row, cols, rw)
         check_bieu06_identities(counts, cols=cols, where=rw)

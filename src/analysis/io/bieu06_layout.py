@@ -63,16 +63,18 @@ def column_label(col: dict, key: str) -> str:
     return f"{excel.col_letter(col[key])} ({NUMBERS[key]}) {LABELS[key]}"
 
 
+NUMBER_CELL_RE = re.compile(r"^\s*[(\[]?\s*(\d{1,2})\s*[)\]]?\s*(=.*)?$")
+
+
 def _numbered_row(sheet: excel.Sheet) -> tuple[int, dict] | None:
     """Return (row index, {number: column}) of the row printing (1) ... (13), if any."""
     for i, row in enumerate(sheet.filled[:60]):
         found = {}
         for c, v in enumerate(row):
-            s = str(v).strip().strip("()[]").strip() if not excel.is_blank(v) else ""
-            if isinstance(v, float) and v.is_integer():
-                s = str(int(v))
-            if s.isdigit() and 1 <= int(s) <= 20 and int(s) not in found:
-                found[int(s)] = c
+            s = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) if v is not None else ""
+            m = NUMBER_CELL_RE.match(s)  # "(3)", "3", "[3]", "(3)=(4)+(5)+(6)", "3=7+11"
+            if m and 1 <= int(m.group(1)) <= 20 and int(m.group(1)) not in found:
+                found[int(m.group(1))] = c
         if all(k in found for k in range(1, 14)) and all(found[k] < found[k + 1] for k in range(1, 13)):
             return i, found
     return None
@@ -187,7 +189,10 @@ def find_layout(sheet: excel.Sheet, where: dict) -> tuple[dict, int]:
             elif re.search(r"(^|\W)ma(\W|$)", bottom) and "code" not in cols:
                 cols["code"] = c
             elif (
-                any(w in text for w in ("don vi", "linh vuc", "ten ", "co quan", "cong viec"))
+                any(
+                    w in text
+                    for w in ("don vi", "linh vuc", "ten ", "co quan", "cong viec", "noi dung", "chi tieu")
+                )
                 and "name" not in cols
             ):
                 cols["name"] = c

@@ -18,8 +18,14 @@ _FOLD = str.maketrans({"đ": "d", "Đ": "d"})
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _GROUPED_RE = re.compile(r"^[+-]?\d{1,3}([.,\u00a0 ]\d{3})+$")
 _DECIMAL_RE = re.compile(r"^[+-]?\d+([.,]\d+)?$")
+#: Workbooks smaller than this are also opened for their formulas (to tell unsaved formulas from blanks).
+FORMULA_SCAN_BYTES = 20_000_000
 #: Characters frequent in Vietnamese text decoded from Windows-1258 (combining tone marks, ư, ơ, đ).
 CP1258_HINTS = "\u0300\u0301\u0303\u0309\u0323ưƯơƠđĐăĂ"
+
+
+class Formula(str):
+    """A cell holding a formula whose value was never saved (the workbook was not recalculated)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,12 @@ def parse_count(value: object, *, where: dict, allow_negative: bool = False) -> 
     >>> parse_count(12.0, where={}), parse_count(" 7 ", where={})
     (12, 7)
     """
+    if isinstance(value, Formula):
+        raise InputError(
+            f"the cell holds a formula without a saved value ({value}); open and save the workbook in "
+            "Excel or LibreOffice so that its values are stored",
+            **where,
+        )
     if value is None or isinstance(value, bool):
         if isinstance(value, bool):
             raise InputError(f"expected a count (whole number), found {value!r}", **where)
@@ -215,6 +227,14 @@ def read_csv_grid(path: str | Path) -> Sheet:
     return Sheet(name=None, cells=rows, filled=rows)
 
 
+def _mark_unsaved_formulas(cells: list[list[object]], ws) -> None:
+    """Replace empty cached values of formula cells by :class:`Formula` markers."""
+    for r, row in enumerate(ws.iter_rows(values_only=True)):
+        for c, v in enumerate(row):
+            if isinstance(v, str) and v.startswith("=") and r < len(cells) and cells[r][c] is None:
+                cells[r][c] = Formula(v)
+
+
 def read_xlsx_sheets(path: str | Path) -> list[Sheet]:
     """Read every sheet of an xlsx workbook into :class:`Sheet` grids (texts NFC, merged ranges filled).
 
@@ -232,11 +252,16 @@ def read_xlsx_sheets(path: str | Path) -> list[Sheet]:
         raise InputError(
             f"cannot open as an xlsx workbook ({type(exc).__name__}: {exc})", path=path
         ) from None
+    formulas = None
+    if path.stat().st_size < FORMULA_SCAN_BYTES:
+        formulas = openpyxl.load_workbook(path, data_only=False, read_only=False)
     sheets = []
     for ws in wb.worksheets:
         cells = [[nfc(v) for v in row] for row in ws.iter_rows(values_only=True)]
         width = max((len(r) for r in cells), default=0)
         cells = [r + [None] * (width - len(r)) for r in cells]
+        if formulas is not None:
+            _mark_unsaved_formulas(cells, formulas[ws.title])
         filled = [list(r) for r in cells]
         for rng in ws.merged_cells.ranges:
             top = cells[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(cells) else None
@@ -294,110 +319,3 @@ def find_header_row(sheet: Sheet, required: list[tuple[str, ...]], *, limit: int
         if labels and all(any(alt in lab for lab in labels for alt in group) for group in required):
             return i
     return None
-
-
-# --- reporting periods --------------------------------------------------------------------------------
-
-#: Roman numerals of quarters as printed in titles ("Quý III").
-QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-_DATE = r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})"
-_RANGE_RE = re.compile(r"tu\s*(?:ngay)?\s*" + _DATE + r".{0,20}?den\s*(?:het\s*)?(?:ngay)?\s*" + _DATE)
-_QUARTER_RE = re.compile(r"quy\s+(iv|iii|ii|i|[1-4])\b\W*(?:nam\s+)?(\d{4})")
-_MONTHS_RE = re.compile(r"\b(\d{1,2})\s+thang\s+(?:dau\s+)?(?:nam\s+)?(\d{4})")
-_MONTH_RE = re.compile(r"\bthang\s+(\d{1,2})\s*(?:/|nam)\s*(\d{4})")
-_YEAR_RE = re.compile(r"\bnam\s+(\d{4})")
-
-
-def _date(day: str, month: str, year: str, *, where: dict):
-    import datetime as dt
-
-    try:
-        return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        raise InputError(f"invalid date {day}/{month}/{year} in the reporting period", **where) from None
-
-
-def parse_period(text: str, *, where: dict) -> tuple:
-    """Read the reporting period from a title block; return ``(start, end, period_type)``.
-
-    Explicit dates ("từ ngày 15/6/2024 đến ngày 14/9/2024") win; otherwise "Quý III năm 2024",
-    "Tháng 5 năm 2024", "6 tháng đầu năm 2025" or "Năm 2023" give calendar periods. ``period_type`` is
-    ``quarter`` or ``month`` when the title names one, ``year`` for a year or longer, ``ytd`` for a period
-    starting on 1 January that is shorter than a year, else inferred from the length.
-
-    Raises
-    ------
-    InputError
-        No period in the text, an invalid date, or a start after the end.
-
-    Examples
-    --------
-    >>> parse_period("Kỳ báo cáo: Quý III năm 2024 (từ ngày 15/6/2024 đến ngày 14/9/2024)", where={})
-    (datetime.date(2024, 6, 15), datetime.date(2024, 9, 14), 'quarter')
-    >>> parse_period("6 tháng đầu năm 2025", where={})
-    (datetime.date(2025, 1, 1), datetime.date(2025, 6, 30), 'ytd')
-    """
-    import calendar
-    import datetime as dt
-
-    key = fold(text)
-    named = None
-    if m := _QUARTER_RE.search(key):
-        q, y = QUARTERS[m.group(1)], int(m.group(2))
-        named = "quarter"
-        start, end = dt.date(y, 3 * q - 2, 1), dt.date(y, 3 * q, calendar.monthrange(y, 3 * q)[1])
-    elif m := _MONTH_RE.search(key):
-        mo, y = int(m.group(1)), int(m.group(2))
-        if not 1 <= mo <= 12:
-            raise InputError(f"invalid month {mo} in the reporting period", **where)
-        named = "month"
-        start, end = dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1])
-    elif m := _MONTHS_RE.search(key):
-        k, y = int(m.group(1)), int(m.group(2))
-        if not 1 <= k <= 12:
-            raise InputError(f"invalid number of months {k} in the reporting period", **where)
-        start, end = dt.date(y, 1, 1), dt.date(y, k, calendar.monthrange(y, k)[1])
-    elif m := _YEAR_RE.search(key):
-        y = int(m.group(1))
-        start, end = dt.date(y, 1, 1), dt.date(y, 12, 31)
-    else:
-        start = end = None
-    if m := _RANGE_RE.search(key):
-        start = _date(*m.group(1, 2, 3), where=where)
-        end = _date(*m.group(4, 5, 6), where=where)
-    if start is None:
-        raise InputError(
-            "no reporting period found in the title; expected e.g. 'Kỳ báo cáo: Quý III năm 2024 (từ ngày "
-            "15/6/2024 đến ngày 14/9/2024)' or 'Năm 2023'",
-            **where,
-        )
-    if start > end:
-        raise InputError(f"reporting period starts {start:%d/%m/%Y} after it ends {end:%d/%m/%Y}", **where)
-    days = (end - start).days + 1
-    if days >= 360:
-        ptype = "year"
-    elif named:
-        ptype = named
-    elif (start.month, start.day) == (1, 1):
-        ptype = "ytd"
-    elif days <= 31:
-        ptype = "month"
-    elif 89 <= days <= 92:
-        ptype = "quarter"
-    elif 181 <= days <= 184:
-        ptype = "half"
-    else:
-        ptype = "other"
-    return start, end, ptype
-
-
-def code_system_for(end) -> str:
-    """Return the unit-code system of a period: ``gso2004`` when it ends before 1/7/2025, else ``nso2025``.
-
-    >>> import datetime as dt
-    >>> code_system_for(dt.date(2025, 6, 30)), code_system_for(dt.date(2025, 12, 31))
-    ('gso2004', 'nso2025')
-    """
-    import datetime as dt
-
-    return "gso2004" if end < dt.date(2025, 7, 1) else "nso2025"

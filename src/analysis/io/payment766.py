@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.io import excel
+from analysis.io import excel, periods
 from analysis.io.errors import InputError, guess_level, slugify
 from analysis.io.provenance import source_id, verify_sidecar
 from analysis.schemas import CountsError, finalise_counts
@@ -148,7 +148,7 @@ def row_period(row: list, table: Table, where: dict, default: tuple | None) -> t
                 **where,
                 column="từ ngày / đến ngày",
             )
-        return excel.parse_period(f"từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}", where=where)
+        return periods.parse_period(f"từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}", where=where)
     if "year" in cols and not excel.is_blank(row[cols["year"]]):
         year = excel.parse_count(row[cols["year"]], where=where | {"column": "năm"})
         if "month" in cols and not excel.is_blank(row[cols["month"]]):
@@ -169,7 +169,7 @@ def row_period(row: list, table: Table, where: dict, default: tuple | None) -> t
 def title_period(table: Table, where: dict) -> tuple | None:
     """Return the period written in the title block, or None when it has none."""
     try:
-        return excel.parse_period(table.title, where=where)
+        return periods.parse_period(table.title, where=where)
     except InputError as exc:
         if "no reporting period" in str(exc):
             return None
@@ -305,7 +305,7 @@ def read_payment766(path: str | Path) -> pd.DataFrame:
                     "unit_code": code,
                     "unit_name": name,
                     "unit_level": level,
-                    "code_system": excel.code_system_for(end),
+                    "code_system": periods.code_system_for(end),
                     "period_start": start,
                     "period_end": end,
                     "period_type": ptype,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.io import excel
+from analysis.io import excel, periods
 from analysis.io.errors import InputError
 from analysis.io.payment766 import (
     finalise,
@@ -162,7 +162,7 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
                 "unit_code": code,
                 "unit_name": name,
                 "unit_level": level,
-                "code_system": excel.code_system_for(end),
+                "code_system": periods.code_system_for(end),
                 "period_start": start,
                 "period_end": end,
                 "period_type": ptype,
