@@ -448,7 +448,7 @@ def test_second_software_broken_total_row_named(tmp_path):
 def test_formulas_merged_group_labels_and_numbered_identities(tmp_path):
     def variant(ws, first):
         letters = [openpyxl.utils.get_column_letter(first + k) for k in range(11)]
-        for k, col in enumerate(letters):  # subtotal of "Cấp tỉnh" and the total as formulas never computed
+        for col in letters:  # subtotal of "Cấp tỉnh" and the total as formulas never computed
             ws[f"{col}10"] = f"=SUM({col}11:{col}12)"
             ws[f"{col}17"] = f"=SUM({col}11:{col}12)+{col}14+{col}16"
         ws.cell(9, first, "(3)=(4)+(5)+(6)")  # numbered row printing the identities
