@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         jobs, counts, data_dir, out_root = plan(args)
-    except (ParameterError, InputError, OSError) as exc:
+    except (ParameterError, InputError, ValueError, OSError) as exc:
         print(f"analysis run: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     reports = out_root / "reports" / str(args.year)
