@@ -1,0 +1,108 @@
+"""Benchmark (not a test): wall time of `make report`'s run and of a 6-year batch with 1 and 2 workers.
+
+Usage: python benchmarks/report.py [--years 2019-2024] [--skip-batch] [--json]
+
+Every scenario runs the real command line (`python -m analysis run ...`) in a fresh process, writing to a
+temporary output folder so the project's figures/ and reports/ are left alone. The sample data are generated
+first (not timed) when absent. Prints one table; with --json the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_S = 60.0  # issue 4: the whole annual set for one unit in 60 s or less on the 2-core machine
+
+
+def _run(argv: list[str], *, out: Path) -> tuple[float, int, str]:
+    cmd = [sys.executable, "-m", "analysis", "run", *argv, "--out", str(out)]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    return seconds, proc.returncode, proc.stdout + proc.stderr
+
+
+def _count_runs(out: Path) -> tuple[int, int]:
+    ok = failed = 0
+    for runs in (out / "reports").glob("*/runs.json"):
+        for r in json.loads(runs.read_text(encoding="utf-8"))["results"]:
+            ok += r["status"] == "ok"
+            failed += r["status"] != "ok"
+    return ok, failed
+
+
+def _years(text: str) -> list[int]:
+    if "-" in text:
+        a, b = text.split("-")
+        return list(range(int(a), int(b) + 1))
+    return [int(y) for y in text.split(",")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", default="2019-2024", help="batch years, e.g. 2019-2024 or 2023,2024")
+    parser.add_argument("--year", type=int, default=2024, help="year of the `make report` scenario")
+    parser.add_argument("--skip-batch", action="store_true", help="only time the `make report` run")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary output folders")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    args = parser.parse_args(argv)
+
+    if not (ROOT / "data" / "sample" / "SYNTHETIC.md").is_file():
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "analysis", "sample", "--out", "data/sample"], cwd=ROOT, check=True
+        )
+        print(f"generated the synthetic sample in {time.perf_counter() - t:.1f} s (not timed below)")
+
+    rows = []
+    scenarios = [("make report run", [args.year], 2)]
+    if not args.skip_batch:
+        years = _years(args.years)
+        scenarios += [(f"batch {years[0]}-{years[-1]}", years, w) for w in (1, 2)]
+    for name, years, workers in scenarios:
+        out = Path(tempfile.mkdtemp(prefix="bench_report_"))
+        total, codes, log = 0.0, [], ""
+        for year in years:
+            seconds, code, text = _run(["--year", str(year), "--workers", str(workers)], out=out)
+            total += seconds
+            codes.append(code)
+            log += text
+        ok, failed = _count_runs(out)
+        rows.append({"scenario": name, "years": len(years), "workers": workers, "notebooks_ok": ok,
+                     "notebooks_failed": failed, "wall_s": round(total, 1),
+                     "per_year_s": round(total / len(years), 1), "exit_codes": codes})  # fmt: skip
+        if any(codes) and not ok:
+            print(log[-3000:], file=sys.stderr)
+        if args.keep:
+            print(f"{name}: outputs kept in {out}")
+        else:
+            shutil.rmtree(out, ignore_errors=True)
+
+    cpus = os.cpu_count()
+    print(f"\nreport benchmark on {cpus} CPU(s), Python {sys.version.split()[0]}")
+    head = f"{'scenario':<20} {'years':>5} {'workers':>7} {'ok':>4} {'failed':>6} {'wall s':>8} {'s/year':>7}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(f"{r['scenario']:<20} {r['years']:>5} {r['workers']:>7} {r['notebooks_ok']:>4} "
+              f"{r['notebooks_failed']:>6} {r['wall_s']:>8.1f} {r['per_year_s']:>7.1f}")  # fmt: skip
+    report = rows[0]
+    met = report["wall_s"] <= TARGET_S and report["notebooks_failed"] == 0
+    print(f"\ntarget: annual set for one unit in <= {TARGET_S:.0f} s -> {report['wall_s']:.1f} s "
+          f"({'met' if met else 'NOT met'})")  # fmt: skip
+    if args.json:
+        print(json.dumps({"cpus": cpus, "target_s": TARGET_S, "target_met": met, "scenarios": rows}))
+    return 0 if all(r["notebooks_failed"] == 0 for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
