@@ -217,7 +217,7 @@ def test_peer_plots_keep_definitions_apart():
                         "indicator": ["ontime_rate", "ontime_rate", "online_payment_rate"],
                         "value": [0.98, 0.95, 0.7], "source": ["s1", "s2", "s3"]})
     fig = plots.published_dotplot(pub, lang="en", highlight="A")
-    assert sorted(ax.get_title() for ax in fig.axes) == ["online_payment_rate", "ontime_rate"]
+    assert sorted(ax.get_title() for ax in fig.axes) == ["online_payment_rate", "ontime_rate"]  # not registry ids: kept
     cw = pd.DataFrame({"old_code": ["77", "74", "79", "01"], "old_name": ["BRVT", "Bình Dương", "HCM", "HN"],
                        "new_code": ["79", "79", "79", "01"], "new_name": ["HCM", "HCM", "HCM", "HN"]})
     alt = plots.caption(plots.merger_bars(cw, lang="en", highlight="77"))["alt"]

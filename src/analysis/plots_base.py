@@ -88,18 +88,27 @@ def attach_caption(fig: Figure, *, title: str, alt: str, data: pd.DataFrame) -> 
     return fig
 
 
-def caption(fig: Figure) -> dict:
+def caption(fig: Figure, *, unit_name: str | None = None, year: int | None = None) -> dict:
     """Return ``{"title", "alt", "data"}`` recorded on a figure by a plot function of this package.
+
+    With ``unit_name`` and ``year`` the title (and the figure's title) end with "— unit, year".
 
     >>> fig, _ = new_figure()
     >>> _ = attach_caption(fig, title="T", alt="A", data=pd.DataFrame({"x": [1]}))
-    >>> sorted(caption(fig))
-    ['alt', 'data', 'title']
+    >>> caption(fig, unit_name="Bà Rịa - Vũng Tàu", year=2024)["title"]
+    'T — Bà Rịa - Vũng Tàu, 2024'
     """
     meta = getattr(fig, "analysis_caption", None)
     if meta is None:
         raise ValueError("this figure has no caption: it was not made by an analysis.plots function")
-    return dict(meta)
+    out = dict(meta)
+    where = ", ".join(str(v) for v in (unit_name, year) if v not in (None, ""))
+    if where and not out["title"].endswith(where):
+        out["title"] = nfc(f"{out['title']} — {where}")
+        with style_context():
+            fig.suptitle(out["title"])
+        fig.analysis_caption = {**meta, "title": out["title"]}
+    return out
 
 
 def require_columns(table: pd.DataFrame, columns: Iterable[str], *, what: str) -> pd.DataFrame:
@@ -117,3 +126,17 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], *, what: str) -
 def series_style(i: int) -> dict:
     """Return the colour / marker / line style of the ``i``-th series (cycles)."""
     return dict(SERIES_STYLES[i % len(SERIES_STYLES)])
+
+
+def titled(table: pd.DataFrame, key: str, *, lang: str) -> str:
+    """Default title: the label of ``key`` after the indicator's label when the table holds one indicator.
+
+    >>> titled(pd.DataFrame({"indicator": ["payment.online"]}), "funnel", lang="en")
+    'Dossiers paid online: funnel plot'
+    """
+    from analysis import text
+
+    base = text.label(key, lang=lang)
+    if "indicator" in table.columns and table["indicator"].nunique() == 1:
+        return f"{text.indicator_label(str(table['indicator'].iloc[0]), lang=lang)}: {base[0].lower()}{base[1:]}"
+    return base

@@ -18,6 +18,7 @@ from analysis.plots_base import (
     nfc,
     require_columns,
     style_context,
+    titled,
 )
 
 #: Columns of a year-over-year table (``analysis.stats.yoy_table``) used by the plots.
@@ -96,7 +97,7 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
          f"interval. {_verdict_counts(t['verdict'], lang=lang)}. Lowest this year: {nfc(low['unit_name'])} "
          f"at {text.format_percent(low['rate'], lang=lang)}.")
     )
-    title = title or text.label("change", lang=lang)
+    title = title or titled(t, "yoy", lang=lang)
     cols = [c for c in ["unit_code", "unit_name", "rate_prev", "rate", "lower", "upper", "change", "verdict"]
             if c in t.columns]
     return attach_caption(fig, title=title, alt=alt, data=t[cols])
@@ -165,13 +166,13 @@ def funnel_plot(
         ax.legend(loc="lower right", fontsize=7)
     low = funnel[funnel["significance"] == "Low (0.001)"].sort_values("rate")
     names = ", ".join(nfc(n) for n in low[label_col].head(5))
-    alt = text.phrase("funnel_low", lang=lang, n=len(low), p0=text.format_percent(p0, lang=lang),
-                      names=f": {names}" if names else "")
+    alt = text.phrase("funnel_low_target" if kind == "target" else "funnel_low", lang=lang, n=len(low),
+                      p0=text.format_percent(p0, lang=lang), names=f": {names}" if names else "")
     alt = ((f"Biểu đồ phễu của {len(funnel)} đơn vị (tỷ lệ theo số hồ sơ, trục log). " if lang == "vi"
             else f"Funnel plot of {len(funnel)} units (rate against dossiers, log axis). ") + alt)
     cols = [c for c in ["unit_code", label_col, "numerator", "denominator", "rate", "significance"]
             if c in funnel.columns]
-    title = title or (text.label("overall", lang=lang) + " – " + text.label("limit998", lang=lang))
+    title = title or titled(funnel, "funnel", lang=lang)
     return attach_caption(fig, title=title, alt=alt, data=funnel[cols].sort_values(label_col))
 
 
@@ -254,6 +255,7 @@ def decomposition_bars(table: pd.DataFrame, *, lang: str = "vi", label_col: str 
     if "is_total" in table.columns:
         table = table[~table["is_total"].astype(bool)]
     table = table.rename(columns={"rate_effect": "rate"}).assign(group=table[label_col].astype(str))
+    default_title = titled(table, "decomposition", lang=lang)
     mix, rate = float(table["mix"].sum()), float(table["rate"].sum())
     total = mix + rate
     fig, (ax1, ax2) = new_figure(ncols=2, gridspec_kw={"width_ratios": [1, 2]})
@@ -289,7 +291,7 @@ def decomposition_bars(table: pd.DataFrame, *, lang: str = "vi", label_col: str 
         alt += (f" Đóng góp lớn nhất: {nfc(top['group'])} ({text.format_points(top['total'], lang=lang, digits=2)})."
                 if lang == "vi" else
                 f" Largest contribution: {nfc(top['group'])} ({text.format_points(top['total'], lang=lang, digits=2)}).")
-    title = title or text.label("change", lang=lang)
+    title = title or default_title
     return attach_caption(fig, title=title, alt=alt, data=table[["group", "mix", "rate"]]
                           .rename(columns={"rate": "rate_effect"}).sort_values("group"))
 
@@ -335,7 +337,11 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
                         f"({text.format_points(r['rate'] - r['rate_prev'], lang=lang)}, "
                         f"{text.label(r['verdict'], lang=lang)})",
                         (1.01, yi), xycoords=("axes fraction", "data"), va="center", fontsize=7)
-        ax.set_yticks(y, [text.indicator_label(i, lang=lang) for i in t["indicator"]], fontsize=7)
+        names = [text.indicator_label(i, lang=lang) for i in t["indicator"]]
+        if "convention" in t.columns and t["indicator"].duplicated(keep=False).any():
+            names = [f"{n} [{text.label(c, lang=lang)}]" if d else n for n, c, d in
+                     zip(names, t["convention"], t["indicator"].duplicated(keep=False), strict=True)]
+        ax.set_yticks(y, names, fontsize=7)
         ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
         ax.set_xlabel(text.label("rate", lang=lang))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7)

@@ -55,7 +55,10 @@ def with_ci(table: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
 
 
 def yearly_rates(counts: pd.DataFrame, *, indicator: str | Sequence[str], by: Sequence[str] = ()) -> pd.DataFrame:
-    """Whole-year rates of the units summed, per indicator, convention and year, with Wilson intervals.
+    """Yearly rates of the units summed, per indicator, convention and year, with Wilson intervals.
+
+    Whole-year rows are used; an indicator reported only for shorter periods (e.g. a welfare report per
+    quarter, a stock) takes the last period of each year instead.
 
     Parameters
     ----------
@@ -73,10 +76,17 @@ def yearly_rates(counts: pd.DataFrame, *, indicator: str | Sequence[str], by: Se
         ``upper`` (and ``by``), one row per series and year; conventions are kept apart.
     """
     ids = [indicator] if isinstance(indicator, str) else list(indicator)
-    rows = counts[counts["indicator"].isin(ids) & (counts["period_type"] == "year")]
+    rows = counts[counts["indicator"].isin(ids)]
+    has_year = rows.groupby("indicator")["period_type"].transform(lambda s: (s == "year").any())
+    whole = rows[has_year & (rows["period_type"] == "year")]
+    other = rows[~has_year]
+    last = other.groupby(["indicator", "year"])["period_end"].transform("max")
+    rows = pd.concat([whole, other[other["period_end"] == last]])
     rows = _no_double_counting(rows)
     keys = SERIES_KEYS + list(by) + ["year"]
     out = rows.groupby(keys, dropna=False, sort=True)[["numerator", "denominator"]].sum().reset_index()
+    if out.empty:
+        raise ValueError(f"no yearly counts for {ids}")
     return with_ci(out)
 
 
@@ -179,17 +189,21 @@ def welfare_stage_table(counts: pd.DataFrame, *, year: int, by: str = "beneficia
 
 
 def welfare_rate_table(counts: pd.DataFrame, *, year: int, by: str = "beneficiary_group") -> pd.DataFrame:
-    """The three welfare rates per group in ``year`` (latest period), with Wilson intervals."""
+    """The three welfare rates per group and for all groups (``group`` "all") in ``year``, with Wilson intervals.
+
+    The latest period of the year is used (a welfare report is a snapshot).
+    """
     ids = ["welfare.account_share", "welfare.paid_share", "welfare.paid_of_holders"]
     rows = counts[counts["indicator"].isin(ids) & (counts["year"] == year)]
     if rows.empty:
         raise ValueError(f"no welfare counts in {year}")
     rows = _no_double_counting(rows[rows["period_end"] == rows["period_end"].max()])
-    keys = ["indicator"] + ([by] if by in rows.columns else [])
-    g = rows.groupby(keys, dropna=False)[["numerator", "denominator"]].sum().reset_index()
-    g = g.rename(columns={by: "group"}) if by in g.columns else g.assign(group="all")
-    g["group"] = g["group"].fillna("all").astype(str)
-    return with_ci(g)
+    total = rows.groupby("indicator")[["numerator", "denominator"]].sum().reset_index().assign(group="all")
+    parts = [total]
+    if by in rows.columns and rows[by].notna().any():
+        g = rows[rows[by].notna()].groupby(["indicator", by])[["numerator", "denominator"]].sum().reset_index()
+        parts.insert(0, g.rename(columns={by: "group"}).astype({"group": str}))
+    return with_ci(pd.concat(parts, ignore_index=True))
 
 
 def unit_rates(counts: pd.DataFrame, *, indicator: str, year: int, level: str | None = None) -> pd.DataFrame:
@@ -199,7 +213,7 @@ def unit_rates(counts: pd.DataFrame, *, indicator: str, year: int, level: str | 
     if level is not None:
         rows = rows[rows["unit_level"] == level]
     g = rows.groupby(["unit_code", "unit_name"], sort=True)[["numerator", "denominator"]].sum().reset_index()
-    return with_ci(g[g["denominator"] > 0])
+    return with_ci(g[g["denominator"] > 0].assign(indicator=indicator))
 
 
 def projection_table(yearly: pd.DataFrame, *, to_year: int, level: float = 0.95) -> pd.DataFrame:
@@ -223,23 +237,124 @@ def projection_table(yearly: pd.DataFrame, *, to_year: int, level: float = 0.95)
                          "upper": pred["pi_upper"].to_numpy()})
 
 
-def attach_targets(table: pd.DataFrame, targets: pd.DataFrame | None, *, year: int) -> pd.DataFrame:
-    """Add a ``target`` column (0–1) from a targets table (``indicator``, ``year``, ``target``) for ``year``.
+def target_for(targets: pd.DataFrame, indicator: str, *, year: int) -> float | None:
+    """The latest target of ``indicator`` set for ``year`` or an earlier year (None when the sources give none).
 
-    The latest target set for ``year`` or before is used for each indicator; NaN when none.
+    >>> t = pd.DataFrame({"indicator": ["a", "a"], "year": [2023, 2026], "target": [0.98, 0.99]})
+    >>> target_for(t, "a", year=2024), target_for(t, "b", year=2024)
+    (0.98, None)
     """
-    out = table.copy()
-    out["target"] = np.nan
-    if targets is None or len(targets) == 0 or not {"indicator", "target"} <= set(targets.columns):
-        return out
+    found = _latest_targets(targets, year=year)
+    return float(found["target"][indicator]) if indicator in found.index else None
+
+
+def _latest_targets(targets: pd.DataFrame | None, *, year: int) -> pd.DataFrame:
+    if targets is None or len(targets) == 0 or not {"indicator", "target", "year"} <= set(targets.columns):
+        return pd.DataFrame(columns=["target", "target_year"])
     t = targets.dropna(subset=["target"])
-    if "year" in t.columns:
-        t = t[t["year"] <= year].sort_values("year")
-    latest = t.groupby("indicator")["target"].last()
-    out["target"] = out["indicator"].map(latest).astype(float)
+    t = t[t["year"] <= year].sort_values("year")
+    return t.groupby("indicator").agg(target=("target", "last"), target_year=("year", "last"))
+
+
+def attach_targets(table: pd.DataFrame, targets: pd.DataFrame | None, *, year: int) -> pd.DataFrame:
+    """Add ``target`` (0–1) and ``target_year`` from a targets table (``indicator``, ``year``, ``target``).
+
+    The latest target set for ``year`` or before is used for each indicator (its year is kept, so a 2023
+    target shown against 2024 says so); NaN when the sources give none.
+    """
+    found = _latest_targets(targets, year=year)
+    out = table.copy()
+    out["target"] = out["indicator"].map(found["target"]).astype(float)
+    out["target_year"] = out["indicator"].map(found["target_year"]).astype(float)
     return out
+
+
+def outlook_table(yearly: pd.DataFrame, targets: pd.DataFrame | None, *, to_year: int) -> pd.DataFrame:
+    """Projection of each series of :func:`yearly_rates` to ``to_year``, with the chance of reaching its target.
+
+    Returns ``indicator``, ``projection_year``, ``projection``, ``pi_lower``, ``pi_upper``, ``target`` (NaN
+    when none) and ``prob_reach`` (NaN without a target), from the binomial GLM as in
+    ``analysis.stats.target_table``.
+    """
+    stats = _stats()
+    records = []
+    for (ind, _conv), g in yearly.groupby(["indicator", "convention"], sort=True):
+        g = g[g["denominator"] > 0].sort_values("year")
+        if len(g) < 2:
+            continue
+        proj = projection_table(g, to_year=to_year).iloc[-1]
+        target = target_for(targets, ind, year=to_year) if targets is not None else None
+        prob = np.nan
+        if target is not None:
+            args = (g["numerator"].to_numpy(float), g["denominator"].to_numpy(float), g["year"].to_numpy(float))
+            fit = stats.glm_trend(*args)
+            if len(g) >= 3 and fit.dispersion > 1:
+                fit = stats.glm_trend(*args, quasi=True)
+            prob = fit.prob_reach(int(proj["year"]), target,
+                                  higher_is_better=indicators.get(ind).higher_is_better)
+        records.append({"indicator": ind, "projection_year": int(proj["year"]), "projection": proj["rate"],
+                        "pi_lower": proj["lower"], "pi_upper": proj["upper"],
+                        "target": np.nan if target is None else target, "prob_reach": prob})
+    return pd.DataFrame.from_records(records, columns=["indicator", "projection_year", "projection", "pi_lower",
+                                                       "pi_upper", "target", "prob_reach"])
+
+
+def province_name(crosswalk: pd.DataFrame, unit: str) -> str | None:
+    """Pre-2025 province name of a unit code (its first two digits) from the crosswalk."""
+    row = crosswalk[crosswalk["old_code"] == unit.split(".")[0]]
+    return str(row["old_name"].iloc[0]) if len(row) else None
 
 
 def indicator_direction(table: pd.DataFrame) -> pd.Series:
     """True where the row's indicator is better when higher (registry lookup)."""
     return table["indicator"].map(lambda i: indicators.get(i).higher_is_better)
+
+
+def subset(counts: pd.DataFrame, *, indicator: str | Sequence[str], level: str | None = None) -> pd.DataFrame:
+    """Rows of the given indicator(s), optionally of one unit level (e.g. ``"department"``)."""
+    ids = [indicator] if isinstance(indicator, str) else list(indicator)
+    rows = counts[counts["indicator"].isin(ids)]
+    return rows[rows["unit_level"] == level] if level is not None else rows
+
+
+def unit_targets(targets: pd.DataFrame, *, unit: str, counts: pd.DataFrame) -> pd.DataFrame:
+    """Targets of ``unit`` for registry indicators, ready for ``analysis.stats.target_table``.
+
+    Keeps rows whose ``unit_code`` is ``unit`` and whose target lies strictly between 0 and 1; when the
+    Counts table holds the unit only through the units under it, ``unit_code`` is set to NaN (the
+    province: units summed), as ``target_table`` expects.
+    """
+    cols = ["indicator", "unit_code", "year", "target", "source"]
+    if targets is None or len(targets) == 0:
+        return pd.DataFrame(columns=cols)
+    t = targets[(targets["unit_code"].astype(str) == unit) & (targets["target"] > 0) & (targets["target"] < 1)]
+    t = t[t["indicator"].isin(list(indicators.REGISTRY))].copy()
+    own = set(counts.loc[counts["unit_level"] != "province", "unit_code"].astype(str))
+    if unit not in own:
+        t["unit_code"] = np.nan
+    return t.reset_index(drop=True)
+
+
+def published_table(published: pd.DataFrame, *, registry_ids: Sequence[str]) -> pd.DataFrame:
+    """Published rates that match a registry definition, one row per figure, for :func:`published_dotplot`.
+
+    Returns ``indicator`` (the registry id: one panel per definition), ``province`` (with the period or
+    scope qualifier), ``year``, ``value`` (0–1) and ``source`` (title and URL).
+    """
+    t = published[published["registry_id"].isin(list(registry_ids)) & published["value"].notna()].copy()
+    qual = t["qualifier"].fillna("").astype(str)
+    t["province"] = t["province"].where(qual == "", t["province"] + " [" + qual + "]")
+    t["indicator"] = t["registry_id"]
+    t["source"] = t["source_title"].astype(str) + " — " + t["source_url"].astype(str)
+    return t[["indicator", "province", "year", "value", "source"]].reset_index(drop=True)
+
+
+def province_totals(counts: pd.DataFrame, *, unit: str, unit_name: str) -> pd.DataFrame:
+    """Whole-year totals of a province (units summed) keyed by its ``gso2004`` code, for the 2025 crosswalk.
+
+    Empty when ``unit`` is not a two-digit province code.
+    """
+    if not (len(unit) == 2 and unit.isdigit()):
+        return counts.iloc[0:0]
+    rows = counts[(counts["period_type"] == "year") & (counts["code_system"] == "gso2004")]
+    return _stats().rollup(rows, code=unit, name=unit_name)

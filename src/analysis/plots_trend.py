@@ -16,6 +16,7 @@ from analysis.plots_base import (
     require_columns,
     series_style,
     style_context,
+    titled,
 )
 
 
@@ -84,7 +85,8 @@ def trend_band(
         ax.set_xticks(sorted(table["year"].unique()))
         ax.legend(loc="best")
     band = text.label("interval", lang=lang)
-    title = title or (text.label("rate", lang=lang) + " " + ", ".join(str(n) for n, _ in groups if n != ""))
+    title = title or (text.label("conventions", lang=lang) if by == "convention"
+                      else titled(table, "trend_by_year", lang=lang))
     what = "Đường xu hướng theo năm, dải là " if lang == "vi" else "Yearly trend; the band is the "
     alt = what + band.lower() + ". " + "; ".join(notes) + "."
     if target is not None:
@@ -99,8 +101,8 @@ def seasonal_plot(table: pd.DataFrame, *, lang: str = "vi", title: str | None = 
     Parameters
     ----------
     table : pandas.DataFrame
-        Columns ``period`` (month start, datetime), ``rate`` (observed), ``trend`` and ``seasonal``
-        (from ``analysis.stats.seasonal_table``), on the 0–1 scale.
+        One series of ``analysis.stats.seasonal_table``: ``period_start`` (or ``period``, month start),
+        ``rate`` (observed), ``trend`` and ``seasonal``, on the 0–1 scale.
     lang : {"vi", "en"}
         Label language.
     title : str, optional
@@ -110,8 +112,13 @@ def seasonal_plot(table: pd.DataFrame, *, lang: str = "vi", title: str | None = 
     -------
     matplotlib.figure.Figure
     """
+    if "period" not in table.columns and "period_start" in table.columns:
+        table = table.rename(columns={"period_start": "period"})
     require_columns(table, ["period", "rate", "trend", "seasonal"], what="seasonal_plot")
     t = table.sort_values("period").reset_index(drop=True)
+    if not t["seasonal"].notna().any():
+        note = str(t["note"].iloc[0]) if "note" in t.columns else "no seasonal component"
+        raise ValueError(f"seasonal_plot: the table has no seasonal component ({note})")
     fig, (ax1, ax2) = new_figure(nrows=2, figsize=TALL_FIGSIZE, sharex=True,
                                  gridspec_kw={"height_ratios": [2, 1]})
     with style_context():
@@ -144,7 +151,7 @@ def seasonal_plot(table: pd.DataFrame, *, lang: str = "vi", title: str | None = 
          f"({text.format_points(by_month.min(), lang=lang)}) and highest in {mname} {high_m} "
          f"({text.format_points(by_month.max(), lang=lang)}).")
     )
-    title = title or f"{text.label('observed', lang=lang)} – {text.label('trend', lang=lang)}"
+    title = title or titled(t, "seasonal_title", lang=lang)
     return attach_caption(fig, title=title, alt=alt, data=t[["period", "rate", "trend", "seasonal"]])
 
 
@@ -199,14 +206,15 @@ def projection_plot(
         ax.legend(loc="best")
     last = p.iloc[-1]
     alt = text.phrase(
-        "projection", lang=lang, year=int(last["year"]), rate=text.format_percent(last["rate"], lang=lang),
+        "projection_only", lang=lang, year=int(last["year"]), rate=text.format_percent(last["rate"], lang=lang),
         lower=text.format_percent(last["lower"], lang=lang), upper=text.format_percent(last["upper"], lang=lang),
-        target=text.format_percent(target, lang=lang) if target is not None else "–", prob="–",
-    ).replace("; khả năng đạt chỉ tiêu –: –", "").replace("; chance of reaching the – target: –", "")
+    )
+    if target is not None:
+        alt += f" {text.label('target', lang=lang)}: {text.format_percent(target, lang=lang)}."
     first = h.iloc[0]
     alt = (f"{text.format_percent(first['rate'], lang=lang)} ({int(first['year'])}) → "
            f"{text.format_percent(h.iloc[-1]['rate'], lang=lang)} ({int(h.iloc[-1]['year'])}). " + alt)
     data = pd.concat([h.assign(kind="observed"), p.assign(kind="projected")])[
         ["year", "kind", "rate", "lower", "upper"]]
-    title = title or text.label("prediction", lang=lang)
+    title = title or titled(h, "projection_title", lang=lang)
     return attach_caption(fig, title=title, alt=alt, data=data)

@@ -16,12 +16,20 @@ from analysis.plots_base import (
     nfc,
     require_columns,
     style_context,
+    titled,
 )
 
 #: The three welfare rates of DOMAIN.md §1.5, in the order they are shown.
 WELFARE_INDICATORS = ("welfare.account_share", "welfare.paid_share", "welfare.paid_of_holders")
 #: Stage columns of a payout-stage table and their label keys.
 STAGES = (("beneficiaries", "beneficiaries"), ("with_account", "with_account"), ("paid", "paid_account"))
+
+
+def _indicator_name(ind: str, *, lang: str) -> str:
+    try:
+        return text.indicator_label(ind, lang=lang)
+    except KeyError:
+        return nfc(ind)
 
 
 def welfare_rates(table: pd.DataFrame, *, lang: str = "vi", target: float | None = None,
@@ -192,7 +200,7 @@ def rate_dotplot(table: pd.DataFrame, *, lang: str = "vi", label_col: str = "uni
                 f" {int(below.sum())} units are clearly below the {text.format_percent(target, lang=lang)} target.")
     cols = [c for c in ["unit_code", label_col, "numerator", "denominator", "rate", "lower", "upper"]
             if c in t.columns]
-    title = title or text.label("rate", lang=lang)
+    title = title or titled(table, "by_unit", lang=lang)
     return attach_caption(fig, title=title, alt=alt, data=t[cols])
 
 
@@ -235,9 +243,9 @@ def published_dotplot(table: pd.DataFrame, *, lang: str = "vi", highlight: str |
             for lab, flag in zip(ax.get_yticklabels(), hl, strict=True):
                 if flag:
                     lab.set_fontweight("bold")
-            ax.set_title(nfc(ind), fontsize=8)
+            ax.set_title(_indicator_name(ind, lang=lang), fontsize=8)
             ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
-    parts = [f"{nfc(i)}: {len(table[table['indicator'] == i])} "
+    parts = [f"{_indicator_name(i, lang=lang)}: {len(table[table['indicator'] == i])} "
              f"({text.format_percent(table.loc[table['indicator'] == i, 'value'].min(), lang=lang)}–"
              f"{text.format_percent(table.loc[table['indicator'] == i, 'value'].max(), lang=lang)})"
              for i in inds]
@@ -260,7 +268,8 @@ def merger_bars(crosswalk: pd.DataFrame, *, lang: str = "vi", highlight: str | N
     lang : {"vi", "en"}
         Label language.
     highlight : str, optional
-        Old province code whose new province is drawn with a distinct hatch and bold label.
+        Old province code (or a unit code under it, e.g. ``77.S01``) whose new province is drawn with a
+        distinct hatch and bold label.
     title : str, optional
         Figure title.
 
@@ -272,7 +281,8 @@ def merger_bars(crosswalk: pd.DataFrame, *, lang: str = "vi", highlight: str | N
     g = (crosswalk.groupby(["new_code", "new_name"])
          .agg(n_old=("old_code", "size"), old_names=("old_name", lambda s: ", ".join(sorted(map(nfc, s)))))
          .reset_index().sort_values(["n_old", "new_name"]).reset_index(drop=True))
-    hl_new = set(crosswalk.loc[crosswalk["old_code"] == highlight, "new_code"]) if highlight else set()
+    old = highlight.split(".")[0] if highlight else None
+    hl_new = set(crosswalk.loc[crosswalk["old_code"] == old, "new_code"]) if old else set()
     fig, ax = new_figure(figsize=(10.0, float(min(11.0, 1.2 + 0.24 * len(g)))))
     y = np.arange(len(g))
     with style_context():

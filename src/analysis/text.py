@@ -45,6 +45,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "old_provinces": ("Số tỉnh cũ hợp nhất", "Pre-2025 provinces merged"),
     "new_province": ("Tỉnh, thành phố từ 1/7/2025", "Province from 1 July 2025"),
     "synthetic": ("DỮ LIỆU TỔNG HỢP", "SYNTHETIC DATA"),
+    "trend_by_year": ("Xu hướng theo năm", "Trend by year"),
+    "conventions": ("Hai cách tính cạnh nhau: Biểu 06 và QĐ 766", "Two conventions side by side: Biểu 06 and QĐ 766"),
+    "yoy": ("Năm nay so với năm trước", "This year against last year"),
+    "funnel": ("Biểu đồ phễu", "Funnel plot"),
+    "decomposition": ("Thay đổi do cơ cấu và do kết quả", "Change from mix and from performance"),
+    "seasonal_title": ("Mùa vụ theo tháng", "Seasonal pattern by month"),
+    "projection_title": ("Xu hướng và dự báo", "Trend and projection"),
+    "by_unit": ("Theo đơn vị", "By unit"),
     "improved": ("cải thiện", "improved"),
     "no clear change": ("chưa rõ thay đổi", "no clear change"),
     "worsened": ("xấu đi", "worsened"),
@@ -92,6 +100,10 @@ PHRASES: dict[str, tuple[str, str]] = {
         "{n} đơn vị thấp hơn tỷ lệ chung {p0} vượt mức ngẫu nhiên (ngoài giới hạn 99,8 %){names}.",
         "{n} units are below the overall rate of {p0} by more than chance (outside the 99.8% limits){names}.",
     ),
+    "funnel_low_target": (
+        "{n} đơn vị thấp hơn chỉ tiêu {p0} vượt mức ngẫu nhiên (ngoài giới hạn 99,8 %){names}.",
+        "{n} units are below the target of {p0} by more than chance (outside the 99.8% limits){names}.",
+    ),
     "decomposition": (
         "Thay đổi {total}: {rate_effect} do kết quả của đơn vị, {mix} do cơ cấu hồ sơ.",
         "Change of {total}: {rate_effect} from units' performance, {mix} from the mix of dossiers.",
@@ -100,6 +112,10 @@ PHRASES: dict[str, tuple[str, str]] = {
         "Dự báo năm {year}: {rate} (khoảng dự báo {lower} – {upper}); khả năng đạt chỉ tiêu {target}: {prob}.",
         "Projection for {year}: {rate} (prediction interval {lower} – {upper}); chance of reaching the "
         "{target} target: {prob}.",
+    ),
+    "projection_only": (
+        "Dự báo năm {year}: {rate} (khoảng dự báo {lower} – {upper}).",
+        "Projection for {year}: {rate} (prediction interval {lower} – {upper}).",
     ),
     "synthetic": (
         "Các con số trên tính từ dữ liệu tổng hợp (mô phỏng), không phải số liệu thật.",
@@ -238,3 +254,32 @@ def percent_formatter(*, lang: str = "vi", digits: int = 0):
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _pos: format_percent(v, lang=lang, digits=digits))
+
+
+def banner(*, synthetic: bool, unit_name: str, year: int, lang: str = "vi") -> str:
+    """Markdown line opening a notebook's results: unit, year and, for synthetic data, a clear warning.
+
+    >>> banner(synthetic=True, unit_name="Bà Rịa - Vũng Tàu", year=2024, lang="en")
+    '**Bà Rịa - Vũng Tàu, 2024.** ⚠ **SYNTHETIC DATA**: simulated records, not real figures.'
+    """
+    head = f"**{unicodedata.normalize('NFC', unit_name)}, {year}.**"
+    if not synthetic:
+        return head
+    warn = ("⚠ **DỮ LIỆU TỔNG HỢP**: số liệu mô phỏng, không phải số liệu thật." if check_lang(lang) == "vi"
+            else "⚠ **SYNTHETIC DATA**: simulated records, not real figures.")
+    return f"{head} {warn}"
+
+
+from analysis.text_findings import (  # noqa: E402  (re-exported: analysis.text.findings_*)
+    findings_online,
+    findings_overview,
+    findings_peers,
+    findings_timeliness,
+    findings_welfare,
+)
+
+__all__ = [
+    "LABELS", "LANGS", "PHRASES", "banner", "check_lang", "findings_online", "findings_overview",
+    "findings_peers", "findings_timeliness", "findings_welfare", "format_interval", "format_number",
+    "format_percent", "format_points", "indicator_label", "label", "percent_formatter", "phrase",
+]
