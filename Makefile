@@ -38,6 +38,7 @@ lab: $(STAMP) ## Open JupyterLab with the project's kernel
 bench: $(STAMP) ## Benchmarks: aggregation at 10 million rows and the report run
 	$(PY) benchmarks/aggregate.py --rows 10000000 --format parquet
 	$(PY) benchmarks/aggregate.py --rows 10000000 --format csv
+	$(PY) benchmarks/report.py
 
 lint: $(STAMP) ## Ruff on the package and tests
 	$(VENV)/bin/ruff check src tests benchmarks
