@@ -216,3 +216,41 @@ def test_load_counts_checks_sidecars(tmp_path):
 def test_load_counts_empty_folder(tmp_path):
     with pytest.raises(InputError, match="no exports found"):
         load_counts(tmp_path)
+
+
+def test_to_2025_units_from_units_sums_unit_rows_first():
+    df = pd.DataFrame(
+        [
+            row("77.S01", "Sở Tư pháp", 5, 6, level="department"),
+            row("77.H01.X01", "Xã Ngãi Giao", 1, 4, level="commune"),
+            row("74.S01", "Sở Y tế", 2, 2, level="department"),
+        ]
+    )
+    out = to_2025_units(df, from_units=True)
+    assert out[["unit_code", "numerator", "denominator", "merged_from"]].values.tolist() == [
+        ["79", 8, 12, "74+77"]
+    ]
+    with pytest.raises(InputError, match="does not start with a province code"):
+        to_2025_units(pd.DataFrame([row("S01", "Sở", 1, 2, level="department")]), from_units=True)
+
+
+def test_loose_windows_1258_csv_is_refused_with_the_reason(tmp_path):
+    from test_io_tables import csv_file
+
+    csv_file(
+        tmp_path / "welfare_2024.csv",
+        [
+            [
+                "Mã đơn vị",
+                "Tên đơn vị",
+                "Tổng số đối tượng",
+                "Số có tài khoản",
+                "Số được chi trả qua tài khoản",
+            ],
+            ["77.H01", "Huyện Châu Đức", 5, 4, 3],
+        ],
+        encoding="cp1258",
+        lines=["Năm 2024"],
+    )
+    with pytest.raises(InputError, match="Windows-1258"):
+        load_counts(tmp_path)

@@ -110,8 +110,46 @@ def province_code(name: str, *, path: str | Path = CROSSWALK_FILE) -> str | None
     return None
 
 
+def _units_to_provinces(df: pd.DataFrame, cw: pd.DataFrame) -> pd.DataFrame:
+    """Replace gso2004 rows below province level by their sums per province (code prefix ``NN.``)."""
+    sub = (df["code_system"] == "gso2004") & (df["unit_level"] != "province")
+    units = df[sub].copy()
+    prov = units["unit_code"].astype(str).str.extract(r"^(\d{2})[.-]", expand=False)
+    if prov.isna().any():
+        bad = units.loc[prov.isna(), "unit_code"].iloc[0]
+        raise InputError(
+            f"unit code {bad!r} does not start with a province code ('77.…'); cannot sum it into a province",
+            column="unit_code",
+        )
+    if df[~sub & (df["unit_level"] == "province")].shape[0]:
+        raise InputError("from_units=True but the table already has province rows; pass one or the other")
+    units["unit_code"] = prov
+    keys = [k for k in KEY_COLUMNS if k in units.columns] + [
+        c for c in BREAKDOWN_COLUMNS if c in units.columns
+    ]
+    aggs = {"period_type": ("period_type", "first")} if "period_type" in units.columns else {}
+    summed = (
+        units.groupby(keys, dropna=False, sort=True)
+        .agg(
+            numerator=("numerator", "sum"),
+            denominator=("denominator", "sum"),
+            source=("source", lambda s: "; ".join(sorted(set(s)))),
+            **aggs,
+        )
+        .reset_index()
+    )
+    names = dict(zip(cw["old_code"], cw["old_name"], strict=True))
+    summed["unit_name"] = summed["unit_code"].map(names).fillna(summed["unit_code"])
+    summed["unit_level"] = "province"
+    return pd.concat([df[~sub], summed], ignore_index=True)
+
+
 def to_2025_units(
-    counts: pd.DataFrame, *, crosswalk: pd.DataFrame | None = None, require_complete: bool = False
+    counts: pd.DataFrame,
+    *,
+    crosswalk: pd.DataFrame | None = None,
+    require_complete: bool = False,
+    from_units: bool = False,
 ) -> pd.DataFrame:
     """Re-aggregate province-level ``gso2004`` Counts to the 34 ``nso2025`` provinces.
 
@@ -126,6 +164,10 @@ def to_2025_units(
         A Counts table.
     crosswalk
         The crosswalk (default: the shipped one, hash-checked).
+    from_units
+        First sum the ``gso2004`` rows below province level into their province, taken from the unit code
+        prefix (``77.S01`` -> ``77``), and use those sums (units without such a prefix are refused). Use it
+        when the data hold units only, such as the sample; the unit rows themselves are then not returned.
     require_complete
         Raise when a new province is re-aggregated from only some of its old provinces (e.g. Bà Rịa -
         Vũng Tàu alone for new 79 Hồ Chí Minh); by default such rows are kept and ``merged_from`` shows it.
@@ -164,6 +206,8 @@ def to_2025_units(
     df = counts.copy()
     df["period_start"] = pd.to_datetime(df["period_start"])
     df["period_end"] = pd.to_datetime(df["period_end"])
+    if from_units:
+        df = _units_to_provinces(df, cw)
     sel = (df["code_system"] == "gso2004") & (df["unit_level"] == "province")
     keep, move = df[~sel], df[sel].copy()
     unknown = sorted(set(move["unit_code"]) - set(old_to_new))

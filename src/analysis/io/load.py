@@ -55,6 +55,29 @@ def _readers() -> dict[str, Callable[[Path], pd.DataFrame]]:
     }
 
 
+def _xlsx_head_text(path: Path, *, rows: int = 40) -> str:
+    """Return the folded text of the first rows of every sheet (read-only: large workbooks stay cheap)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types on broken files
+        raise InputError(
+            f"cannot open as an xlsx workbook ({type(exc).__name__}: {exc})", path=path
+        ) from None
+    try:
+        parts = [
+            excel.fold(v)
+            for ws in wb.worksheets
+            for row in ws.iter_rows(max_row=rows, values_only=True)
+            for v in row
+            if not excel.is_blank(v)
+        ]
+    finally:
+        wb.close()
+    return " ".join(parts)
+
+
 def sniff_kind(path: str | Path) -> str | None:
     """Return the export kind of a loose file from its header (None when unrecognised)."""
     path = Path(path)
@@ -66,15 +89,13 @@ def sniff_kind(path: str | Path) -> str | None:
             head = fh.read(65536)
         try:
             text = head.decode("utf-8-sig", errors="strict")
-        except UnicodeDecodeError:
-            excel.decode_text(head, path=path)  # raises the encoding error with its explanation
-            raise
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+                excel.decode_text(head, path=path)  # raises the encoding error with its explanation
+            text = head[: exc.start].decode("utf-8-sig")
         key = excel.fold(text).replace(" ", "") + " " + excel.fold(text)
     else:
-        sheets = excel.read_grids(path)
-        key = " ".join(
-            excel.fold(v) for s in sheets for row in s.filled[:40] for v in row if not excel.is_blank(v)
-        )
+        key = _xlsx_head_text(path)
         key = key + " " + key.replace(" ", "")
     for kind, words in SNIFF:
         if all(w in key for w in words):
