@@ -161,4 +161,4 @@ def test_glm_identity_slope_on_exact_line():
     x = (0.5 + 0.02 * (t - 2020)) * n
     fit = stats.glm_trend(x, n, t, link="identity")
     assert fit.slope_points() == pytest.approx(0.02, rel=1e-8)
-    assert fit.params["t"] == pytest.approx(0.02, rel=1e-8)
+    assert fit.params[1] == pytest.approx(0.02, rel=1e-8)

@@ -316,7 +316,9 @@ def test_seasonal_table_three_years_and_gap():
 
 def test_trend_table_constant_zero_and_separation():
     rows = [year_row(OVERDUE, "01", y, 0, 20 + y - 2019) for y in range(2019, 2025)]
-    rows += [year_row(OVERDUE, "02", y, x, 50) for y, x in zip(range(2019, 2025), [0, 0, 0, 5, 9, 12], strict=True)]
+    rows += [
+        year_row(OVERDUE, "02", y, x, 50) for y, x in zip(range(2019, 2025), [0, 0, 0, 5, 9, 12], strict=True)
+    ]
     tt = stats.trend_table(counts_of(rows)).set_index("unit_code")
     assert tt.loc["01", "slope"] == 0.0 and tt.loc["01", "label"] == "no clear trend"
     assert "every year" in tt.loc["01", "note"]

@@ -99,8 +99,8 @@ class GlmTrend:
     ``scale`` is what the standard errors use: 1 for the binomial model, ``dispersion`` when ``quasi``.
     """
 
-    params: pd.Series
-    bse: pd.Series
+    params: np.ndarray
+    bse: np.ndarray
     dispersion: float
     scale: float
     link: str
@@ -118,13 +118,13 @@ class GlmTrend:
     def _linear(self, t_new: Any) -> tuple[np.ndarray, np.ndarray]:
         t = np.atleast_1d(as_float(t_new, name="t_new"))
         design = np.column_stack([np.ones_like(t), t])
-        eta = design @ self.params.to_numpy()
+        eta = design @ self.params
         se = np.sqrt(np.einsum("ij,jk,ik->i", design, self.cov, design))
         return eta, se
 
     def slope_points(self) -> float:
         """Slope on the proportion scale per unit of t (for logit: mean of b1*mu*(1-mu) weighted by n)."""
-        b1 = float(self.params.iloc[1])
+        b1 = float(self.params[1])
         if self.link == "identity":
             return b1
         mu = self._inverse(self._linear(self.t_obs)[0])
@@ -133,7 +133,7 @@ class GlmTrend:
     def slope_ci(self, level: float = 0.95) -> tuple[float, float]:
         """Confidence interval of :meth:`slope_points` (Wald on b1, same conversion factor for logit)."""
         z = check_level(level)
-        b1, se1 = float(self.params.iloc[1]), float(self.bse.iloc[1])
+        b1, se1 = float(self.params[1]), float(self.bse[1])
         factor = 1.0 if self.link == "identity" or b1 == 0 else self.slope_points() / b1
         if self.link == "logit" and b1 == 0:
             mu = self._inverse(self._linear(self.t_obs)[0])
@@ -213,7 +213,7 @@ def glm_trend(x: Any, n: Any, t: Any, link: str = "logit", quasi: bool = False) 
     Returns
     -------
     GlmTrend
-        ``params`` and ``bse`` (``const``, ``t``), ``dispersion``, and :meth:`GlmTrend.predict`.
+        ``params`` and ``bse`` (arrays: intercept, slope), ``dispersion``, and :meth:`GlmTrend.predict`.
 
     Raises
     ------
@@ -235,7 +235,7 @@ def glm_trend(x: Any, n: Any, t: Any, link: str = "logit", quasi: bool = False) 
     Examples
     --------
     >>> fit = glm_trend([24, 35, 21, 30], [1379, 638, 213, 254], [0, 2, 4, 5])
-    >>> [round(v, 6) for v in fit.params]
+    >>> [round(float(v), 6) for v in fit.params]
     [-3.866248, 0.397337]
     """
     xa, na = check_counts(x, n)
@@ -258,10 +258,9 @@ def glm_trend(x: Any, n: Any, t: Any, link: str = "logit", quasi: bool = False) 
         res = model.fit(scale="X2" if quasi else 1.0)
     df_resid = int(round(res.df_resid))
     dispersion = float(res.pearson_chi2 / df_resid) if df_resid > 0 else np.nan
-    names = ["const", "t"]
     return GlmTrend(
-        params=pd.Series(np.asarray(res.params), index=names),
-        bse=pd.Series(np.asarray(res.bse), index=names),
+        params=np.asarray(res.params, dtype=float),
+        bse=np.asarray(res.bse, dtype=float),
         dispersion=dispersion,
         scale=float(res.scale),
         link=link,
