@@ -18,17 +18,17 @@ pytestmark = pytest.mark.xdist_group("runner")
 
 XSS_UNIT = "<script>alert(1)</script>"
 
-PARAMS_CELL = '''year: int = 2024        # help: reporting year
+PARAMS_CELL = """year: int = 2024        # help: reporting year
 unit: str = "77"        # help: unit code as a string
 data_dir: str = ""      # help: folder of exports
 counts_file: str = ""   # help: Counts table (parquet)
 lang: str = "vi"        # help: label language
 out_dir: str = ""       # help: root folder for figures
-'''
+"""
 
 SETUP = 'P = analysis.params.setup(globals(), notebook="{name}")'
 UNIT_MD = 'Markdown(f"Unit: **{P.unit_name}** ({P.unit}), year {P.year}")'
-FIGURE_CELL = '''import matplotlib.pyplot as plt
+FIGURE_CELL = """import matplotlib.pyplot as plt
 rows = P.counts[P.counts["unit_code"] == P.unit].sort_values("year")
 data = pd.DataFrame({"year": rows["year"], "rate": rows["numerator"] / rows["denominator"]})
 fig, ax = plt.subplots(figsize=(4, 3))
@@ -36,7 +36,7 @@ ax.plot(data["year"], data["rate"], marker="o")
 P.save(fig, "rate", title="Rate by year (test)", alt="Line of the test rate by year", data=data)
 plt.close(fig)
 fig
-'''
+"""
 
 
 def _nb(cells: list[tuple[str, str, list[str]]]) -> nbformat.NotebookNode:
@@ -55,7 +55,7 @@ def tiny_notebook(name: str, *, fail: bool = False, figure: bool = True) -> nbfo
     cells = [
         ("md", f"# {name}: does the runner work?", []),
         ("code", PARAMS_CELL, ["parameters"]),
-        ("code", f'import pandas as pd\nimport analysis.params\n{SETUP.format(name=name)}', []),
+        ("code", f"import pandas as pd\nimport analysis.params\n{SETUP.format(name=name)}", []),
         ("code", f"from IPython.display import Markdown\n{UNIT_MD}", []),
     ]
     if fail:
@@ -213,3 +213,34 @@ def test_two_runs_give_identical_figure_bytes(tmp_path, capsys):
     assert manifest[0]["parameters"]["unit"] == "01" and manifest[0]["synthetic"] is True
     summary = capsys.readouterr().out
     assert "reviewer site:" in summary and "index.html" in summary
+
+
+def test_project_matrix_validates_from_any_directory(tmp_path):
+    """The real notebooks/runs.yaml and notebooks resolve from the project root, whatever the cwd."""
+    import subprocess
+    import sys
+
+    counts_file = tmp_path / "counts.parquet"
+    tiny_counts().to_parquet(counts_file)
+    (tmp_path / "data").mkdir()
+    root = Path(__file__).resolve().parents[1]
+    listed = list(run.load_runs(root / "notebooks" / "runs.yaml")["notebooks"])
+    argv = [
+        "--year",
+        "2024",
+        "--dry-run",
+        "--counts-file",
+        str(counts_file),
+        "--data-dir",
+        str(tmp_path / "data"),
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis", "run", *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"{len(listed)} run(s) valid" in proc.stdout
+    assert [line.split()[0] for line in proc.stdout.splitlines()[:-1]] == listed
