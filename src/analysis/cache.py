@@ -1,0 +1,121 @@
+"""Content-addressed cache under ``data/processed/``: CSV/xlsx exports converted once to Parquet, and check results.
+
+A converted export lives in ``<cache>/dossiers/<sha256>-<mapping>/year=YYYY/*.parquet`` (canonical columns only,
+so personal-data columns never reach the cache), written to a temporary folder and renamed into place.  File
+hashes are remembered by path, size and modification time so an unchanged file is not re-hashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from analysis import paths
+
+#: Bump when the conversion or the checks change: old cache entries are then ignored.
+CACHE_VERSION = "1"
+HASH_BLOCK = 1 << 22
+
+
+def cache_root(cache_dir: str | Path | None = None) -> Path:
+    """Return the cache folder: ``cache_dir`` or ``analysis.paths.PROCESSED_DIR`` (created)."""
+    root = Path(cache_dir) if cache_dir is not None else paths.PROCESSED_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _atomic_json(path: Path, obj: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def file_sha256(path: str | Path, *, cache_dir: str | Path | None = None) -> str:
+    """Return the SHA-256 of a file, remembered by (path, size, mtime) in ``<cache>/hashes.json``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); f = d / "a.txt"; _ = f.write_bytes(b"abc")
+    >>> file_sha256(f, cache_dir=d)[:16]
+    'ba7816bf8f01cfea'
+    """
+    p = Path(path).resolve()
+    st = p.stat()
+    memo_file = cache_root(cache_dir) / "hashes.json"
+    try:
+        memo = json.loads(memo_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
+    key = f"{p}|{st.st_size}|{st.st_mtime_ns}"
+    if key in memo:
+        return memo[key]
+    digest = hashlib.sha256()
+    with open(p, "rb") as fh:
+        for block in iter(lambda: fh.read(HASH_BLOCK), b""):
+            digest.update(block)
+    memo = {k: v for k, v in memo.items() if not k.startswith(f"{p}|")}
+    memo[key] = digest.hexdigest()
+    _atomic_json(memo_file, memo)
+    return memo[key]
+
+
+def entry_key(*parts: str) -> str:
+    """Return a short stable key for a cache entry built from ``parts`` (hashes, mapping text, version)."""
+    return hashlib.sha256("|".join((CACHE_VERSION, *parts)).encode("utf-8")).hexdigest()[:32]
+
+
+def converted_dir(sha: str, mapping: str, *, cache_dir: str | Path | None = None) -> Path:
+    """Return where the Parquet conversion of a file with hash ``sha`` and column ``mapping`` lives."""
+    return cache_root(cache_dir) / "dossiers" / f"{sha[:16]}-{entry_key(sha, mapping)[:12]}"
+
+
+def is_complete(folder: Path) -> bool:
+    """True when ``folder`` holds a finished conversion (its manifest is written last)."""
+    return (folder / "manifest.json").is_file()
+
+
+def write_converted(folder: Path, write: Any, manifest: dict[str, Any]) -> Path:
+    """Run ``write(tmp_folder)`` then rename the folder into place with its manifest; return ``folder``.
+
+    Nothing half-written is ever visible under ``folder``: on error the temporary folder is removed.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp_", dir=folder.parent))
+    try:
+        write(tmp / "data")
+        _atomic_json(tmp / "manifest.json", manifest)
+        if folder.exists():  # another process finished first: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+            return folder
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def parquet_glob(folder: Path) -> str:
+    """Return the glob of a conversion's Parquet files (all year partitions)."""
+    return (folder / "data" / "**" / "*.parquet").as_posix()
+
+
+def read_memo(key: str, *, cache_dir: str | Path | None = None) -> dict[str, Any] | None:
+    """Return the remembered check result for ``key``, or None."""
+    f = cache_root(cache_dir) / "checked" / f"{key}.json"
+    try:
+        return json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_memo(key: str, value: dict[str, Any], *, cache_dir: str | Path | None = None) -> None:
+    """Remember a check result under ``key`` (atomic write)."""
+    folder = cache_root(cache_dir) / "checked"
+    folder.mkdir(parents=True, exist_ok=True)
+    _atomic_json(folder / f"{key}.json", value)
