@@ -90,9 +90,25 @@ def test_seasonal_adjust_recovers_seasonal_pattern():
     np.testing.assert_allclose(out["adjusted"].iloc[12:48], (0.8 + 0.001 * t)[12:48], atol=0.005)
 
 
-def test_seasonal_adjust_rejects_even_window():
-    with pytest.raises(ValueError, match="odd"):
-        stats.seasonal_adjust(np.ones(36), seasonal=8)
+def test_seasonal_adjust_even_window_as_r_and_bad_values():
+    # R's Fortran raises an even s.window to the next odd one; with p = 12, s = 8 and 9 give the same
+    # trend window (23) and jumps (1), hence the same decomposition.
+    y = 0.9 + 0.01 * np.cos(np.arange(48) * 0.5) + 0.0005 * np.arange(48)
+    np.testing.assert_allclose(stats.seasonal_adjust(y, seasonal=8), stats.seasonal_adjust(y, seasonal=9))
+    with pytest.raises(ValueError, match=">= 3"):
+        stats.seasonal_adjust(y, seasonal=1)
+    with pytest.raises(ValueError, match="periodic"):
+        stats.seasonal_adjust(y, seasonal="weekly")
+
+
+def test_seasonal_adjust_periodic_is_exactly_periodic():
+    rng = np.random.default_rng(1)
+    y = 0.8 + 0.02 * np.sin(2 * np.pi * np.arange(48) / 12) + rng.normal(0, 0.002, 48)
+    out = stats.seasonal_adjust(y, seasonal="periodic")
+    season = out["seasonal"].to_numpy()
+    np.testing.assert_allclose(season[:12], season[12:24], atol=1e-15)
+    np.testing.assert_allclose(season[:12], season[36:48], atol=1e-15)
+    np.testing.assert_allclose(out["trend"] + out["seasonal"] + out["resid"], y, atol=1e-12)
 
 
 def test_funnel_exact_clips_negative_lower():

@@ -42,7 +42,7 @@ def stl_parity_settings(period: int, seasonal: int) -> dict[str, int]:
     }
 
 
-def seasonal_adjust(y: Any, period: int = 12, seasonal: int = 7) -> pd.DataFrame:
+def seasonal_adjust(y: Any, period: int = 12, seasonal: int | str = 7) -> pd.DataFrame:
     r"""Decompose a monthly series into trend, seasonal and remainder (STL, R ``stl`` parity).
 
     Parameters
@@ -51,8 +51,10 @@ def seasonal_adjust(y: Any, period: int = 12, seasonal: int = 7) -> pd.DataFrame
         Equally spaced, gap-free values (e.g. monthly proportions), at least two full periods.
     period : int, default 12
         Season length.
-    seasonal : int, default 7
-        Seasonal smoother span (R ``s.window``), odd and at least 3.
+    seasonal : int or "periodic", default 7
+        Seasonal smoother span (R ``s.window``), at least 3; an even span is raised to the next odd number
+        as R's Fortran code does. ``"periodic"``: R ``s.window = "periodic"`` (span 10 n + 1, then each
+        cycle position replaced by its mean).
 
     Returns
     -------
@@ -63,7 +65,7 @@ def seasonal_adjust(y: Any, period: int = 12, seasonal: int = 7) -> pd.DataFrame
     Raises
     ------
     ValueError
-        Fewer than ``2 * period`` values, a non-finite value, or an even / too small ``seasonal``.
+        Fewer than ``2 * period`` values, a non-finite value, or a ``seasonal`` below 3.
 
     Notes
     -----
@@ -88,16 +90,28 @@ def seasonal_adjust(y: Any, period: int = 12, seasonal: int = 7) -> pd.DataFrame
     True
     """
     values = np.atleast_1d(as_float(y, name="y"))
-    if seasonal < 3 or seasonal % 2 == 0:
-        raise ValueError(f"seasonal must be odd and >= 3 (R s.window); got {seasonal!r}")
+    periodic = isinstance(seasonal, str)
+    if periodic and seasonal != "periodic":
+        raise ValueError(f"seasonal must be an odd integer >= 3 or 'periodic'; got {seasonal!r}")
+    span = 10 * values.size + 1 if periodic else int(seasonal)
+    if span < 3:
+        raise ValueError(f"seasonal must be >= 3 (R s.window); got {seasonal!r}")
     if period < 2:
         raise ValueError(f"period must be >= 2; got {period!r}")
     if values.size < 2 * period:
         raise ValueError(f"STL needs at least two full periods ({2 * period} values); got {values.size}")
-    res = STL(values, **stl_parity_settings(period, seasonal)).fit(inner_iter=2, outer_iter=0)
+    settings = stl_parity_settings(period, span)
+    settings["seasonal"] = span + 1 if span % 2 == 0 else span  # R's Fortran makes the span odd
+    res = STL(values, **settings).fit(inner_iter=2, outer_iter=0)
+    trend, season = np.asarray(res.trend), np.asarray(res.seasonal)
+    if periodic:  # R: seasonal <- tapply(seasonal, cycle(x), mean)[cycle(x)]
+        position = np.arange(values.size) % period
+        means = np.bincount(position, weights=season) / np.bincount(position)
+        season = means[position]
     index = y.index if isinstance(y, pd.Series) else pd.RangeIndex(values.size)
     out = pd.DataFrame(
-        {"observed": values, "trend": res.trend, "seasonal": res.seasonal, "resid": res.resid}, index=index
+        {"observed": values, "trend": trend, "seasonal": season, "resid": values - trend - season},
+        index=index,
     )
     out["adjusted"] = out["observed"] - out["seasonal"]
     return out
