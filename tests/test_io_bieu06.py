@@ -247,7 +247,8 @@ def test_broken_identity_names_file_row_and_column(tmp_path):
         read_bieu06(build(tmp_path / "broken.xlsx", mutate=breaker))
     msg = str(exc.value)
     assert "broken.xlsx" in msg and "row 12" in msg and "identity" in msg
-    assert exc.value.row == 12 and "(3)" in exc.value.column or "(7)" in exc.value.column
+    # (3) received 1000 = (7) resolved 991 + (11) pending 10 is the first identity that fails
+    assert exc.value.row == 12 and "(3)" in exc.value.column
 
 
 def test_subtotal_mismatch(tmp_path):
@@ -471,3 +472,43 @@ def test_unit_row_with_unsaved_formula(tmp_path):
 
     with pytest.raises(InputError, match=r"row 11.*formula without a saved value"):
         read_bieu06(build(tmp_path / "f.xlsx", mutate=variant))
+
+
+def test_district_subtotal_over_its_communes(tmp_path):
+    # "1 UBND huyện Châu Đức" sums its communes "a) Xã Ngãi Giao" and "b) Xã Bình Ba" (hand-made numbers).
+    ngai_giao, binh_ba = (1000, 300, 0, 700, 560, 20, 18, 2), (500, 180, 20, 500, 140, 40, 17, 3)
+    district = add([full_row(ngai_giao), full_row(binh_ba)])
+
+    def variant(ws, first):
+        ws.insert_rows(15, amount=2)  # below "1 UBND huyện Châu Đức" (row 14)
+        for r, (stt, name, parts) in enumerate(
+            [("a)", "Xã Ngãi Giao (26560)", ngai_giao), ("b)", "Xã Bình Ba (26566)", binh_ba)], start=15
+        ):
+            ws.cell(r, 1, stt)
+            ws.cell(r, 2, name)
+            for k, v in enumerate(full_row(parts)):
+                ws.cell(r, first + k, v)
+        for k, v in enumerate(district):  # the district row and the "Cấp huyện" subtotal become the sum
+            ws.cell(14, first + k, v)
+            ws.cell(13, first + k, v)
+        for k in range(11):  # total row (now row 19) = its old value - Châu Đức + the new district sum
+            old = ws.cell(19, first + k).value
+            ws.cell(19, first + k, old - full_row(CHAU_DUC)[k] + district[k])
+
+    df = read_bieu06(build(tmp_path / "n.xlsx", mutate=variant))
+    assert pick(df, "timeliness.on_time", "26560") == (1260, 1280)
+    assert pick(df, "online.submission", "26566") == (500, 680)
+    assert "747" not in set(df["unit_code"])  # the district row is a subtotal here, not a unit
+    assert df.drop_duplicates("unit_code").set_index("unit_code").loc["26560", "unit_level"] == "commune"
+
+
+def test_district_subtotal_mismatch(tmp_path):
+    def variant(ws, first):
+        ws.insert_rows(15, amount=1)
+        ws.cell(15, 1, "a)")
+        ws.cell(15, 2, "Xã Ngãi Giao (26560)")
+        for k, v in enumerate(full_row(CHAU_DUC)):
+            ws.cell(15, first + k, v - (1 if k in (0, 1, 4, 5) else 0))  # identities hold, sum is off by one
+
+    with pytest.raises(InputError, match=r"row 14.*subtotal of 'UBND huyện Châu Đức'"):
+        read_bieu06(build(tmp_path / "n.xlsx", mutate=variant))

@@ -42,6 +42,8 @@ TOTAL_RE = re.compile(
     r"^(tong cong|tong so|tong|cong|toan tinh|toan thanh pho)\s*(\(.*\))?\s*[:.]?\s*"
     r"(toan tinh|toan thanh pho|chung)?$"
 )
+#: STT of a sub-item under a unit ("a)", "b.", "1.1"): the unit above it is then a subtotal.
+CHILD_STT_RE = re.compile(r"^([a-zđ][).]?|\d+\.\d+\.?)$")
 ROMAN_RE = re.compile(r"^(i{1,3}|iv|v|vi{1,3}|ix|x|[a-e])\s*[.)/-]?\s*(.*)$")
 CODE_IN_NAME_RE = re.compile(r"^(.*?)\s*[(\[]\s*(?:ma\s*:?\s*)?([0-9A-Za-z][0-9A-Za-z._-]*)\s*[)\]]\s*$")
 IDENTITIES = (
@@ -137,7 +139,9 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
         count_cells = [row[c] for k, c in cols.items() if k in NUMBERS]
         has_num = any(excel.is_number_like(v) for v in count_cells)
         has_formula = any(isinstance(v, excel.Formula) for v in count_cells)
-        roman = ROMAN_RE.match(stt_key) if stt_key and not stt_key.isdigit() else None
+        stt_raw = str(stt).strip() if not excel.is_blank(stt) else ""
+        roman = ROMAN_RE.match(stt_key) if stt_raw and stt_raw[:1].isupper() else None
+        is_child = bool(CHILD_STT_RE.match(stt_raw))
         name_roman = ROMAN_RE.match(name_key) if not stt_key else None
         if name_roman and not _group_level(name_roman.group(2)) and not (name_roman.group(2) or "").strip():
             name_roman = None
@@ -147,7 +151,7 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
             or (not stt_key and _group_level(name_key) not in (None, "centre"))
             or (name_roman is not None and _group_level(name_roman.group(2)))
         )
-        is_int_stt = stt_key.rstrip(".").isdigit()
+        is_int_stt = stt_key.rstrip(".").isdigit() or is_child
         if not (is_total or is_group or has_num or is_int_stt):
             continue  # title remnants, notes, the signature block
         rw = where | {"row": rn}
@@ -197,7 +201,19 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
             )
         seen[code] = rn
         level = groups[-1].level if groups else guess_level(name or code)
-        unit = {"row": rn, "code": code, "name": name or code, "level": level, "counts": counts}
+        unit = {
+            "row": rn,
+            "code": code,
+            "name": name or code,
+            "level": level,
+            "counts": counts,
+            "children": [],
+        }
+        pool = groups[-1].units if groups else units
+        parent = next((u for u in reversed(pool) if not u.get("child")), None)
+        if is_child and parent is not None:  # "a) Xã …" under "1. Huyện …": the parent is a subtotal
+            unit |= {"child": True, "level": guess_level(name or code, default=level)}
+            parent["children"].append(unit)
         units.append(unit)
         if groups:
             groups[-1].units.append(unit)
@@ -205,7 +221,17 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
         raise InputError(
             "no unit rows found below the header; expected rows with STT, unit name and 11 counts", **where
         )
+    for p in [u for u in units if u["children"]]:
+        _check_sum(
+            f"subtotal of {p['name']!r}",
+            p["counts"],
+            p["children"],
+            cols=cols,
+            where=where | {"row": p["row"]},
+        )
+    units = [u for u in units if not u["children"]]
     for g in groups:
+        g.units = [u for u in g.units if not u["children"]]
         if g.counts is not None:
             _check_sum(
                 f"subtotal of group {g.label!r}", g.counts, g.units, cols=cols, where=where | {"row": g.row}
