@@ -237,15 +237,6 @@ def validate(
     return out
 
 
-def sha256_file(path: str | Path) -> str:
-    """Return the hex SHA-256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def list_inputs(data_dir: str | Path) -> list[dict[str, Any]]:
     """List the input files of a folder: relative path, sha256, and the ``synthetic`` flag of the sidecar.
 
@@ -266,7 +257,9 @@ def list_inputs(data_dir: str | Path) -> list[dict[str, Any]]:
             except (json.JSONDecodeError, AttributeError):
                 pass
         rel = path.relative_to(root).as_posix()
-        out.append({"path": rel, "sha256": sha256_file(path), "synthetic": synthetic})
+        with open(path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        out.append({"path": rel, "sha256": digest, "synthetic": synthetic})
     return out
 
 
@@ -330,8 +323,7 @@ class Context:
         """Save a figure through ``analysis.figures.save_figure`` (files + manifest entry); return ``fig``."""
         from analysis.figures import save_figure
 
-        save_figure(fig, fig_id, title=title, alt=alt, data=data, context=self)
-        return fig
+        return save_figure(fig, fig_id, title=title, alt=alt, data=data, context=self)
 
     def findings(self, items: list[str]) -> Any:
         """Record key findings (``analysis.figures.record_findings``) and return them as IPython Markdown."""
