@@ -70,6 +70,12 @@ def dossiers(sample_dir) -> pd.DataFrame:
     return d
 
 
+def due_at_end(d: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
+    """Due date + the supplement pause counted up to ``end`` (requests after ``end`` do not count yet)."""
+    stop = d["prov"].where(d["prov"] < end, end)
+    return d["due"] + (stop - d["req"]).where(d["req"] <= end, pd.Timedelta(0))
+
+
 def bieu06_rows(path: Path) -> dict[str, tuple]:
     """Rows of a Biểu 06 workbook keyed by the text of column (2); values are columns (3)-(13)."""
     ws = openpyxl.load_workbook(path).active
@@ -174,7 +180,7 @@ def test_bieu06_2023_matches_a_count_from_the_dossier_files(sample_dir, dossiers
         u = d["unit"] == code
         assert by_code[code][1] == (u & new & (d["channel"] == 2)).sum()
         assert by_code[code][8] == (u & pending).sum()
-        assert by_code[code][10] == (u & pending & d["due"].notna() & (d["eff"] < hi)).sum()
+        assert by_code[code][10] == (u & pending & d["due"].notna() & (due_at_end(d, hi) < hi)).sum()
 
 
 # -- labelled synthetic --------------------------------------------------------------------------------
@@ -297,7 +303,7 @@ def dossier_counts_2023(d: pd.DataFrame) -> dict[str, pd.DataFrame]:
     pairs = {
         "timeliness.on_time": (done & (d["due"].isna() | (d["fin"] <= d["eff"])), done),
         "online.submission": (rec & (d["channel"] == 2), rec),
-        "timeliness.overdue_pending": (pending & d["due"].notna() & (d["eff"] < hi), pending),
+        "timeliness.overdue_pending": (pending & d["due"].notna() & (due_at_end(d, hi) < hi), pending),
         "payment.online": (base & d["paid"].isin([1, 2]), base),
     }
     return {k: pd.DataFrame({"numerator": n, "denominator": m}).groupby(d["unit"]).sum()

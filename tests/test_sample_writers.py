@@ -25,10 +25,13 @@ ROWS = [
     ("2023-05-01", NaT, "2023-09-01", NaT, NaT, 2, 0, 0, 0),  # 6 no deadline: on time
     ("2023-06-01", "2023-06-05", "2023-06-09", NaT, NaT, 2, 0, 0, 0),  # 7 late
     ("2022-05-01", "2022-06-01", "2022-06-01", NaT, NaT, 1, 0, 0, 0),  # 8 outside 2023
+    # 9 pending at 31/12 with a supplement requested after the due date, still awaited: the pause counts up
+    # to 31/12 only (11 days: due 20/11 + 11 = 01/12 < 31/12, overdue; the full 41 days would say in time)
+    ("2023-11-01", "2023-11-20", "2024-02-05", "2023-12-20", "2024-01-30", 1, 0, 0, 0),
 ]
 # Biểu 06 columns (3)..(13) for 2023, by hand from the comments above.
-EXPECTED_2023 = {"c3": 7, "c4": 3, "c5": 3, "c6": 1, "c7": 5, "c8": 2, "c9": 2, "c10": 1, "c11": 2,
-                 "c12": 1, "c13": 1}
+EXPECTED_2023 = {"c3": 8, "c4": 3, "c5": 4, "c6": 1, "c7": 5, "c8": 2, "c9": 2, "c10": 1, "c11": 3,
+                 "c12": 1, "c13": 2}
 UNITS = pd.DataFrame({"unit_code": ["77.S01", "77.S02"], "unit_name": ["Sở Tư pháp", "Sở Y tế"],
                       "unit_level": ["department", "department"]})
 

@@ -56,11 +56,16 @@ PERSONAL = {
     "NgaySinhChuHoSo": "1900-01-01", "DiaChiChuHoSo": "Địa chỉ giả lập, không có thật",
 }
 DATE_COLUMNS = ("received", "due", "finished", "sup_req", "sup_prov")
-#: Biểu 06 columns (3)-(13) in order: (header group, column label).
-def effective_due(d: pd.DataFrame) -> pd.Series:
-    """Due date plus the supplement pause (citizen's supplement minus request); NaT when no deadline."""
-    pause = (d["sup_prov"] - d["sup_req"]).where(d["sup_count"] > 0, pd.Timedelta(0))
-    return d["due"] + pause.fillna(pd.Timedelta(0))
+def effective_due(d: pd.DataFrame, at: pd.Series | pd.Timestamp) -> pd.Series:
+    """Due date plus the supplement pause counted up to ``at``; NaT when the procedure has no deadline.
+
+    The pause runs from the request to the citizen's supplement, or to ``at`` if that comes first; a
+    request after ``at`` does not count yet (the clock stops only while the dossier waits for the citizen).
+    """
+    req, prov = d["sup_req"], d["sup_prov"]
+    stop = prov.where(prov.notna() & (prov < at), at)
+    pause = (stop - req).where(req.notna() & (req <= at), pd.Timedelta(0))
+    return d["due"] + pause
 
 
 def bieu06_table(d: pd.DataFrame, units: pd.DataFrame, *, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -69,10 +74,12 @@ def bieu06_table(d: pd.DataFrame, units: pd.DataFrame, *, start: dt.date, end: d
     Carried over (6): received before ``start``, not finished before it.  Received in the period (4)/(5):
     online (channel 2) / all other channels.  Resolved (7): finished in the period, split by the
     effective due date into early (8), on the day (9, also every dossier without a deadline) and late (10).
-    Pending (11): not finished by ``end``; overdue (13) when the effective due date is before ``end``.
+    Pending (11): not finished by ``end``; overdue (13) when the effective due date, with the pause counted
+    up to ``end``, is before ``end`` (the rule of ``analysis.aggregate``).
     """
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    rec, fin, due, eff = d["received"], d["finished"], d["due"], effective_due(d)
+    rec, fin, due = d["received"], d["finished"], d["due"]
+    eff, eff_end = effective_due(d, fin), effective_due(d, hi)
     new = (rec >= lo) & (rec <= hi)
     carried = (rec < lo) & (fin.isna() | (fin >= lo))
     resolved = (new | carried) & fin.notna() & (fin <= hi)
@@ -81,8 +88,8 @@ def bieu06_table(d: pd.DataFrame, units: pd.DataFrame, *, start: dt.date, end: d
         "c4": new & (d["channel"] == 2), "c5": new & (d["channel"] != 2), "c6": carried,
         "c7": resolved, "c8": resolved & due.notna() & (fin < eff),
         "c9": resolved & (due.isna() | (fin == eff)), "c10": resolved & due.notna() & (fin > eff),
-        "c11": pending, "c12": pending & (due.isna() | (eff >= hi)),
-        "c13": pending & due.notna() & (eff < hi),
+        "c11": pending, "c12": pending & (due.isna() | (eff_end >= hi)),
+        "c13": pending & due.notna() & (eff_end < hi),
     })
     table = flags.groupby(d["unit_code"]).sum().reindex(units["unit_code"], fill_value=0)
     table.insert(0, "c3", table["c4"] + table["c5"] + table["c6"])
