@@ -36,9 +36,35 @@ LABELS = {
 #: Folded fragments naming a header group (checked in this order: pending before resolved before received).
 GROUP_WORDS = (
     ("pending", ("dang giai quyet", "dang xu ly", "chua giai quyet", "dang thu ly", "chua xu ly")),
-    ("resolved", ("da giai quyet", "da xu ly", "giai quyet xong", "da tra ket qua", "da hoan thanh")),
-    ("received", ("tiep nhan", "nhan giai quyet", "so ho so nhan", "ho so nhan", "thu ly")),
+    (
+        "resolved",
+        (
+            "da giai quyet",
+            "da xu ly",
+            "giai quyet xong",
+            "da tra ket qua",
+            "da hoan thanh",
+            "ket qua giai quyet",
+            "ket qua xu ly",
+        ),
+    ),
+    (
+        "received",
+        (
+            "tiep nhan",
+            "nhan giai quyet",
+            "so ho so nhan",
+            "ho so nhan",
+            "thu ly",
+            "phai giai quyet",
+            "can giai quyet",
+            "can xu ly",
+            "phai xu ly",
+        ),
+    ),
 )
+#: "thời hạn", "hẹn" read as "hạn" ("Trả trước thời hạn", "Đúng hẹn").
+HAN_RE = re.compile(r"\b(thoi )?h[ae]n\b")
 #: Folded fragments naming a column inside its group; "tong" (total) is tried last.
 SUB_WORDS = {
     "received": (
@@ -47,7 +73,7 @@ SUB_WORDS = {
         ("direct", ("truc tiep", "buu chinh", "bcci")),
     ),
     "resolved": (
-        ("early", ("truoc han",)),
+        ("early", ("truoc han", "som han")),
         ("on_time", ("dung han", "dung thoi han", "dung hen")),
         ("late", ("qua han", "tre han", "cham")),
     ),
@@ -154,8 +180,16 @@ def _column_texts(sheet: excel.Sheet, first: int, last: int) -> list[tuple[str, 
 
 
 def _classify(text: str, bottom: str) -> str | None:
+    """Return the count a header names ("received", "online", … "overdue"), or None.
+
+    >>> _classify("so ho so da giai quyet | tra truoc thoi han", "tra truoc thoi han")
+    'early'
+    >>> _classify("ket qua giai quyet | dung hen", "dung hen")
+    'on_time'
+    """
     if not text or "ty le" in bottom or "%" in bottom:
         return None
+    text, bottom = HAN_RE.sub("han", text), HAN_RE.sub("han", bottom)
     group = next((g for g, words in GROUP_WORDS if any(w in text for w in words)), None)
     if group is None:
         return None
