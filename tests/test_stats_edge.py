@@ -64,8 +64,8 @@ def test_diff_ci_errors_name_argument():
 
 def test_single_year_and_short_series():
     assert np.isnan(stats.trend_test([5], [10]).chi2)
-    with pytest.raises(ValueError, match="at least two distinct times"):
-        stats.glm_trend([5], [10], [2024])
+    single = stats.glm_trend([5, 0], [10, 0], [2024, 2025])
+    assert np.isnan(single.params).all() and np.isnan(single.predict([2026])["mean"]).all()
     assert np.isnan(stats.mann_kendall([0.5, 0.6]).z)
     with pytest.raises(ValueError, match="two full periods"):
         stats.seasonal_adjust(np.linspace(0.5, 0.6, 23))
@@ -134,6 +134,7 @@ def test_decompose_group_present_in_one_period_only():
     assert d.mix == pytest.approx(-0.2)
     with pytest.raises(ValueError, match="r1 is not finite at index 1"):
         stats.decompose_change([100, 10], [0.9, np.nan], [50, 50], [0.9, 0.5])
+    assert np.isnan(stats.decompose_change([0, 0], [np.nan, np.nan], [50, 50], [0.9, 0.5]).total)
 
 
 def test_glm_prediction_interval_covers_future_years():

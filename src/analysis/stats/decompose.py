@@ -33,7 +33,8 @@ def decompose_change(w1: Any, r1: Any, w2: Any, r2: Any) -> Decomposition:
     r1, r2 : array-like
         Group rates in periods 1 and 2 (any scale; NaN allowed only where the group's weight is 0).
         A group absent in one period takes its other period's rate there, so it contributes only to the
-        mix effect. Index labels of a Series ``w1`` name the groups.
+        mix effect. Index labels of a Series ``w1`` name the groups. A period whose weights sum to 0
+        gives NaN results.
 
     Returns
     -------
@@ -71,13 +72,15 @@ def decompose_change(w1: Any, r1: Any, w2: Any, r2: Any) -> Decomposition:
     for w, nm in ((a1, "w1"), (a2, "w2")):
         if np.any(w < 0):
             raise ValueError(f"{nm} < 0 at index {int(np.flatnonzero(w < 0)[0])}")
-        if w.sum() <= 0:
-            raise ValueError(f"{nm} sums to 0: no weight in that period")
     for r, w, nm in ((b1, a1, "r1"), (b2, a2, "r2")):
         bad = ~np.isfinite(r) & (w > 0)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{nm} is not finite at index {i} where its weight is > 0")
+    if a1.sum() <= 0 or a2.sum() <= 0:  # a period without weight (n = 0): no rate to decompose
+        nan = np.full(a1.shape, np.nan)
+        cols = {c: nan for c in ("w1", "r1", "w2", "r2", "mix", "rate", "total")}
+        return Decomposition(np.nan, np.nan, np.nan, np.nan, np.nan, pd.DataFrame(cols, index=index))
     s1, s2 = a1 / a1.sum(), a2 / a2.sum()
     b1 = np.where(np.isfinite(b1), b1, b2)
     b2 = np.where(np.isfinite(b2), b2, b1)

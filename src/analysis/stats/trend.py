@@ -170,7 +170,8 @@ class GlmTrend:
         z = check_level(level)
         eta, se = self._linear(t_new)
         mu = self._inverse(eta)
-        nn = self.nobs[-1] if n_new is None else as_float(n_new, name="n_new")
+        last_n = self.nobs[-1] if self.nobs.size else np.nan
+        nn = last_n if n_new is None else as_float(n_new, name="n_new")
         gprime = 1 / (mu * (1 - mu)) if self.link == "logit" else np.ones_like(mu)
         with np.errstate(divide="ignore", invalid="ignore"):
             se_obs = np.sqrt(se**2 + gprime**2 * self.scale * mu * (1 - mu) / nn)
@@ -218,7 +219,8 @@ def glm_trend(x: Any, n: Any, t: Any, link: str = "logit", quasi: bool = False) 
     Raises
     ------
     ValueError
-        Fewer than two periods with ``n > 0``, bad counts, or an unknown link.
+        Bad counts (the message names the position) or an unknown link. Fewer than two distinct times
+        with ``n > 0`` give NaN parameters, not an error.
 
     Notes
     -----
@@ -245,8 +247,10 @@ def glm_trend(x: Any, n: Any, t: Any, link: str = "logit", quasi: bool = False) 
         raise ValueError(f"link must be one of {sorted(LINKS)}; got {link!r}")
     keep = na > 0
     xa, na, ta = xa[keep], na[keep], ta[keep]
-    if xa.size < 2 or np.ptp(ta) == 0:
-        raise ValueError(f"glm_trend needs at least two distinct times with n > 0; got {xa.size}")
+    if xa.size < 2 or np.ptp(ta) == 0:  # nothing to fit: NaN result, not an error (n = 0 gives NaN)
+        nan2 = np.full(2, np.nan)
+        return GlmTrend(nan2, nan2.copy(), np.nan, np.nan, link, bool(quasi), np.nan, np.nan, 0,
+                        nobs=na, t_obs=ta, cov=np.full((2, 2), np.nan))
     design = np.column_stack([np.ones_like(ta), ta])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DomainWarning)
