@@ -131,6 +131,28 @@ def find_exports(data_dir: str | Path) -> list[tuple[Path, str]]:
     return out
 
 
+def dossier_batches(exports: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """Group dossier files so that each folder is read in one pass by ``read_dossiers``.
+
+    A dossier received in one year's file may finish in a later year's, so a folder holding only dossier
+    files is passed whole; dossier files lying among other exports are passed one by one.
+    """
+    files = [p for p, k in exports if k == "dossiers"]
+    out: list[tuple[Path, str]] = []
+    for folder in sorted({p.parent for p in files}):
+        mine = [p for p in files if p.parent == folder]
+        data = [
+            p
+            for p in folder.iterdir()
+            if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
+        ]
+        if len(data) == len(mine):
+            out.append((folder, "dossiers"))
+        else:
+            out.extend((p, "dossiers") for p in mine)
+    return out
+
+
 def check_agreement(counts: pd.DataFrame) -> pd.DataFrame:
     """Keep one row per key (priority dossiers > bieu06 > payment766 > welfare); counts must agree.
 
@@ -215,13 +237,14 @@ def load_counts(
         )
     readers = _readers()
     frames = []
-    for path, kind in exports:
-        if verify:
+    if verify:
+        for path, _ in exports:
             verify_sidecar(path)
+    for target, kind in dossier_batches(exports) + [(p, k) for p, k in exports if k != "dossiers"]:
         try:
-            df = readers[kind](path)
+            df = readers[kind](target)
         except CountsError as exc:
-            raise InputError(f"not a valid Counts table: {exc}", path=path) from None
+            raise InputError(f"not a valid Counts table: {exc}", path=target) from None
         if len(df):
             frames.append(df.assign(_kind=kind))
     if not frames:
