@@ -254,3 +254,18 @@ def test_loose_windows_1258_csv_is_refused_with_the_reason(tmp_path):
     )
     with pytest.raises(InputError, match="Windows-1258"):
         load_counts(tmp_path)
+
+
+def test_counts_cli_prints_summary_and_writes_atomically(tmp_path, capsys):
+    from analysis.io import main
+
+    root = make_tree(tmp_path / "d")
+    out = tmp_path / "out" / "counts.csv"
+    assert main([str(root), "--out", str(out), "--indicator", "payment.online"]) == 0
+    text = capsys.readouterr().out
+    assert "payment.online" in text and "0.732" in text  # (948 + 150) / (1200 + 300) = 1098 / 1500
+    back = pd.read_csv(out, dtype={"unit_code": str})
+    assert sorted(back["unit_code"]) == ["77.H01", "77.S01"]
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary file left
+    assert main([str(tmp_path / "missing")]) == 2
+    assert "data folder not found" in capsys.readouterr().err
