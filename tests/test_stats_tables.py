@@ -324,3 +324,35 @@ def test_trend_table_constant_zero_and_separation():
     assert "every year" in tt.loc["01", "note"]
     # unit 02: rising overdue share (lower is better) -> worsening, whatever model was usable
     assert tt.loc["02", "slope"] > 0 and tt.loc["02", "label"] == "worsening"
+
+
+def test_rollup_by_level_and_breakdown():
+    rows = [
+        year_row("welfare.paid_share", "01", 2024, 10, 20, level="district", beneficiary_group="BTXH"),
+        year_row("welfare.paid_share", "01", 2024, 5, 10, level="district", beneficiary_group="NCC"),
+        year_row("welfare.paid_share", "01.X1", 2024, 7, 7, level="commune", beneficiary_group="BTXH"),
+    ]
+    c = counts_of(rows)
+    districts = stats.rollup(c, "district")
+    assert (districts["numerator"].item(), districts["denominator"].item()) == (15, 30)
+    groups = stats.rollup(c, by=["beneficiary_group"]).set_index("beneficiary_group")
+    assert groups.loc["BTXH", "numerator"] == 17 and groups.loc["NCC", "denominator"] == 10
+
+
+def test_target_table_partial_year_uses_year_to_date():
+    rows = [year_row(ON_TIME, "01", y, x, 1000) for y, x in [(2022, 950), (2023, 960), (2024, 970)]]
+    rows.append(row(ON_TIME, "01", "2025-01-01", "2025-06-30", 490, 500, "ytd"))
+    targets = pd.DataFrame(
+        {
+            "indicator": [ON_TIME],
+            "unit_code": [np.nan],
+            "year": [2025],
+            "target": [0.98],
+            "source": ["synthetic"],
+        }
+    )
+    t = stats.target_table(counts_of(rows), targets).iloc[0]
+    assert t["observed_period"] == "01–06/2025" and "year to date" in t["note"]
+    assert t["rate"] == pytest.approx(0.98) and t["versus_target"] == "not significantly different"
+    assert t["projection_year"] == 2025
+    assert t["change_needed_per_year"] == pytest.approx(0.98 - 0.97)
