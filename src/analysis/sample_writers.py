@@ -78,6 +78,7 @@ def bieu06_table(d: pd.DataFrame, units: pd.DataFrame, *, start: dt.date, end: d
     up to ``end``, is before ``end`` (the rule of ``analysis.aggregate``).
     """
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    d = d[(d["received"] <= hi) & (d["finished"].isna() | (d["finished"] >= lo))]  # the rest plays no part
     rec, fin, due = d["received"], d["finished"], d["due"]
     eff, eff_end = effective_due(d, fin), effective_due(d, hi)
     new = (rec >= lo) & (rec <= hi)
