@@ -119,7 +119,8 @@ def write(df: pd.DataFrame, path, fmt: str):
     elif fmt == "csv":
         out = df.copy()
         for c in [c for c in out.columns if c.lower().startswith("ngay")]:
-            out[c] = out[c].dt.strftime("%Y-%m-%d")
+            if pd.api.types.is_datetime64_any_dtype(out[c]):
+                out[c] = out[c].dt.strftime("%Y-%m-%d")
         out.to_csv(path, index=False, encoding="utf-8")
     else:
         df.to_excel(path, index=False)
