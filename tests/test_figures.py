@@ -100,7 +100,8 @@ def test_synthetic_stamp_on_the_figure(tmp_path):
     manifest = json.loads((tmp_path / "s" / "2024" / "77" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest[0]["synthetic"] is True
     figures.stamp_synthetic(stamped)
-    assert sum(t.get_gid() == figures.STAMP_GID for t in stamped.texts) == 1
+    assert stamped._supxlabel.get_text() == figures.SYNTHETIC_STAMP
+    assert svg_syn.count(figures.SYNTHETIC_STAMP) == 1
 
 
 def test_title_set_when_figure_has_none(tmp_path):

@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import paths
-from analysis.plots_base import STYLE_PATH
+from analysis.plots_base import STYLE_PATH, set_title
 
 #: Pixel size of every PNG comes from the figure size (inches, set by the plot) times this dpi.
 PNG_DPI = 150
@@ -75,14 +75,20 @@ def sha256_file(path: str | Path) -> str:
 
 
 def stamp_synthetic(fig: Figure) -> Figure:
-    """Write :data:`SYNTHETIC_STAMP` on the figure (once; calling again does nothing) and return it."""
-    if any(t.get_gid() == STAMP_GID for t in fig.texts):
+    """Write :data:`SYNTHETIC_STAMP` under the figure (once; calling again does nothing) and return it.
+
+    The stamp is the figure's bottom label (``supxlabel``), so the constrained layout keeps room for it
+    and it never covers data or tick labels.
+    """
+    current = getattr(fig, "_supxlabel", None)
+    if current is not None and current.get_gid() == STAMP_GID:
         return fig
-    fig.text(
-        0.004, 0.006, SYNTHETIC_STAMP, ha="left", va="bottom", fontsize=8, fontweight="bold",
-        color="#D55E00", gid=STAMP_GID,
-        bbox={"boxstyle": "square,pad=0.25", "facecolor": "white", "edgecolor": "#D55E00", "linewidth": 0.8},
-    )
+    with mpl.style.context(STYLE_PATH):
+        label = fig.supxlabel(
+            SYNTHETIC_STAMP, x=0.004, ha="left", fontsize=8, fontweight="bold", color="#D55E00",
+            bbox={"boxstyle": "square,pad=0.25", "facecolor": "white", "edgecolor": "#D55E00", "linewidth": 0.8},
+        )
+    label.set_gid(STAMP_GID)
     return fig
 
 
@@ -212,7 +218,7 @@ def save_figure(
     if synthetic:
         stamp_synthetic(fig)
     if fig.get_suptitle() == "":
-        fig.suptitle(title)
+        set_title(fig, title)
     blobs = figure_bytes(fig)
     blobs["csv"] = table_bytes(data)
     folder.mkdir(parents=True, exist_ok=True)

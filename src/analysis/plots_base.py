@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -49,6 +50,8 @@ FUNNEL_STYLES = {
     "High (0.001)": {"color": OKABE_ITO["blue"], "marker": "^"},
 }
 HATCHES = ["", "//", "..", "xx", "\\\\", "--"]
+#: Figure titles longer than this many characters wrap onto further lines.
+TITLE_WIDTH = 70
 #: Default figure size in inches (PNG is this times the save dpi).
 FIGSIZE = (8.0, 4.5)
 TALL_FIGSIZE = (8.0, 6.5)
@@ -77,13 +80,19 @@ def nfc(text: object) -> str:
     return unicodedata.normalize("NFC", str(text))
 
 
+def set_title(fig: Figure, title: str) -> Figure:
+    """Set the figure title (NFC), wrapped at :data:`TITLE_WIDTH` characters so it never runs off the image."""
+    with style_context():
+        fig.suptitle("\n".join(textwrap.wrap(nfc(title), TITLE_WIDTH)) or nfc(title))
+    return fig
+
+
 def attach_caption(fig: Figure, *, title: str, alt: str, data: pd.DataFrame) -> Figure:
     """Set the figure title and keep the title, alt text and plotted data on the figure.
 
     :func:`caption` returns them, ready for ``save_figure(fig, id, **caption(fig))``.
     """
-    with style_context():
-        fig.suptitle(nfc(title))
+    set_title(fig, title)
     fig.analysis_caption = {"title": nfc(title), "alt": nfc(alt), "data": data.reset_index(drop=True)}
     return fig
 
@@ -105,8 +114,7 @@ def caption(fig: Figure, *, unit_name: str | None = None, year: int | None = Non
     where = ", ".join(str(v) for v in (unit_name, year) if v not in (None, ""))
     if where and not out["title"].endswith(where):
         out["title"] = nfc(f"{out['title']} — {where}")
-        with style_context():
-            fig.suptitle(out["title"])
+        set_title(fig, out["title"])
         fig.analysis_caption = {**meta, "title": out["title"]}
     return out
 
@@ -140,3 +148,17 @@ def titled(table: pd.DataFrame, key: str, *, lang: str) -> str:
     if "indicator" in table.columns and table["indicator"].nunique() == 1:
         return f"{text.indicator_label(str(table['indicator'].iloc[0]), lang=lang)}: {base[0].lower()}{base[1:]}"
     return base
+
+
+def notice_figure(message: str, *, title: str, data: pd.DataFrame | None = None) -> Figure:
+    """A figure that states why there is nothing to draw (e.g. no monthly counts), with that as alt text.
+
+    >>> fig = notice_figure("No monthly counts.", title="Seasonal pattern")
+    >>> caption(fig)["alt"]
+    'No monthly counts.'
+    """
+    fig, ax = new_figure(figsize=(8.0, 2.5))
+    with style_context():
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, nfc(message), ha="center", va="center", wrap=True, fontsize=11)
+    return attach_caption(fig, title=title, alt=message, data=data if data is not None else pd.DataFrame())

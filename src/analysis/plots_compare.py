@@ -16,6 +16,7 @@ from analysis.plots_base import (
     attach_caption,
     new_figure,
     nfc,
+    notice_figure,
     require_columns,
     style_context,
     titled,
@@ -80,10 +81,6 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
                             fmt=st["marker"], color=st["color"], capsize=2, zorder=4,
                             label=f"{text.label('this_year', lang=lang)}: {text.label(verdict, lang=lang)}")
         ax.set_yticks(y, [nfc(n) for n in t["unit_name"]])
-        for yi, v in zip(y, t["verdict"], strict=True):
-            if v == "worsened":
-                ax.annotate("▼", (1.0, yi), xycoords=("axes fraction", "data"), ha="right", va="center",
-                            fontsize=7, color=OKABE_ITO["vermillion"])
         ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
         ax.set_xlabel(text.label("rate", lang=lang))
         ax.legend(loc="lower right", fontsize=8)
@@ -193,6 +190,9 @@ def late_heatmap(table: pd.DataFrame, *, lang: str = "vi", title: str | None = N
     matplotlib.figure.Figure
         Cells carry their value as text, so colour is not the only carrier of meaning.
     """
+    if table.empty:
+        return notice_figure(text.label("no_monthly", lang=lang), title=title or text.label("late_share", lang=lang),
+                             data=table)
     require_columns(table, ["unit_name", "month", "late_share"], what="late_heatmap")
     wide = table.pivot_table(index="unit_name", columns="month", values="late_share", aggfunc="mean")
     wide = wide.loc[wide.mean(axis=1).sort_values(ascending=False).index]

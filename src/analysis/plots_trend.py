@@ -13,6 +13,7 @@ from analysis.plots_base import (
     attach_caption,
     new_figure,
     nfc,
+    notice_figure,
     require_columns,
     series_style,
     style_context,
@@ -114,11 +115,12 @@ def seasonal_plot(table: pd.DataFrame, *, lang: str = "vi", title: str | None = 
     """
     if "period" not in table.columns and "period_start" in table.columns:
         table = table.rename(columns={"period_start": "period"})
+    if table.empty or not table.get("seasonal", pd.Series(dtype=float)).notna().any():
+        note = str(table["note"].iloc[0]) if "note" in table.columns and len(table) else ""
+        message = text.label("no_monthly", lang=lang) + (f" ({note})" if note else "")
+        return notice_figure(message, title=title or text.label("seasonal_title", lang=lang), data=table)
     require_columns(table, ["period", "rate", "trend", "seasonal"], what="seasonal_plot")
     t = table.sort_values("period").reset_index(drop=True)
-    if not t["seasonal"].notna().any():
-        note = str(t["note"].iloc[0]) if "note" in t.columns else "no seasonal component"
-        raise ValueError(f"seasonal_plot: the table has no seasonal component ({note})")
     fig, (ax1, ax2) = new_figure(nrows=2, figsize=TALL_FIGSIZE, sharex=True,
                                  gridspec_kw={"height_ratios": [2, 1]})
     with style_context():

@@ -53,6 +53,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "seasonal_title": ("Mùa vụ theo tháng", "Seasonal pattern by month"),
     "projection_title": ("Xu hướng và dự báo", "Trend and projection"),
     "by_unit": ("Theo đơn vị", "By unit"),
+    "no_monthly": ("Không có số liệu theo tháng cho năm này (chỉ có báo cáo theo kỳ): không vẽ được.",
+                   "No monthly counts for this year (period reports only): nothing to draw."),
     "improved": ("cải thiện", "improved"),
     "no clear change": ("chưa rõ thay đổi", "no clear change"),
     "worsened": ("xấu đi", "worsened"),

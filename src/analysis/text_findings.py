@@ -163,7 +163,7 @@ def findings_peers(published: pd.DataFrame, crosswalk: pd.DataFrame, *, unit: st
                    lang: str = "vi", synthetic: bool = False) -> list[str]:
     """Findings of the peer notebook: published figures per definition, the unit's merger, the funnel."""
     out = []
-    for rid, g in published.groupby("registry_id", sort=True):
+    for rid, g in published[published["value"].notna()].groupby("registry_id", sort=True):
         out.append(text.phrase("peers", lang=lang, label=text.indicator_label(str(rid), lang=lang), n=len(g),
                                k=g["province"].nunique(), low=text.format_percent(g["value"].min(), lang=lang),
                                high=text.format_percent(g["value"].max(), lang=lang)))
