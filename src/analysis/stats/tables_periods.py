@@ -154,6 +154,13 @@ def comparable_periods(counts: pd.DataFrame, year: int) -> pd.DataFrame:
     so. With monthly rows only, both spans are built from months. A ytd period is never compared with a
     whole year.
 
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        A validated Counts table.
+    year : int
+        The later year.
+
     Returns
     -------
     pandas.DataFrame
