@@ -278,3 +278,33 @@ def test_welfare_negative_count(tmp_path):
     rows = [WEL_HEADER, ["77.H01.X01", "Xã Ngãi Giao", "BTXH", -5, 0, 0, 0]]
     with pytest.raises(InputError, match=r"Tổng số đối tượng.*non-negative"):
         read_welfare(xlsx(tmp_path / "w.xlsx", rows, title=("Năm 2024",)))
+
+
+def test_payment_group_rows_set_levels_and_are_checked(tmp_path):
+    rows = [
+        ["STT", *PAY_HEADER],
+        ["I", None, "Sở, ban, ngành", 1200, 948, None],
+        [1, *PAY_ROWS[0]],
+        ["II", None, "Cấp huyện", 300, 150, None],
+        [1, *PAY_ROWS[1]],
+    ]
+    df = read_payment766(xlsx(tmp_path / "g.xlsx", rows))
+    assert sorted(zip(df["unit_code"], df["unit_level"], df["numerator"], strict=True)) == [
+        ("77.H01", "district", 150),
+        ("77.S01", "department", 948),
+    ]
+    rows[3][3] = 301  # the "Cấp huyện" subtotal no longer equals its unit
+    with pytest.raises(InputError, match=r"row 7.*group subtotal"):
+        read_payment766(xlsx(tmp_path / "g2.xlsx", rows))
+    rows[3][2] = "Khối doanh nghiệp"
+    with pytest.raises(InputError, match=r"unknown group label 'Khối doanh nghiệp'"):
+        read_payment766(xlsx(tmp_path / "g3.xlsx", rows))
+
+
+def test_welfare_district_group_row_sets_level_and_subtotal(tmp_path):
+    rows = [WEL_HEADER, [None, "Cấp xã", None, 600, 490, 390, None], *WEL_ROWS[:2]]
+    df = read_welfare(xlsx(tmp_path / "w.xlsx", rows, title=("Năm 2024",)))
+    assert set(df["unit_level"]) == {"commune"} and set(df["unit_code"]) == {"77.H01.X01"}
+    rows[1][4] = 491
+    with pytest.raises(InputError, match=r"row 4.*Số có tài khoản = 491, but its units sum to 490"):
+        read_welfare(xlsx(tmp_path / "w2.xlsx", rows, title=("Năm 2024",)))

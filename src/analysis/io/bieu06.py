@@ -63,7 +63,8 @@ class _Group:
     units: list = field(default_factory=list)
 
 
-def _group_level(label_key: str) -> str | None:
+def group_level(label_key: str) -> str | None:
+    """Return the unit level named by a folded group label ("cap huyen" -> district), or None."""
     for words, level in GROUP_LEVELS:
         if any(w in label_key for w in words):
             return level
@@ -143,13 +144,13 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
         roman = ROMAN_RE.match(stt_key) if stt_raw and stt_raw[:1].isupper() else None
         is_child = bool(CHILD_STT_RE.match(stt_raw))
         name_roman = ROMAN_RE.match(name_key) if not stt_key else None
-        if name_roman and not _group_level(name_roman.group(2)) and not (name_roman.group(2) or "").strip():
+        if name_roman and not group_level(name_roman.group(2)) and not (name_roman.group(2) or "").strip():
             name_roman = None
         is_total = bool(TOTAL_RE.match(name_key) or TOTAL_RE.match(stt_key))
         is_group = not is_total and (
             roman is not None
-            or (not stt_key and _group_level(name_key) not in (None, "centre"))
-            or (name_roman is not None and _group_level(name_roman.group(2)))
+            or (not stt_key and group_level(name_key) not in (None, "centre"))
+            or (name_roman is not None and group_level(name_roman.group(2)))
         )
         is_int_stt = stt_key.rstrip(".").isdigit() or is_child
         if not (is_total or is_group or has_num or is_int_stt):
@@ -157,7 +158,7 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
         rw = where | {"row": rn}
         if is_group:
             label = name or str(stt).strip()
-            level = _group_level(excel.fold(label))
+            level = group_level(excel.fold(label))
             if level is None:
                 raise InputError(
                     f"unknown group label {label!r}; expected a level such as 'Cấp tỉnh' / "

@@ -238,6 +238,28 @@ def nonblank_sheets(path: Path) -> list[excel.Sheet]:
     return out
 
 
+def group_row_level(row: list, table: Table, where: dict) -> str | None:
+    """Return the unit level a group row sets ("Sở, ban, ngành", "II Cấp huyện" …), None for other rows.
+
+    A group row has no unit code and a level label, or an upper-case Roman numeral or letter as STT; an
+    unknown label with such an STT is an error.
+    """
+    from analysis.io.bieu06 import ROMAN_RE, group_level
+
+    cols = table.cols
+    if "code" in cols and not excel.is_blank(row[cols["code"]]):
+        return None
+    stt = str(row[cols["stt"]]).strip() if "stt" in cols and not excel.is_blank(row[cols["stt"]]) else ""
+    name = str(row[cols["name"]]).strip() if "name" in cols and not excel.is_blank(row[cols["name"]]) else ""
+    label = name or stt
+    level = group_level(excel.fold(label)) if label else None
+    if level is None and stt[:1].isupper() and ROMAN_RE.match(excel.fold(stt)):
+        raise InputError(
+            f"unknown group label {label!r}; expected 'Sở, ban, ngành', 'Cấp huyện', 'Cấp xã' …", **where
+        )
+    return level
+
+
 def read_payment766(path: str | Path) -> pd.DataFrame:
     """Read a QĐ 766 online-payment export (xlsx or CSV) into Counts of ``payment.online`` (convention qd766).
 
@@ -270,15 +292,25 @@ def read_payment766(path: str | Path) -> pd.DataFrame:
         )
         where0 = {"path": path, "sheet": sheet.name}
         default = title_period(table, where0)
-        units, totals = [], []
+        units, totals, groups = [], [], []
         for i in range(table.data_start, len(sheet.cells)):
             row = sheet.cells[i]
             cells = [row[table.cols[k]] for k in ("due", "paid")]
-            if excel.row_is_blank(row) or not any(excel.is_number_like(v) for v in cells):
+            if excel.row_is_blank(row):
                 continue
             where = where0 | {"row": i + 1}
+            has_num = any(excel.is_number_like(v) for v in cells)
+            level = None if is_total_row(row, table) else group_row_level(row, table, where)
+            if level is not None:
+                group = {"row": i + 1, "level": level, "units": [], "counts": None}
+                groups.append(group)
+            if not has_num:
+                continue
             due = excel.parse_count(cells[0], where=where | {"column": "Tổng HS có nghĩa vụ tài chính"})
             paid = excel.parse_count(cells[1], where=where | {"column": "Số HS đã TTTT"})
+            if level is not None:
+                group["counts"] = (due, paid)
+                continue
             if paid > due:
                 raise InputError(
                     f"paid online {paid} is above dossiers with a financial obligation {due}",
@@ -291,6 +323,9 @@ def read_payment766(path: str | Path) -> pd.DataFrame:
                 totals.append((i + 1, due, paid))
                 continue
             code, name, level = unit_identity(row, table, where, default_level="department")
+            if groups:
+                level = groups[-1]["level"]
+                groups[-1]["units"].append((due, paid))
             start, end, ptype = row_period(row, table, where, default)
             key = (code, start, end)
             if key in seen:
@@ -315,6 +350,14 @@ def read_payment766(path: str | Path) -> pd.DataFrame:
                     "source": source,
                 }
             )
+        for g in groups:
+            sums = (sum(u[0] for u in g["units"]), sum(u[1] for u in g["units"]))
+            if g["counts"] is not None and g["counts"] != sums:
+                raise InputError(
+                    f"group subtotal {g['counts']} differs from the sum of its units {sums}",
+                    **where0,
+                    row=g["row"],
+                )
         for rn, due, paid in totals:
             sums = (sum(u[0] for u in units), sum(u[1] for u in units))
             if (due, paid) != sums:

@@ -10,6 +10,7 @@ from analysis.io import excel, periods
 from analysis.io.errors import InputError
 from analysis.io.payment766 import (
     finalise,
+    group_row_level,
     is_total_row,
     locate_table,
     nonblank_sheets,
@@ -71,6 +72,21 @@ def beneficiary_group(value: object, *, where: dict) -> str:
     )
 
 
+def _check_totals(rows: list[tuple[int, str | None, dict, list]], where: dict) -> None:
+    """Check total or subtotal rows (row, beneficiary group or None, counts, units) against their units."""
+    for rn, group, n, units in rows:
+        members = [u for g, u in units if group is None or g == group]
+        for k in ("total", "holders", "paid"):
+            s = sum(u[k] for u in members)
+            if n[k] != s:
+                raise InputError(
+                    f"total row {LABELS[k]} = {n[k]}, but its units sum to {s}",
+                    **where,
+                    row=rn,
+                    column=LABELS[k],
+                )
+
+
 def read_welfare(path: str | Path) -> pd.DataFrame:
     """Read a welfare payout report (xlsx or CSV) into Counts of the three welfare rates (de_an_06).
 
@@ -109,13 +125,19 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
         where0 = {"path": path, "sheet": sheet.name}
         default = title_period(table, where0)
         units: list[tuple[str, dict]] = []
+        sections: list[dict] = []
         totals: list[tuple[int, str | None, dict]] = []
         for i in range(table.data_start, len(sheet.cells)):
             row = sheet.cells[i]
             cells = {k: row[table.cols[k]] for k in ("total", "holders", "paid")}
-            if excel.row_is_blank(row) or not any(excel.is_number_like(v) for v in cells.values()):
+            if excel.row_is_blank(row):
                 continue
             where = where0 | {"row": i + 1}
+            level = None if is_total_row(row, table) else group_row_level(row, table, where)
+            if level is not None:
+                sections.append({"level": level, "units": [], "subtotals": []})
+            if not any(excel.is_number_like(v) for v in cells.values()):
+                continue
             n = {k: excel.parse_count(v, where=where | {"column": LABELS[k]}) for k, v in cells.items()}
             if n["holders"] > n["total"]:
                 raise InputError(
@@ -138,6 +160,10 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
                         f"expected a non-negative amount, found {amount}", **where, column=LABELS["amount"]
                     )
             has_group = "group" in table.cols and not excel.is_blank(row[table.cols["group"]])
+            if level is not None:  # a group row with subtotals, checked below
+                bgroup = beneficiary_group(row[table.cols["group"]], where=where) if has_group else None
+                sections[-1]["subtotals"].append((i + 1, bgroup, n))
+                continue
             if is_total_row(row, table):
                 group = beneficiary_group(row[table.cols["group"]], where=where) if has_group else None
                 totals.append((i + 1, group, n))
@@ -148,6 +174,9 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
                 )
             group = beneficiary_group(row[table.cols["group"]], where=where) if has_group else "ALL"
             code, name, level = unit_identity(row, table, where, default_level="commune")
+            if sections:
+                level = sections[-1]["level"]
+                sections[-1]["units"].append((group, n))
             start, end, ptype = row_period(row, table, where, default)
             key = (code, group, start, end)
             if key in seen:
@@ -172,17 +201,10 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
             }
             for ind, num, den in INDICATORS:
                 records.append(base | {"indicator": ind, "numerator": n[num], "denominator": n[den]})
-        for rn, group, n in totals:
-            members = [u for g, u in units if group is None or g == group]
-            for k in ("total", "holders", "paid"):
-                s = sum(u[k] for u in members)
-                if n[k] != s:
-                    raise InputError(
-                        f"total row {LABELS[k]} = {n[k]}, but its units sum to {s}",
-                        **where0,
-                        row=rn,
-                        column=LABELS[k],
-                    )
+        for sec in sections:
+            totals_of_sections = [(rn, g, n, sec["units"]) for rn, g, n in sec["subtotals"]]
+            _check_totals(totals_of_sections, where0)
+        _check_totals([(rn, g, n, units) for rn, g, n in totals], where0)
     if not records:
         raise InputError("no unit rows found below the header", path=path)
     return finalise(records, path)
