@@ -35,8 +35,9 @@ def _candidates(text: str) -> list[str]:
     Dates of signature ("ngày 20 tháng 9 năm 2024") are removed from the whole title.
     """
     lines = [fold(line) for line in str(text).splitlines()]
-    first = [ln for ln in lines if "ky bao cao" in ln or re.search(r"\btu\s*(ngay)?\s*\d", ln)]
-    return [*first, _SIGNED_RE.sub(" ", " ".join(lines))]
+    ranges = [ln for ln in lines if _RANGE_RE.search(ln)]
+    named = [ln for ln in lines if "ky bao cao" in ln and ln not in ranges]
+    return [*ranges, *named, _SIGNED_RE.sub(" ", " ".join(lines))]
 
 
 def _scan(key: str, where: dict) -> tuple:
@@ -92,12 +93,17 @@ def parse_period(text: str, *, where: dict) -> tuple:
     (datetime.date(2025, 1, 1), datetime.date(2025, 6, 30), 'ytd')
     >>> parse_period("Vũng Tàu, ngày 5 tháng 1 năm 2024\nBÁO CÁO NĂM 2023", where={})[:2]
     (datetime.date(2023, 1, 1), datetime.date(2023, 12, 31))
+    >>> parse_period("Kỳ báo cáo: Năm 2024\n(Số liệu từ ngày 15/12/2023 đến ngày 14/12/2024)", where={})
+    (datetime.date(2023, 12, 15), datetime.date(2024, 12, 14), 'year')
     """
     start = end = named = None
-    for key in _candidates(text):
+    keys = _candidates(text)
+    for key in keys:
         start, end, named = _scan(key, where)
         if start is not None:
             break
+    if start is not None and named is None:  # dates on one line, "Quý I năm 2023" on another
+        named = next((n for k in keys[1:] if "ky bao cao" in k for n in [_scan(k, where)[2]] if n), None)
     if start is None:
         raise InputError(
             "no reporting period found in the title; expected e.g. 'Kỳ báo cáo: Quý III năm 2024 (từ ngày "
