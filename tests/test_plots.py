@@ -243,3 +243,99 @@ def test_plots_do_not_touch_pyplot():
     before = plt.get_fignums()
     plots.yoy_dumbbell(yoy_table())
     assert plt.get_fignums() == before
+
+
+# --- plot-ready tables (analysis.plots_tables) on hand-made Counts ------------------------------------
+
+
+def counts_rows():
+    from analysis.schemas import finalise_counts
+
+    def row(ind, code, level, start, end, x, n, **extra):
+        return {"indicator": ind, "unit_code": code, "unit_name": code, "unit_level": level,
+                "code_system": "gso2004", "period_start": start, "period_end": end, "numerator": x,
+                "denominator": n, "convention": "bieu06", "source": "hand-made", **extra}
+
+    rows = [
+        row("timeliness.on_time", "77.S01", "department", "2024-01-01", "2024-12-31", 90, 100),
+        row("timeliness.on_time", "77.S02", "department", "2024-01-01", "2024-12-31", 45, 50),
+        row("timeliness.on_time", "77", "province", "2024-01-01", "2024-12-31", 135, 150),  # a report total
+        row("timeliness.on_time", "77.S01", "department", "2024-01-01", "2024-01-31", 8, 10),
+        row("timeliness.on_time", "77.S01", "department", "2024-02-01", "2024-02-29", 5, 10),
+        row("timeliness.on_time", "01.S01", "department", "2024-01-01", "2024-12-31", 1, 1),
+    ]
+    return finalise_counts(pd.DataFrame(rows))
+
+
+def test_yearly_rates_sum_units_not_the_report_total():
+    from analysis import plots_tables as tables
+
+    c = tables.in_scope(counts_rows(), "77")
+    assert "01.S01" not in set(c["unit_code"])
+    y = tables.yearly_rates(c, indicator="timeliness.on_time")
+    assert y[["numerator", "denominator"]].values.tolist() == [[135, 150]]  # 90 + 45 of 100 + 50
+    # Wilson 95% for 135/150 (z = 1.959964): centre (135 + z²/2) / (150 + z²), half-width by hand
+    z = 1.959964
+    centre = (135 + z**2 / 2) / (150 + z**2)
+    half = z * np.sqrt(135 * 15 / 150 + z**2 / 4) / (150 + z**2)
+    assert y["lower"].iloc[0] == pytest.approx(centre - half, abs=1e-6)
+    assert y["upper"].iloc[0] == pytest.approx(centre + half, abs=1e-6)
+
+
+def test_late_share_table_by_month():
+    from analysis import plots_tables as tables
+
+    late = tables.late_share_table(counts_rows(), year=2024, level="department")
+    assert late[["month", "late_share"]].values.tolist() == [[1, pytest.approx(0.2)], [2, pytest.approx(0.5)]]
+
+
+def test_funnel_curves_are_the_phe_score_limits():
+    from analysis import plots_tables as tables
+
+    funnel = pd.DataFrame({"numerator": [90, 45], "denominator": [100, 50], "baseline": 0.9,
+                           "limits_used": "binomial (score)"})
+    curves = tables.funnel_curves(funnel)
+    n = curves["denominator"].to_numpy()
+    # PHE / Spiegelhalter score limits: p0 ± z sqrt(p0 (1 - p0) / n), z = 1.959964 and 3.090232
+    assert np.allclose(curves["lower95"], np.clip(0.9 - 1.959964 * np.sqrt(0.09 / n), 0, 1), atol=1e-6)
+    assert np.allclose(curves["upper998"], np.clip(0.9 + 3.090232 * np.sqrt(0.09 / n), 0, 1), atol=1e-6)
+
+
+def test_targets_are_taken_only_from_the_table():
+    from analysis import plots_tables as tables
+
+    targets = pd.DataFrame({"indicator": ["timeliness.on_time", "payment.online"], "unit_code": ["77", "79"],
+                            "year": [2023, 2024], "target": [0.98, 0.9], "source": ["s", "s"]})
+    mine = tables.unit_targets(targets, unit="77", counts=counts_rows())
+    assert mine["indicator"].tolist() == ["timeliness.on_time"] and mine["unit_code"].isna().all()
+    assert tables.target_for(mine, "timeliness.on_time", year=2024) == 0.98
+    assert tables.target_for(mine, "timeliness.on_time", year=2022) is None
+    assert tables.target_for(mine, "payment.online", year=2024) is None
+    card = tables.attach_targets(pd.DataFrame({"indicator": ["timeliness.on_time", "payment.online"]}), mine,
+                                 year=2024)
+    assert card["target_year"].tolist()[0] == 2023 and np.isnan(card["target"].tolist()[1])
+
+
+def test_welfare_stages_and_rates():
+    from analysis import plots_tables as tables
+    from analysis.schemas import finalise_counts
+
+    rows = []
+    for ind, x, n in (("welfare.account_share", 80, 100), ("welfare.paid_share", 60, 100),
+                      ("welfare.paid_of_holders", 60, 80)):
+        for group, k in (("BTXH", 1), ("NCC", 2)):
+            rows.append({"indicator": ind, "unit_code": "77.H01.X01", "unit_name": "Phường 1",
+                         "unit_level": "commune", "code_system": "gso2004", "period_start": "2024-01-01",
+                         "period_end": "2024-12-31", "numerator": k * x, "denominator": k * n,
+                         "convention": "de_an_06", "source": "hand-made", "beneficiary_group": group})
+    c = finalise_counts(pd.DataFrame(rows))
+    stages = tables.welfare_stage_table(c, year=2024)
+    assert stages.set_index("group").loc["NCC"].tolist() == [200, 160, 120]
+    rates = tables.welfare_rate_table(c, year=2024)
+    assert rates.query("group == 'all' and indicator == 'welfare.paid_share'")["rate"].item() == pytest.approx(0.6)
+
+
+def test_notice_figure_when_no_monthly_counts():
+    empty = pd.DataFrame(columns=["unit_name", "month", "late_share"])
+    cap = plots.caption(plots.late_heatmap(empty, lang="en"))
+    assert cap["alt"].startswith("No monthly counts")
