@@ -269,3 +269,13 @@ def test_counts_cli_prints_summary_and_writes_atomically(tmp_path, capsys):
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary file left
     assert main([str(tmp_path / "missing")]) == 2
     assert "data folder not found" in capsys.readouterr().err
+
+
+def test_published_and_reference_files_are_not_read_as_exports(tmp_path):
+    root = make_tree(tmp_path / "d")
+    (root / "published").mkdir()
+    shutil.copy(PUBLISHED_FILE, root / "published" / "published_indicators.csv")
+    shutil.copy(PUBLISHED_FILE, root / "loose_published.csv")  # welfare words in quotes, not in a header
+    with pytest.warns(UserWarning, match="loose_published.csv: not recognised"):
+        counts = load_counts(root)
+    assert set(counts["source"]) == {"b.xlsx", "loose_payment.xlsx"}

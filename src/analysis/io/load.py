@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +27,11 @@ FOLDER_KINDS = {
 }
 #: Which source wins when two give the same key (lower first); the counts must agree anyway.
 PRIORITY = {"dossiers": 0, "bieu06": 1, "payment766": 2, "welfare": 3}
+#: Folders that hold no exports (published rates, reference tables, caches, outputs).
+SKIP_FOLDERS = {"published", "reference", "processed", "figures", "reports", "cache"}
 DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".parquet", ".pq"}
+#: Longest cell text read as a header label when sniffing.
+MAX_LABEL = 80
 #: Folded header fragments recognising a loose file (all fragments of one alternative must occur).
 SNIFF = (
     ("dossiers", ("mahoso",)),
@@ -55,8 +60,20 @@ def _readers() -> dict[str, Callable[[Path], pd.DataFrame]]:
     }
 
 
-def _xlsx_head_text(path: Path, *, rows: int = 40) -> str:
-    """Return the folded text of the first rows of every sheet (read-only: large workbooks stay cheap)."""
+def _head_rows(path: Path, *, rows: int = 40) -> list[list[str]]:
+    """Return the folded cells of the first rows of a CSV or of every sheet of a workbook (read-only)."""
+    if path.suffix.lower() == ".csv":
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+        try:
+            text = head.decode("utf-8-sig", errors="strict")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+                excel.decode_text(head, path=path)  # raises the encoding error with its explanation
+            text = head[: exc.start].decode("utf-8-sig")
+        lines = text.splitlines()[:rows]
+        delimiter = max(",;\t", key=lambda d: sum(line.count(d) for line in lines))
+        return [[excel.fold(v) for v in r] for r in csv.reader(lines, delimiter=delimiter)]
     import openpyxl
 
     try:
@@ -66,40 +83,28 @@ def _xlsx_head_text(path: Path, *, rows: int = 40) -> str:
             f"cannot open as an xlsx workbook ({type(exc).__name__}: {exc})", path=path
         ) from None
     try:
-        parts = [
-            excel.fold(v)
+        return [
+            [excel.fold(v) for v in row if not excel.is_blank(v)]
             for ws in wb.worksheets
             for row in ws.iter_rows(max_row=rows, values_only=True)
-            for v in row
-            if not excel.is_blank(v)
         ]
     finally:
         wb.close()
-    return " ".join(parts)
 
 
 def sniff_kind(path: str | Path) -> str | None:
-    """Return the export kind of a loose file from its header (None when unrecognised)."""
+    """Return the export kind of a loose file from its header cells (None when unrecognised).
+
+    A row matches a kind when each of the kind's words occurs in a short cell (a label, not a quotation).
+    """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in {".parquet", ".pq"}:
+    if path.suffix.lower() in {".parquet", ".pq"}:
         return "dossiers"
-    if suffix == ".csv":
-        with open(path, "rb") as fh:
-            head = fh.read(65536)
-        try:
-            text = head.decode("utf-8-sig", errors="strict")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
-                excel.decode_text(head, path=path)  # raises the encoding error with its explanation
-            text = head[: exc.start].decode("utf-8-sig")
-        key = excel.fold(text).replace(" ", "") + " " + excel.fold(text)
-    else:
-        key = _xlsx_head_text(path)
-        key = key + " " + key.replace(" ", "")
+    rows = [[c for c in row if len(c) <= MAX_LABEL] for row in _head_rows(path)]
     for kind, words in SNIFF:
-        if all(w in key for w in words):
-            return kind
+        for row in rows:
+            if all(any(w in c or w in c.replace(" ", "") for c in row) for w in words):
+                return kind
     return None
 
 
@@ -118,6 +123,7 @@ def find_exports(data_dir: str | Path) -> list[tuple[Path, str]]:
             or path.name.endswith(SUFFIX)
             or path.suffix.lower() not in DATA_SUFFIXES
             or any(part.startswith((".", "~$")) for part in rel.parts)
+            or any(part.lower() in SKIP_FOLDERS for part in rel.parts[:-1])
         ):
             continue
         kind = next(
