@@ -137,26 +137,13 @@ def find_exports(data_dir: str | Path) -> list[tuple[Path, str]]:
     return out
 
 
-def dossier_batches(exports: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
-    """Group dossier files so that each folder is read in one pass by ``read_dossiers``.
+def dossier_batches(exports: list[tuple[Path, str]]) -> list[tuple[object, str]]:
+    """Return one batch of all dossier files, for one ``read_dossiers`` call.
 
-    A dossier received in one year's file may finish in a later year's, so a folder holding only dossier
-    files is passed whole; dossier files lying among other exports are passed one by one.
+    A dossier received in one year's file may finish, or still be pending, in a later year.
     """
     files = [p for p, k in exports if k == "dossiers"]
-    out: list[tuple[Path, str]] = []
-    for folder in sorted({p.parent for p in files}):
-        mine = [p for p in files if p.parent == folder]
-        data = [
-            p
-            for p in folder.iterdir()
-            if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
-        ]
-        if len(data) == len(mine):
-            out.append((folder, "dossiers"))
-        else:
-            out.extend((p, "dossiers") for p in mine)
-    return out
+    return [(files, "dossiers")] if files else []
 
 
 def check_agreement(counts: pd.DataFrame) -> pd.DataFrame:
@@ -250,7 +237,8 @@ def load_counts(
         try:
             df = readers[kind](target)
         except CountsError as exc:
-            raise InputError(f"not a valid Counts table: {exc}", path=target) from None
+            where = target if isinstance(target, Path) else target[0].parent
+            raise InputError(f"not a valid Counts table: {exc}", path=where) from None
         if len(df):
             frames.append(df.assign(_kind=kind))
     if not frames:
