@@ -207,7 +207,9 @@ def test_load_counts_checks_sidecars(tmp_path):
     root = make_tree(tmp_path / "d")
     f = root / "bieu06" / "b.xlsx"
     write_sidecar(f, producer="test", title="t", licence="none", synthetic=True, document="test")
-    assert len(load_counts(root)) > 0
+    counts = load_counts(root)
+    assert counts.attrs["synthetic"] is True  # the sidecar written above says synthetic
+    assert {i["kind"] for i in counts.attrs["inputs"]} == {"bieu06", "payment766"}
     f.write_bytes(f.read_bytes() + b"\0")
     with pytest.raises(InputError, match=r"b.xlsx.*sha256 mismatch"):
         load_counts(root)

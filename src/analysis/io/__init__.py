@@ -110,11 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(counts)} rows, {counts['unit_code'].nunique()} units, "
         f"{counts['source'].nunique()} source files"
     )
-    if (
-        counts["source"].astype(str).str.contains("synthetic|sample", case=False).any()
-        or (Path(args.data_dir) / "SYNTHETIC.md").exists()
-    ):
-        print("NOTE: these data are SYNTHETIC (sample province), not real figures.")
+    if counts.attrs.get("synthetic") or (Path(args.data_dir) / "SYNTHETIC.md").exists():
+        print("NOTE: these data are SYNTHETIC (generated, e.g. the sample province), not real figures.")
     if args.out is not None:
         _write_atomic(counts, args.out)
         print(f"wrote {args.out}")

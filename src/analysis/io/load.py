@@ -12,7 +12,7 @@ import pandas as pd
 from analysis.indicators import REGISTRY
 from analysis.io import excel
 from analysis.io.errors import InputError
-from analysis.io.provenance import SUFFIX, verify_sidecar
+from analysis.io.provenance import SUFFIX, read_sidecar, verify_sidecar
 from analysis.schemas import CountsError, empty_counts, finalise_counts, key_columns
 
 #: Sub-folder names that say what a file is.
@@ -213,7 +213,8 @@ def load_counts(
     -------
     pandas.DataFrame
         Counts from every source; where two sources give the same key, one row is kept (dossiers, then
-        Biểu 06, then the 766 payment export).
+        Biểu 06, then the 766 payment export). ``attrs["inputs"]`` lists the files read (path, kind, sha256
+        from the sidecar, synthetic flag); ``attrs["synthetic"]`` is True when any input is synthetic.
 
     Raises
     ------
@@ -230,9 +231,17 @@ def load_counts(
         )
     readers = _readers()
     frames = []
-    if verify:
-        for path, _ in exports:
-            verify_sidecar(path)
+    inputs = []
+    for path, kind in exports:
+        record = verify_sidecar(path) if verify else read_sidecar(path)
+        inputs.append(
+            {
+                "file": str(path),
+                "kind": kind,
+                "sha256": (record or {}).get("sha256"),
+                "synthetic": bool((record or {}).get("synthetic", False)),
+            }
+        )
     for target, kind in dossier_batches(exports) + [(p, k) for p, k in exports if k != "dossiers"]:
         try:
             df = readers[kind](target)
@@ -252,8 +261,11 @@ def load_counts(
         return empty_counts()
     counts = check_agreement(counts).drop(columns="_kind")
     try:
-        return finalise_counts(
+        out = finalise_counts(
             counts.sort_values(["indicator", "unit_code", "period_start", "period_end"], kind="stable")
         )
     except CountsError as exc:
         raise InputError(f"merged exports do not form a valid Counts table: {exc}", path=data_dir) from None
+    out.attrs["inputs"] = inputs
+    out.attrs["synthetic"] = any(i["synthetic"] for i in inputs)
+    return out
