@@ -157,6 +157,7 @@ def write_large_dossiers(
             writer.write_table(table) if fmt == "csv" else writer.write_table(table, row_group_size=chunk)
         writer.close()
         writer = None
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     finally:
         if writer is not None:
