@@ -231,10 +231,39 @@ def validate(
             )
     if years is not None and "year" in out and out["year"] not in years:
         raise ParameterError(f"{prefix}no data for year {out['year']}; years with data: {sorted(years)}")
-    if units is not None and "unit" in out and out["unit"] not in units:
+    if units is not None and "unit" in out and not has_unit(out["unit"], units):
         shown = sorted(units)[:20]
         raise ParameterError(f"{prefix}no data for unit {out['unit']!r}; units with data include {shown}")
     return out
+
+
+def has_unit(unit: str, units: list[str]) -> bool:
+    """Return True when ``unit`` or a unit under it (code ``unit.…``) is among ``units``.
+
+    Examples
+    --------
+    >>> has_unit("77", ["77.H01", "77.S02"]), has_unit("7", ["77.H01"]), has_unit("01", ["01"])
+    (True, False, True)
+    """
+    return unit in units or any(u.startswith(f"{unit}.") for u in units)
+
+
+def unit_name(counts: pd.DataFrame, unit: str) -> str:
+    """Return the name of ``unit``: from its Counts rows, else the province crosswalk, else the code."""
+    rows = counts.loc[counts["unit_code"] == unit, "unit_name"]
+    if len(rows):
+        return str(rows.iloc[0])
+    if unit.isdigit() and len(unit) == 2:
+        try:
+            from analysis.io.crosswalk import read_crosswalk
+
+            cw = read_crosswalk()
+            match = cw.loc[cw["old_code"] == unit, "old_name"]
+            if len(match):
+                return str(match.iloc[0])
+        except (ImportError, ValueError, OSError):
+            pass
+    return unit
 
 
 def list_inputs(data_dir: str | Path) -> list[dict[str, Any]]:
@@ -308,9 +337,10 @@ class Context:
 
     @property
     def unit_name(self) -> str:
-        """Name of the unit in the Counts table (the code when the table has no name for it)."""
-        rows = self.counts.loc[self.counts["unit_code"] == self.unit, "unit_name"]
-        return str(rows.iloc[0]) if len(rows) else self.unit
+        """Name of the unit (:func:`unit_name`: Counts rows, else the province crosswalk, else the code)."""
+        if "_unit_name" not in self.__dict__:
+            self.__dict__["_unit_name"] = unit_name(self.counts, self.unit)
+        return self.__dict__["_unit_name"]
 
     @cached_property
     def targets(self) -> pd.DataFrame:

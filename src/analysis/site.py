@@ -86,14 +86,20 @@ def read_json(path: Path, default: Any) -> Any:
         return default
 
 
-def unit_names(counts_file: Path) -> dict[str, str]:
-    """Map unit code -> unit name from a Counts parquet (empty when absent)."""
+def unit_names(counts_file: Path, units: list[str] = ()) -> dict[str, str]:
+    """Map unit code -> unit name from a Counts parquet; ``units`` without rows get the crosswalk name."""
     if not counts_file.is_file():
         return {}
     import pandas as pd
 
+    from analysis.params import unit_name
+
     df = pd.read_parquet(counts_file, columns=["unit_code", "unit_name"]).drop_duplicates("unit_code")
-    return dict(zip(df["unit_code"].astype(str), df["unit_name"].astype(str), strict=True))
+    names = dict(zip(df["unit_code"].astype(str), df["unit_name"].astype(str), strict=True))
+    for unit in units:
+        if unit not in names:
+            names[unit] = unit_name(df, unit)
+    return names
 
 
 def _table(rows: list[tuple[Any, ...]], head: tuple[str, ...]) -> str:
@@ -195,8 +201,8 @@ def render_notebook(
     params = dict(parameters if parameters is not None else pm.get("parameters", {}))
     reports = ipynb.parent.parent
     doc = read_json(inputs_file or reports / "inputs.json", {})
-    names = unit_names(reports / "counts.parquet")
     unit = str(params.get("unit", ipynb.parent.name))
+    names = unit_names(reports / "counts.parquet", [unit])
     title = f"{ipynb.stem} · {unit} {names.get(unit, '')} · {params.get('year', reports.name)}"
     synthetic = bool(doc.get("synthetic")) or any(i.get("synthetic") for i in doc.get("inputs", []))
     banner = banner_html(
@@ -271,7 +277,7 @@ def index_html(reports: Path, *, figures_root: Path) -> str:
     """Return the year's index page: every notebook and unit with status, key findings and figures."""
     runs = read_json(reports / "runs.json", {"results": []})
     doc = read_json(reports / "inputs.json", {})
-    names = unit_names(reports / "counts.parquet")
+    names = unit_names(reports / "counts.parquet", [str(r["unit"]) for r in runs.get("results", [])])
     year = runs.get("year", reports.name)
     synthetic = bool(doc.get("synthetic"))
     results = runs.get("results", [])
@@ -315,7 +321,8 @@ def index_html(reports: Path, *, figures_root: Path) -> str:
     parts.append("</div>")
     return (
         '<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1.0"><link rel="icon" href="data:,">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+        '<link rel="icon" href="data:,">'
         f"<title>Reviewer site {esc(year)}</title><style>{_css()}</style></head><body>"
         + "".join(parts)
         + "</body></html>\n"
