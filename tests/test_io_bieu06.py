@@ -512,3 +512,25 @@ def test_district_subtotal_mismatch(tmp_path):
 
     with pytest.raises(InputError, match=r"row 14.*subtotal of 'UBND huyện Châu Đức'"):
         read_bieu06(build(tmp_path / "n.xlsx", mutate=variant))
+
+
+def test_subtotal_rows_after_their_units_and_labels_in_the_stt_cell(tmp_path):
+    def variant(ws, first):
+        ws.cell(10, 1, "Cấp tỉnh")  # label written in the STT cell, name cell empty, subtotal in the row
+        ws.cell(10, 2).value = None
+        ws.insert_rows(13)  # after Sở Y tế (row 12): "Cộng cấp tỉnh" repeats the subtotal
+        ws.cell(13, 2, "Cộng cấp tỉnh")
+        for k in range(11):
+            ws.cell(13, first + k, ws.cell(10, first + k).value)
+
+    df = read_bieu06(build(tmp_path / "c.xlsx", mutate=variant))
+    assert pick(df, "timeliness.on_time", "000.00.77.H20") == (980, 990)  # 700 early + 280 on time
+    assert len(df) == 12
+
+    def broken(ws, first):
+        variant(ws, first)
+        for k in (0, 1, 4, 5):  # keeps the row's identities, breaks the sum of Sở Tư pháp + Sở Y tế
+            ws.cell(13, first + k, ws.cell(13, first + k).value + 1)
+
+    with pytest.raises(InputError, match=r"row 13.*subtotal 'cong cap tinh'"):
+        read_bieu06(build(tmp_path / "c2.xlsx", mutate=broken))

@@ -42,6 +42,8 @@ TOTAL_RE = re.compile(
     r"^(tong cong|tong so|tong|cong|toan tinh|toan thanh pho)\s*(\(.*\))?\s*[:.]?\s*"
     r"(toan tinh|toan thanh pho|chung)?$"
 )
+#: A subtotal printed after its units ("Cộng cấp huyện", "Tổng cấp xã").
+SUBTOTAL_RE = re.compile(r"^(tong cong|tong so|tong|cong)\s*:?\s+(.*)$")
 #: STT of a sub-item under a unit ("a)", "b.", "1.1"): the unit above it is then a subtotal.
 CHILD_STT_RE = re.compile(r"^([a-zđ][).]?|\d+\.\d+\.?)$")
 ROMAN_RE = re.compile(r"^(i{1,3}|iv|v|vi{1,3}|ix|x|[a-e])\s*[.)/-]?\s*(.*)$")
@@ -78,6 +80,13 @@ def _read_counts(row: list, cols: dict, where: dict) -> dict:
             out[key] = excel.parse_count(row[cols[key]], where=where | {"column": column_label(cols, key)})
     if "carried" not in out:
         out["carried"] = out.get("received", out["online"] + out["direct"]) - out["online"] - out["direct"]
+        if out["carried"] < 0:
+            raise InputError(
+                f"(3) received {out['received']} is below (4) online {out['online']} + (5) direct "
+                f"{out['direct']} (the form has no column (6) here)",
+                **where,
+                column=column_label(cols, "received"),
+            )
     out.setdefault("resolved", out["early"] + out["on_time"] + out["late"])
     out.setdefault("pending", out["in_time"] + out["overdue"])
     out.setdefault("received", out["online"] + out["direct"] + out["carried"])
@@ -127,6 +136,7 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
     province = _province_code(excel.title_text(sheet, before=max(1, data_start - 1)))
     groups: list[_Group] = []
     totals: list[tuple[int, dict]] = []
+    trailing: list[tuple[int, str, dict, _Group | None]] = []
     units: list[dict] = []
     seen: dict[str, int] = {}
     for i in range(data_start, len(sheet.cells)):
@@ -147,18 +157,30 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
         if name_roman and not group_level(name_roman.group(2)) and not (name_roman.group(2) or "").strip():
             name_roman = None
         is_total = bool(TOTAL_RE.match(name_key) or TOTAL_RE.match(stt_key))
-        is_group = not is_total and (
+        stt_is_label = bool(stt_key) and not stt_key.rstrip(".").isdigit() and not is_child and roman is None
+        label_key = name_key or (stt_key if stt_is_label else "")
+        sub = SUBTOTAL_RE.match(label_key)
+        is_subtotal = not is_total and sub is not None and group_level(sub.group(2)) is not None
+        is_group = not (is_total or is_subtotal) and (
             roman is not None
-            or (not stt_key and group_level(name_key) not in (None, "centre"))
+            or ((not stt_key or stt_is_label) and group_level(label_key) not in (None, "centre"))
             or (name_roman is not None and group_level(name_roman.group(2)))
         )
         is_int_stt = stt_key.rstrip(".").isdigit() or is_child
-        if not (is_total or is_group or has_num or is_int_stt):
+        if not (is_total or is_subtotal or is_group or has_num or is_int_stt):
             continue  # title remnants, notes, the signature block
         rw = where | {"row": rn}
+        if is_subtotal:  # "Cộng cấp huyện" after its units: checked against the current group's units
+            if has_num and not has_formula:
+                counts = _read_counts(row, cols, rw)
+                check_bieu06_identities(counts, cols=cols, where=rw)
+                trailing.append((rn, label_key, counts, groups[-1] if groups else None))
+            continue
         if is_group:
             label = name or str(stt).strip()
             level = group_level(excel.fold(label))
+            if level is None and roman is not None and roman.group(2):
+                level = group_level(roman.group(2))
             if level is None:
                 raise InputError(
                     f"unknown group label {label!r}; expected a level such as 'Cấp tỉnh' / "
@@ -237,6 +259,9 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
             _check_sum(
                 f"subtotal of group {g.label!r}", g.counts, g.units, cols=cols, where=where | {"row": g.row}
             )
+    for rn, label, counts, group in trailing:
+        members = group.units if group is not None else units
+        _check_sum(f"subtotal {label!r}", counts, members, cols=cols, where=where | {"row": rn})
     for rn, counts in totals:
         _check_sum("total row", counts, units, cols=cols, where=where | {"row": rn})
     records = []
