@@ -23,11 +23,26 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-NEEDED = ["MaDonVi", "TenDonVi", "CapDonVi", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayYeuCauBoSung",
-          "NgayCongDanBoSung", "SoLanBoSung", "KenhThucHien", "PhiLePhi", "CoPhiLePhi", "DuocThanhToanTrucTuyen"]
-RENAME = dict(zip(NEEDED, ["unit_code", "unit_name", "unit_level", "received_at", "due_at", "finished_at",
-                           "supplement_requested_at", "supplement_provided_at", "supplement_count", "channel",
-                           "fee", "fee_bearing", "paid_online"]))
+NEEDED = [
+    "MaDonVi",
+    "TenDonVi",
+    "CapDonVi",
+    "NgayTiepNhan",
+    "NgayHenTra",
+    "NgayKetThucXuLy",
+    "NgayYeuCauBoSung",
+    "NgayCongDanBoSung",
+    "SoLanBoSung",
+    "KenhThucHien",
+    "PhiLePhi",
+    "CoPhiLePhi",
+    "DuocThanhToanTrucTuyen",
+]
+CANONICAL_NAMES = [
+    "unit_code", "unit_name", "unit_level", "received_at", "due_at", "finished_at", "supplement_requested_at",
+    "supplement_provided_at", "supplement_count", "channel", "fee", "fee_bearing", "paid_online",
+]  # fmt: skip
+RENAME = dict(zip(NEEDED, CANONICAL_NAMES, strict=True))
 KEY = ["indicator", "unit_code", "period_start", "period_end", "period_type", "numerator", "denominator"]
 MEMORY_LIMIT = "2GB"
 
@@ -85,23 +100,34 @@ def run_pandas(path: str, cache: str) -> object:
     recv = df.groupby(["unit_code", "received_at"])[["received", "online", "fee_base", "paid"]].sum()
     fin = df[done].groupby(["unit_code", "finished_at"])[["finished", "on_time", "on_time_766"]].sum()
     parts = []
-    for flows in (recv.reset_index().rename(columns={"received_at": "day"}),
-                  fin.reset_index().rename(columns={"finished_at": "day"})):
+    for flows in (
+        recv.reset_index().rename(columns={"received_at": "day"}),
+        fin.reset_index().rename(columns={"finished_at": "day"}),
+    ):
         for p in periods.itertuples():
             sel = flows[(flows["day"] >= p.period_start) & (flows["day"] <= p.period_end)]
             g = sel.drop(columns="day").groupby("unit_code").sum().reset_index()
-            parts.append(g.assign(period_start=p.period_start, period_end=p.period_end, period_type=p.period_type))
-    straddle = df["finished_at"].isna() | (df["finished_at"].dt.to_period("M") != df["received_at"].dt.to_period("M"))
+            parts.append(
+                g.assign(period_start=p.period_start, period_end=p.period_end, period_type=p.period_type)
+            )
+    straddle = df["finished_at"].isna() | (
+        df["finished_at"].dt.to_period("M") != df["received_at"].dt.to_period("M")
+    )
     df = df[straddle]  # a dossier received and finished in one month is pending at no month end
     for p in periods.itertuples():
         e = p.period_end
         pend = (df["received_at"] <= e) & (df["finished_at"].isna() | (df["finished_at"] > e))
         late = df["due_at"].notna() & ((e - df["due_at"]).dt.days > pause(e))
-        g = pd.DataFrame({"unit_code": df["unit_code"], "pending": pend.astype(int), "overdue": (pend & late).astype(int),
-                          "within_766": (pend & ~late & (df["supplement_count"].fillna(0) <= 1)).astype(int)})
+        g = pd.DataFrame(
+            {
+                "unit_code": df["unit_code"],
+                "pending": pend.astype(int),
+                "overdue": (pend & late).astype(int),
+                "within_766": (pend & ~late & (df["supplement_count"].fillna(0) <= 1)).astype(int),
+            }
+        )
         g = g[pend].groupby("unit_code").sum().reset_index()
-        parts.append(g.assign(period_start=p.period_start, period_end=e,
-                              period_type=p.period_type))
+        parts.append(g.assign(period_start=p.period_start, period_end=e, period_type=p.period_type))
     wide = pd.concat(parts, ignore_index=True).fillna(0)
     wide = wide.groupby(PERIOD_KEYS).sum(numeric_only=True).reset_index()
     return to_long(wide.merge(names, on="unit_code"))
@@ -118,11 +144,15 @@ def run_duckdb_sql(path: str, cache: str) -> object:
     reader = f"read_csv('{path}')" if path.endswith(".csv") else f"read_parquet('{path}')"
     cols = ", ".join(f'"{k}" AS {v}' for k, v in RENAME.items())
     con.execute(f"CREATE VIEW d AS SELECT {cols} FROM {reader}")
-    first, last_r, last_f = con.execute("SELECT min(received_at), max(received_at), max(finished_at) FROM d").fetchall()[0]
+    first, last_r, last_f = con.execute(
+        "SELECT min(received_at), max(received_at), max(finished_at) FROM d"
+    ).fetchall()[0]
     periods = _periods(first, max(last_r, last_f))
     con.register("periods_df", periods)
-    con.execute("CREATE TABLE p AS SELECT period_start::DATE AS period_start, period_end::DATE AS period_end, "
-                "period_type FROM periods_df")
+    con.execute(
+        "CREATE TABLE p AS SELECT period_start::DATE AS period_start, period_end::DATE AS period_end, "
+        "period_type FROM periods_df"
+    )
     sql = (HERE / "hand_sql.sql").read_text(encoding="utf-8").replace("{src}", "d").replace("{periods}", "p")
     return to_long(con.execute(sql).df())
 
@@ -150,8 +180,18 @@ def worker(method: str, path: str, cache: str, out: str) -> None:
 
 def measure(method: str, path: Path, cache: Path, out: Path) -> tuple[float, float]:
     """Run ``method`` in a child process; return (seconds of the call, peak RSS in MB of the child)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", method, "--file", str(path),
-           "--cache", str(cache), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        method,
+        "--file",
+        str(path),
+        "--cache",
+        str(cache),
+        "--out",
+        str(out),
+    ]
     proc = subprocess.Popen(cmd)
     _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
@@ -167,7 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--methods", default="library,pandas,duckdb_sql")
     ap.add_argument("--dir", default=None, help="work folder (default: a temporary folder, deleted)")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--worker"), ap.add_argument("--file"), ap.add_argument("--cache"), ap.add_argument("--out")
+    (
+        ap.add_argument("--worker"),
+        ap.add_argument("--file"),
+        ap.add_argument("--cache"),
+        ap.add_argument("--out"),
+    )
     a = ap.parse_args(argv)
     if a.worker:
         worker(a.worker, a.file, a.cache, a.out)
@@ -180,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     if not data.exists():
         t0 = time.perf_counter()
         data = write_large_dossiers(a.rows, work, fmt=a.format, seed=1)
-        print(f"generated {data.name} ({data.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s")
+        print(
+            f"generated {data.name} ({data.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s"
+        )
     methods = a.methods.split(",")
     res: dict[str, dict] = {}
     outs: dict[str, Path] = {}

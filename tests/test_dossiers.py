@@ -43,13 +43,35 @@ H01 = [  # id, unit, received, due, finished, req, prov, n, channel, fee, fee-be
     ("B5", "77.H01", D(2024, 1, 15), D(2024, 1, 20), D(2024, 1, 15), None, None, 0, 2, 10000, 1, None),
     ("B6", "77.H01", D(2024, 2, 10), D(2024, 2, 20), D(2024, 2, 10), None, None, 0, 2, None, 0, 1),  # no fee
 ]
-PASCAL = ["MaHoSo", "MaDonVi", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayYeuCauBoSung",
-          "NgayCongDanBoSung", "SoLanBoSung", "KenhThucHien", "PhiLePhi", "CoPhiLePhi", "DuocThanhToanTrucTuyen"]
-CAMEL = {"MaHoSo": "maHoSo", "MaDonVi": "maDinhDanh", "TenDonVi": "tenDonVi", "CapDonVi": "catalog",
-         "NgayTiepNhan": "ngayTiepNhan", "NgayHenTra": "ngayHenTra", "NgayKetThucXuLy": "ngayKetThucXuLy",
-         "NgayYeuCauBoSung": "ngayYeuCauBoSung", "NgayCongDanBoSung": "ngayCongDanBoSung",
-         "SoLanBoSung": "soLanBoSung", "KenhThucHien": "kenhThucHien", "CoPhiLePhi": "coPhi",
-         "DuocThanhToanTrucTuyen": "duocThanhToanTrucTuyen"}
+PASCAL = [
+    "MaHoSo",
+    "MaDonVi",
+    "NgayTiepNhan",
+    "NgayHenTra",
+    "NgayKetThucXuLy",
+    "NgayYeuCauBoSung",
+    "NgayCongDanBoSung",
+    "SoLanBoSung",
+    "KenhThucHien",
+    "PhiLePhi",
+    "CoPhiLePhi",
+    "DuocThanhToanTrucTuyen",
+]
+CAMEL = {
+    "MaHoSo": "maHoSo",
+    "MaDonVi": "maDinhDanh",
+    "TenDonVi": "tenDonVi",
+    "CapDonVi": "catalog",
+    "NgayTiepNhan": "ngayTiepNhan",
+    "NgayHenTra": "ngayHenTra",
+    "NgayKetThucXuLy": "ngayKetThucXuLy",
+    "NgayYeuCauBoSung": "ngayYeuCauBoSung",
+    "NgayCongDanBoSung": "ngayCongDanBoSung",
+    "SoLanBoSung": "soLanBoSung",
+    "KenhThucHien": "kenhThucHien",
+    "CoPhiLePhi": "coPhi",
+    "DuocThanhToanTrucTuyen": "duocThanhToanTrucTuyen",
+}
 NAMES = {"77.S01": ("Sở Tư pháp", "so-ban-nganh"), "77.H01": ("Huyện Côn Đảo", "quan-huyen")}
 
 M = "month"
@@ -71,10 +93,15 @@ EXPECTED = {
     ("timeliness.overdue_pending", "77.S01", D(2024, 1, 1), D(2024, 2, 29), "ytd"): (2, 5),
     ("online.submission", "77.S01", D(2024, 1, 1), D(2024, 2, 29), "ytd"): (0, 13),
     # 77.H01 in 2023: B0 only (month, year and the like-for-like 1/1-28/2 span)
-    **{(ind, "77.H01", s, e, pt): (1, 1)
-       for ind in ("timeliness.on_time", "timeliness.on_time_766", "online.submission")
-       for s, e, pt in ((D(2023, 2, 1), D(2023, 2, 28), M), (D(2023, 1, 1), D(2023, 12, 31), "year"),
-                        (D(2023, 1, 1), D(2023, 2, 28), "ytd"))},
+    **{
+        (ind, "77.H01", s, e, pt): (1, 1)
+        for ind in ("timeliness.on_time", "timeliness.on_time_766", "online.submission")
+        for s, e, pt in (
+            (D(2023, 2, 1), D(2023, 2, 28), M),
+            (D(2023, 1, 1), D(2023, 12, 31), "year"),
+            (D(2023, 1, 1), D(2023, 2, 28), "ytd"),
+        )
+    },
     # 77.H01 January 2024: B1-B5 all on time; online B2, B5; fee base B2-B5 (B1 fee 0), paid B2 (1), B3 (2)
     ("timeliness.on_time", "77.H01", D(2024, 1, 1), D(2024, 1, 31), M): (5, 5),
     ("timeliness.on_time_766", "77.H01", D(2024, 1, 1), D(2024, 1, 31), M): (5, 5),
@@ -129,8 +156,10 @@ def write(df: pd.DataFrame, path, fmt: str):
 
 def as_dict(counts: pd.DataFrame) -> dict:
     return {
-        (r.indicator, r.unit_code, r.period_start.date(), r.period_end.date(), r.period_type): (r.numerator,
-                                                                                               r.denominator)
+        (r.indicator, r.unit_code, r.period_start.date(), r.period_end.date(), r.period_type): (
+            r.numerator,
+            r.denominator,
+        )
         for r in counts.itertuples()
     }
 
@@ -157,8 +186,10 @@ def test_labels_levels_code_system_source(tmp_path, cache):
     assert set(counts["unit_name"]) == {"Sở Tư pháp", "Huyện Côn Đảo"}
     assert set(counts["code_system"]) == {"gso2004"}
     assert set(counts["source"]) == {"d.parquet"}
-    assert not (counts["period_type"] == "year").any() or counts.loc[counts.period_type == "year", "year"].eq(
-        2023).all()
+    assert (
+        not (counts["period_type"] == "year").any()
+        or counts.loc[counts.period_type == "year", "year"].eq(2023).all()
+    )
 
 
 def test_pascal_and_camel_give_identical_counts(tmp_path, cache):
@@ -168,8 +199,10 @@ def test_pascal_and_camel_give_identical_counts(tmp_path, cache):
 
 
 def test_formats_identical(tmp_path, cache):
-    frames = [read_dossiers(write(pascal_frame(), tmp_path / f"d.{f}", f), cache_dir=cache).drop(columns="source")
-              for f in ("parquet", "csv", "xlsx")]
+    frames = [
+        read_dossiers(write(pascal_frame(), tmp_path / f"d.{f}", f), cache_dir=cache).drop(columns="source")
+        for f in ("parquet", "csv", "xlsx")
+    ]
     pd.testing.assert_frame_equal(frames[0], frames[1])
     pd.testing.assert_frame_equal(frames[0], frames[2])
 

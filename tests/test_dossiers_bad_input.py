@@ -1,4 +1,4 @@
-"""Bad dossier files: each raises InputError naming the file, the row (CSV: line) and column, nothing cached."""
+"""Bad dossier files: each raises InputError naming file, row (CSV: line) and column; nothing cached."""
 
 from __future__ import annotations
 
@@ -113,9 +113,17 @@ def test_windows_1258_csv_detected(tmp_path, cache):
 def test_malformed_row_deep_in_large_csv(tmp_path, cache):
     n = 200_000
     ids = [f"X{i}" for i in range(n)]
-    t = pa.table({"MaHoSo": ids, "MaDonVi": ["77.S01"] * n, "CapDonVi": ["so-ban-nganh"] * n,
-                  "NgayTiepNhan": ["2024-01-02"] * n, "NgayHenTra": ["2024-01-09"] * n,
-                  "NgayKetThucXuLy": ["2024-01-05"] * n, "KenhThucHien": [2] * n})
+    t = pa.table(
+        {
+            "MaHoSo": ids,
+            "MaDonVi": ["77.S01"] * n,
+            "CapDonVi": ["so-ban-nganh"] * n,
+            "NgayTiepNhan": ["2024-01-02"] * n,
+            "NgayHenTra": ["2024-01-09"] * n,
+            "NgayKetThucXuLy": ["2024-01-05"] * n,
+            "KenhThucHien": [2] * n,
+        }
+    )
     path = tmp_path / "big.csv"
     pacsv.write_csv(t, path)
     lines = path.read_bytes().split(b"\n")
@@ -136,6 +144,11 @@ def test_personal_data_never_reaches_the_cache(tmp_path, cache):
     read_dossiers(path, cache_dir=cache)
     files = list((cache / "dossiers").glob("*/data/**/*.parquet"))
     assert files and all("ChuHoSo" not in pq.read_schema(f).names for f in files)
-    src = prepare(write(pascal_frame(), tmp_path / "d.parquet", "parquet"), con=None, unit_level=None,
-                  date_format=None, cache_dir=cache)
+    src = prepare(
+        write(pascal_frame(), tmp_path / "d.parquet", "parquet"),
+        con=None,
+        unit_level=None,
+        date_format=None,
+        cache_dir=cache,
+    )
     assert "ChuHoSo" not in src.relation and "MaHoSo" in src.relation

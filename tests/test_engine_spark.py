@@ -1,4 +1,4 @@
-"""The same aggregation expression on Spark (local mode) gives the same Counts as DuckDB on the same fixture."""
+"""The same aggregation expression on Spark (local mode) gives the same Counts as DuckDB on one fixture."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ def test_spark_counts_equal_duckdb(spark, tmp_path):
     expected = read_dossiers(path, cache_dir=tmp_path / "cache")
     src = prepare(path, con=None, unit_level=None, date_format=None, cache_dir=tmp_path / "cache")
     canonical = tmp_path / "canonical.parquet"
-    duckdb.sql(f"COPY (SELECT {', '.join(CANONICAL)} FROM ({src.relation})) TO '{canonical}' (FORMAT parquet)")
+    duckdb.sql(
+        f"COPY (SELECT {', '.join(CANONICAL)} FROM ({src.relation})) TO '{canonical}' (FORMAT parquet)"
+    )
     got = aggregate_spark(spark, spark.read.parquet(str(canonical)), source="d.parquet")
     assert as_dict(got) == EXPECTED  # the hand-computed values, on Spark
     pd.testing.assert_frame_equal(got, expected)

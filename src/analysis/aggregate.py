@@ -1,16 +1,16 @@
-"""The dossier-to-Counts aggregation, written once as an Ibis expression and run on DuckDB, Spark or PostgreSQL.
+"""The dossier-to-Counts aggregation, written once as an Ibis expression; runs on DuckDB, Spark, PostgreSQL.
 
 The expression takes a table with the canonical columns of ``docs/DATA_FORMATS.md`` §1 (``CANONICAL``) and a
-small table of periods, and returns numerator and denominator per indicator x unit x period.  DuckDB (embedded,
-streaming, spilling to disk) runs it by default; any Ibis backend holding such a table runs the same expression.
-Only the small aggregated result is brought back to pandas.
+small table of periods, and returns numerator and denominator per indicator x unit x period.  DuckDB
+(embedded, streaming, spilling to disk) runs it by default; any Ibis backend holding such a table runs the
+same expression.  Only the small aggregated result is brought back to pandas.
 """
 
 from __future__ import annotations
 
 import calendar
 import tempfile
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,15 @@ NSO2025_FROM = date(2025, 7, 1)
 #: A date after any real one: "not finished" compares as finished in the far future.
 FAR_FUTURE = date(9999, 12, 31)
 COMPONENTS = (
-    "received", "online", "fee_base", "paid", "finished", "on_time", "on_time_766", "pending", "overdue",
+    "received",
+    "online",
+    "fee_base",
+    "paid",
+    "finished",
+    "on_time",
+    "on_time_766",
+    "pending",
+    "overdue",
     "within_766",
 )
 PERIOD_KEYS = ["unit_code", "period_start", "period_end", "period_type"]
@@ -89,8 +97,13 @@ def build_periods(first: date, last: date, *, data_end: date | None = None) -> p
     if not full_year:
         for year in range(first.year, end.year + 1):
             last_day = calendar.monthrange(year, end.month)[1]
-            same = date(year, end.month, last_day if end.day == calendar.monthrange(end.year, end.month)[1]
-                        else min(end.day, last_day))
+            same = date(
+                year,
+                end.month,
+                last_day
+                if end.day == calendar.monthrange(end.year, end.month)[1]
+                else min(end.day, last_day),
+            )
             rows.append((date(year, 1, 1), same, "ytd"))
     rows = [r for r in rows if r[1] <= end]
     return pd.DataFrame(rows, columns=["period_start", "period_end", "period_type"])
@@ -166,18 +179,26 @@ def counts_expr(
     parts = []
     for flows in (recv, fin):
         m = flows.join(periods, [flows.day >= periods.period_start, flows.day <= periods.period_end])
-        parts.append(m.group_by(PERIOD_KEYS).aggregate(**{c: m[c].sum() for c in flows.columns if c not in skip}))
+        parts.append(
+            m.group_by(PERIOD_KEYS).aggregate(**{c: m[c].sum() for c in flows.columns if c not in skip})
+        )
     s = stock.join(periods, stock.e == periods.period_end)
     parts.append(s.select(*PERIOD_KEYS, "pending", "overdue", "within_766"))
     zero = ibis.literal(0, type="int64")
     wide = ibis.union(
-        *[p.select(*PERIOD_KEYS, **{c: (p[c].cast("int64") if c in p.columns else zero) for c in COMPONENTS})
-          for p in parts]
+        *[
+            p.select(
+                *PERIOD_KEYS, **{c: (p[c].cast("int64") if c in p.columns else zero) for c in COMPONENTS}
+            )
+            for p in parts
+        ]
     )
     out = wide.group_by(PERIOD_KEYS).aggregate(**{c: wide[c].sum() for c in COMPONENTS})
     if not labels:
         return out
-    names = recv.group_by("unit_code").aggregate(unit_name=recv.unit_name.max(), unit_level=recv.unit_level.max())
+    names = recv.group_by("unit_code").aggregate(
+        unit_name=recv.unit_name.max(), unit_level=recv.unit_level.max()
+    )
     return out.join(names, "unit_code")
 
 
@@ -185,9 +206,14 @@ def to_long(wide: pd.DataFrame) -> pd.DataFrame:
     """Turn the wide component table into one row per indicator (rows with a zero denominator dropped)."""
     frames = []
     for ind, (conv, num, den) in INDICATORS.items():
-        w = wide.assign(base_766=wide["finished"] + wide["pending"], ok_766=wide["on_time_766"] + wide["within_766"])
+        w = wide.assign(
+            base_766=wide["finished"] + wide["pending"], ok_766=wide["on_time_766"] + wide["within_766"]
+        )
         f = w[PERIOD_KEYS + ["unit_name", "unit_level"]].assign(
-            indicator=ind, convention=conv, numerator=w[num].astype("int64"), denominator=w[den].astype("int64")
+            indicator=ind,
+            convention=conv,
+            numerator=w[num].astype("int64"),
+            denominator=w[den].astype("int64"),
         )
         frames.append(f[f["denominator"] > 0])
     return pd.concat(frames, ignore_index=True)
@@ -209,7 +235,9 @@ def finish_counts(wide: pd.DataFrame, *, source: str) -> pd.DataFrame:
 
 def data_span(t: ir.Table) -> tuple[date, date]:
     """Return the first received date and the latest received or finished date of ``t``."""
-    r = t.aggregate(first=t.received_at.min(), last_r=t.received_at.max(), last_f=t.finished_at.max()).execute()
+    r = t.aggregate(
+        first=t.received_at.min(), last_r=t.received_at.max(), last_f=t.finished_at.max()
+    ).execute()
     first, last_r, last_f = (pd.Timestamp(r.iloc[0][c]) for c in ("first", "last_r", "last_f"))
     last = last_r if pd.isna(last_f) else max(last_r, last_f)
     return first.date(), last.date()
@@ -264,8 +292,10 @@ def duckdb_backend(
     return con
 
 
-def aggregate_spark(session: Any, data: Any, *, data_end: date | None = None, source: str = "") -> pd.DataFrame:
-    """Run the same aggregation on Spark: ``data`` is a Spark DataFrame (or table name) with canonical columns.
+def aggregate_spark(
+    session: Any, data: Any, *, data_end: date | None = None, source: str = ""
+) -> pd.DataFrame:
+    """Run the same aggregation on Spark: ``data`` is a Spark DataFrame or table name with canonical columns.
 
     Examples
     --------
@@ -282,7 +312,9 @@ def aggregate_spark(session: Any, data: Any, *, data_end: date | None = None, so
     return aggregate_table(con.table(name), data_end=data_end, source=source or name)
 
 
-def aggregate_sql(con_or_url: Any, table: str, *, data_end: date | None = None, source: str = "") -> pd.DataFrame:
+def aggregate_sql(
+    con_or_url: Any, table: str, *, data_end: date | None = None, source: str = ""
+) -> pd.DataFrame:
     """Run the same aggregation inside a database: an Ibis connection or URL, and a table or view name.
 
     The table (or a view over the province's dossier table) must expose the ``CANONICAL`` columns.

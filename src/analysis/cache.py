@@ -1,8 +1,8 @@
-"""Content-addressed cache under ``data/processed/``: CSV/xlsx exports converted once to Parquet, and check results.
+"""Content-addressed cache under ``data/processed/``: CSV/xlsx converted once to Parquet, and check results.
 
-A converted export lives in ``<cache>/dossiers/<sha256>-<mapping>/year=YYYY/*.parquet`` (canonical columns only,
-so personal-data columns never reach the cache), written to a temporary folder and renamed into place.  File
-hashes are remembered by path, size and modification time so an unchanged file is not re-hashed.
+A converted export lives in ``<cache>/dossiers/<sha256>-<mapping>/data/year=YYYY/*.parquet``
+(canonical columns only, so personal-data columns never reach the cache), written to a temporary folder and
+renamed into place.  File hashes are remembered by path, size and modification time (no re-hashing).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def converted_dir(sha: str, mapping: str, *, cache_dir: str | Path | None = None
 
 
 def is_complete(folder: Path) -> bool:
-    """True when ``folder`` holds a finished conversion (its manifest is written last)."""
+    """Return True when ``folder`` holds a finished conversion (its manifest is written last)."""
     return (folder / "manifest.json").is_file()
 
 

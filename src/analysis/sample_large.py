@@ -26,13 +26,31 @@ END = date(2025, 6, 30)
 UNITS = (
     [(f"77.S{i:02d}", f"Sở giả lập {i:02d}", "so-ban-nganh") for i in range(1, 21)]
     + [(f"77.H{i:02d}", f"Huyện giả lập {i:02d}", "quan-huyen") for i in range(1, 9)]
-    + [(f"77.H{h:02d}.X{i:02d}", f"Xã giả lập {h:02d}.{i:02d}", "xa-phuong") for h in range(1, 9) for i in (1, 2, 3, 4)]
+    + [
+        (f"77.H{h:02d}.X{i:02d}", f"Xã giả lập {h:02d}.{i:02d}", "xa-phuong")
+        for h in range(1, 9)
+        for i in (1, 2, 3, 4)
+    ]
 )
 #: Column order of the written files (PascalCase, DATA_FORMATS.md §1) plus one fake personal-data column.
 COLUMNS = (
-    "MaHoSo", "MaDonVi", "TenDonVi", "CapDonVi", "MaTTHC", "MaLinhVuc", "NgayTiepNhan", "NgayHenTra",
-    "NgayKetThucXuLy", "NgayYeuCauBoSung", "NgayCongDanBoSung", "SoLanBoSung", "KenhThucHien", "PhiLePhi",
-    "CoPhiLePhi", "DuocThanhToanTrucTuyen", "ChuHoSo",
+    "MaHoSo",
+    "MaDonVi",
+    "TenDonVi",
+    "CapDonVi",
+    "MaTTHC",
+    "MaLinhVuc",
+    "NgayTiepNhan",
+    "NgayHenTra",
+    "NgayKetThucXuLy",
+    "NgayYeuCauBoSung",
+    "NgayCongDanBoSung",
+    "SoLanBoSung",
+    "KenhThucHien",
+    "PhiLePhi",
+    "CoPhiLePhi",
+    "DuocThanhToanTrucTuyen",
+    "ChuHoSo",
 )
 #: Fee levels in VND drawn for fee-bearing procedures (0 = a fee-bearing procedure with a zero fee).
 FEE_LEVELS = np.array([0, 20_000, 50_000, 100_000, 200_000])
@@ -50,7 +68,9 @@ def _chunk_table(rng: np.random.Generator, first: int, size: int, day0: int, day
     no_due = rng.random(size) < 0.03
     slack = rng.gamma(2.0, allowed / 4.0)
     late = rng.random(size) < np.where(late_unit, 0.08, 0.01)
-    duration = np.where(late, allowed + 1 + rng.integers(0, 20, size), np.minimum(slack, allowed)).astype(np.int64)
+    duration = np.where(late, allowed + 1 + rng.integers(0, 20, size), np.minimum(slack, allowed)).astype(
+        np.int64
+    )
     has_supp = rng.random(size) < 0.05
     req = received + rng.integers(0, 3, size)
     pause = rng.integers(1, 15, size)

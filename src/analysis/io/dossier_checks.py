@@ -1,8 +1,9 @@
-"""Preparing dossier files for DuckDB (CSV/xlsx converted once to cached Parquet) and the named input checks.
+"""Dossier files prepared for DuckDB (CSV/xlsx converted once to cached Parquet), and the named input checks.
 
 Each check is a SQL predicate over canonical columns, counted in one scan per file; only when a count is not
 zero is the first offending row located (Parquet: ``file_row_number``; CSV: line number; xlsx: sheet row) and
-reported as :class:`~analysis.io.errors.InputError`.  Results are remembered by file content (``analysis.cache``).
+reported as :class:`~analysis.io.errors.InputError`.  Results are remembered by file content
+(``analysis.cache``).
 """
 
 from __future__ import annotations
@@ -19,8 +20,17 @@ import pyarrow.parquet as pq
 
 from analysis import cache
 from analysis.io.dossiers import (
-    ALIASES, TYPES, Source, _q, _sql_str, csv_header, csv_read_sql, map_columns, not_utf8_message,
-    parquet_source, select_list,
+    ALIASES,
+    TYPES,
+    Source,
+    _q,
+    _sql_str,
+    csv_header,
+    csv_read_sql,
+    map_columns,
+    not_utf8_message,
+    parquet_source,
+    select_list,
 )
 from analysis.io.errors import InputError, nfc
 
@@ -29,32 +39,50 @@ CHECKS: tuple[tuple[str, str, str, str], ...] = (
     ("empty id", "dossier_id", "dossier_id IS NULL OR trim(dossier_id) = ''", "a dossier id (it is empty)"),
     ("empty unit", "unit_code", "unit_code IS NULL OR trim(unit_code) = ''", "a unit code (it is empty)"),
     ("empty received", "received_at", "received_at IS NULL", "a received date (it is empty)"),
-    ("unknown channel", "channel", "channel IS NOT NULL AND channel NOT IN (1, 2, 3)",
-     "a channel code 1 (trực tiếp), 2 (trực tuyến), 3 (bưu chính công ích) or empty"),
-    ("unknown payment", "paid_online", "paid_online IS NOT NULL AND paid_online NOT IN (0, 1, 2)",
-     "a payment code 1 (DVCQG), 2 (provincial gateway), 0 or empty"),
+    (
+        "unknown channel",
+        "channel",
+        "channel IS NOT NULL AND channel NOT IN (1, 2, 3)",
+        "a channel code 1 (trực tiếp), 2 (trực tuyến), 3 (bưu chính công ích) or empty",
+    ),
+    (
+        "unknown payment",
+        "paid_online",
+        "paid_online IS NOT NULL AND paid_online NOT IN (0, 1, 2)",
+        "a payment code 1 (DVCQG), 2 (provincial gateway), 0 or empty",
+    ),
     ("negative fee", "fee", "fee < 0", "a fee of 0 or more VND"),
-    ("finished before received", "finished_at", "finished_at < received_at",
-     "a finished date on or after the received date"),
-    ("supplement before request", "supplement_provided_at",
-     "supplement_provided_at < supplement_requested_at",
-     "the supplement provided on or after it was requested"),
+    (
+        "finished before received",
+        "finished_at",
+        "finished_at < received_at",
+        "a finished date on or after the received date",
+    ),
+    (
+        "supplement before request",
+        "supplement_provided_at",
+        "supplement_provided_at < supplement_requested_at",
+        "the supplement provided on or after it was requested",
+    ),
 )
 SHEET_ROWS_SCAN = 30
 
 
-def prepare(path: Path, *, con: Any, unit_level: str | None, date_format: str | None,
-            cache_dir: str | Path | None) -> Source:
+def prepare(
+    path: Path, *, con: Any, unit_level: str | None, date_format: str | None, cache_dir: str | Path | None
+) -> Source:
     """Return the :class:`Source` of one file; CSV and xlsx are converted to cached Parquet first."""
     sha = cache.file_sha256(path, cache_dir=cache_dir)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return parquet_source(path, unit_level=unit_level, sha=sha)
     if suffix == ".csv":
-        return _csv_source(path, con=con, unit_level=unit_level, date_format=date_format, sha=sha,
-                           cache_dir=cache_dir)
-    return _xlsx_source(path, con=con, unit_level=unit_level, date_format=date_format, sha=sha,
-                        cache_dir=cache_dir)
+        return _csv_source(
+            path, con=con, unit_level=unit_level, date_format=date_format, sha=sha, cache_dir=cache_dir
+        )
+    return _xlsx_source(
+        path, con=con, unit_level=unit_level, date_format=date_format, sha=sha, cache_dir=cache_dir
+    )
 
 
 def _cached_relation(folder: Path) -> str:
@@ -68,24 +96,41 @@ def _copy_partitioned(con: Any, select_sql: str, out: Path) -> None:
     )
 
 
-def _csv_source(path: Path, *, con: Any, unit_level: str | None, date_format: str | None, sha: str,
-                cache_dir: str | Path | None) -> Source:
+def _csv_source(
+    path: Path,
+    *,
+    con: Any,
+    unit_level: str | None,
+    date_format: str | None,
+    sha: str,
+    cache_dir: str | Path | None,
+) -> Source:
     names, delim = csv_header(path)
     mapping = map_columns(names, path=path)
     read = csv_read_sql(path, names, delim, mapping, date_format)
-    typed = {name: (TYPES[c] if not isinstance(src, tuple) else "DOUBLE")
-             for c, src in mapping.items() for name in (src if isinstance(src, tuple) else (src,))}
+    typed = {
+        name: (TYPES[c] if not isinstance(src, tuple) else "DOUBLE")
+        for c, src in mapping.items()
+        for name in (src if isinstance(src, tuple) else (src,))
+    }
     sel, _ = select_list(mapping, typed, unit_level=unit_level, path=path)
-    folder = cache.converted_dir(sha, json.dumps([names, delim, unit_level, date_format]), cache_dir=cache_dir)
+    folder = cache.converted_dir(
+        sha, json.dumps([names, delim, unit_level, date_format]), cache_dir=cache_dir
+    )
     if not cache.is_complete(folder):
         manifest = {"source": path.name, "sha256": sha, "columns": mapping, "format": "csv"}
         try:
-            cache.write_converted(folder, lambda out: _copy_partitioned(con, f"SELECT {sel} FROM {read}", out),
-                                  manifest)
+            cache.write_converted(
+                folder, lambda out: _copy_partitioned(con, f"SELECT {sel} FROM {read}", out), manifest
+            )
         except duckdb.Error as exc:
             raise csv_error(path, str(exc)) from None
     return Source(
-        path=path, kind="csv", sha=sha, unit="line", columns={k: str(v) for k, v in mapping.items()},
+        path=path,
+        kind="csv",
+        sha=sha,
+        unit="line",
+        columns={k: str(v) for k, v in mapping.items()},
         relation=f"SELECT * FROM {_cached_relation(folder)}",
         locate=f"SELECT {sel}, row_number() OVER () + 1 AS _pos FROM {read}",
     )
@@ -102,12 +147,20 @@ def csv_error(path: Path, message: str) -> InputError:
         return InputError(not_utf8_message(_line_bytes(path, row)), path=path, row=row)
     if conv:
         what = {"DATE": "a date (YYYY-MM-DD)", "BIGINT": "a whole number (code)", "DOUBLE": "a number"}
-        return InputError(f"line {row}: found {conv.group(1)!r}; expected {what.get(conv.group(2), conv.group(2))}",
-                          path=path, row=row, column=column)
+        return InputError(
+            f"line {row}: found {conv.group(1)!r}; expected {what.get(conv.group(2), conv.group(2))}",
+            path=path,
+            row=row,
+            column=column,
+        )
     cols = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
     if cols:
-        return InputError(f"line {row}: malformed row with {cols.group(2)} fields; expected {cols.group(1)} "
-                          "(as many as the header)", path=path, row=row)
+        return InputError(
+            f"line {row}: malformed row with {cols.group(2)} fields; expected {cols.group(1)} "
+            "(as many as the header)",
+            path=path,
+            row=row,
+        )
     first = message.strip().splitlines()[0] if message.strip() else "unreadable CSV"
     return InputError(f"cannot read the CSV ({first})", path=path, row=row)
 
@@ -143,8 +196,9 @@ def _cell(value: Any, ctype: str, *, date_format: str | None, where: dict) -> An
             if isinstance(value, date):
                 return value
             text = str(value).strip()
-            return (datetime.strptime(text, date_format).date() if date_format
-                    else date.fromisoformat(text[:10]))
+            return (
+                datetime.strptime(text, date_format).date() if date_format else date.fromisoformat(text[:10])
+            )
         if ctype in ("BIGINT", "DOUBLE"):
             num = float(str(value).replace(",", "")) if isinstance(value, str) else float(value)
             if ctype == "BIGINT" and num != int(num):
@@ -158,8 +212,15 @@ def _cell(value: Any, ctype: str, *, date_format: str | None, where: dict) -> An
     return str(nfc(str(value))).strip()
 
 
-def _xlsx_source(path: Path, *, con: Any, unit_level: str | None, date_format: str | None, sha: str,
-                 cache_dir: str | Path | None) -> Source:
+def _xlsx_source(
+    path: Path,
+    *,
+    con: Any,
+    unit_level: str | None,
+    date_format: str | None,
+    sha: str,
+    cache_dir: str | Path | None,
+) -> Source:
     import openpyxl
 
     folder = cache.converted_dir(sha, json.dumps(["xlsx", unit_level, date_format]), cache_dir=cache_dir)
@@ -170,7 +231,7 @@ def _xlsx_source(path: Path, *, con: Any, unit_level: str | None, date_format: s
             raise InputError(f"not a readable xlsx workbook ({exc})", path=path) from None
         ws = wb.worksheets[0]
         it = ws.iter_rows(values_only=True)
-        head_rows = [r for _, r in zip(range(SHEET_ROWS_SCAN), it)]
+        head_rows = [r for _, r in zip(range(SHEET_ROWS_SCAN), it, strict=False)]
         h = _find_header(head_rows, path, ws.title)
         names = [str(nfc(str(v))).strip() if v is not None else "" for v in head_rows[h]]
         mapping = map_columns([n for n in names if n], path=path)
@@ -178,24 +239,42 @@ def _xlsx_source(path: Path, *, con: Any, unit_level: str | None, date_format: s
         flat = {c: ([s] if not isinstance(s, tuple) else list(s)) for c, s in mapping.items()}
         table: dict[str, list] = {c: [] for c in TYPES}
         table["_row"] = []
-        rows = iter(head_rows[h + 1:])
+        rows = iter(head_rows[h + 1 :])
         import itertools
+
         for r_no, row in enumerate(itertools.chain(rows, it), start=h + 2):
             if not any(v is not None and str(v).strip() for v in row):
                 continue
             table["_row"].append(r_no)
             for canon, ctype in TYPES.items():
                 srcs = flat.get(canon)
-                vals = [_cell(row[pos[s]] if pos[s] < len(row) else None, "DOUBLE" if len(srcs) > 1 else ctype,
-                              date_format=date_format,
-                              where=dict(path=path, sheet=ws.title, row=r_no, column=s)) for s in srcs] if srcs else []
+                vals = (
+                    [
+                        _cell(
+                            row[pos[s]] if pos[s] < len(row) else None,
+                            "DOUBLE" if len(srcs) > 1 else ctype,
+                            date_format=date_format,
+                            where=dict(path=path, sheet=ws.title, row=r_no, column=s),
+                        )
+                        for s in srcs
+                    ]
+                    if srcs
+                    else []
+                )
                 table[canon].append(_combine(canon, vals, srcs, table, unit_level, path))
         wb.close()
         if not table["_row"]:
-            raise InputError("empty sheet: a header row but no dossier rows", path=path, sheet=ws.title, row=h + 2)
+            raise InputError(
+                "empty sheet: a header row but no dossier rows", path=path, sheet=ws.title, row=h + 2
+            )
         arrow = pa.table({c: pa.array(v, type=_arrow_type(TYPES.get(c, "BIGINT"))) for c, v in table.items()})
-        manifest = {"source": path.name, "sha256": sha, "columns": {k: str(v) for k, v in mapping.items()},
-                    "format": "xlsx", "sheet": ws.title}
+        manifest = {
+            "source": path.name,
+            "sha256": sha,
+            "columns": {k: str(v) for k, v in mapping.items()},
+            "format": "xlsx",
+            "sheet": ws.title,
+        }
 
         def write(out: Path) -> None:
             out.mkdir(parents=True)
@@ -207,13 +286,18 @@ def _xlsx_source(path: Path, *, con: Any, unit_level: str | None, date_format: s
         cache.write_converted(folder, write, manifest)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return Source(
-        path=path, kind="xlsx", sha=sha, columns=manifest["columns"],
+        path=path,
+        kind="xlsx",
+        sha=sha,
+        columns=manifest["columns"],
         relation=f"SELECT * FROM {_cached_relation(folder)}",
         locate=f"SELECT *, _row AS _pos FROM {_cached_relation(folder)}",
     )
 
 
-def _combine(canon: str, vals: list, srcs: list | None, table: dict, unit_level: str | None, path: Path) -> Any:
+def _combine(
+    canon: str, vals: list, srcs: list | None, table: dict, unit_level: str | None, path: Path
+) -> Any:
     if srcs and len(srcs) > 1:
         return None if all(v is None for v in vals) else sum(v or 0 for v in vals)
     if srcs:
@@ -222,8 +306,12 @@ def _combine(canon: str, vals: list, srcs: list | None, table: dict, unit_level:
         return table["unit_code"][-1]
     if canon == "unit_level":
         if unit_level is None:
-            raise InputError(f"missing column 'unit_level': looked for {' / '.join(ALIASES['unit_level'])}; "
-                             "or pass unit_level=...", path=path, column=ALIASES["unit_level"][0])
+            raise InputError(
+                f"missing column 'unit_level': looked for {' / '.join(ALIASES['unit_level'])}; "
+                "or pass unit_level=...",
+                path=path,
+                column=ALIASES["unit_level"][0],
+            )
         return unit_level
     if canon == "fee_bearing" and table["fee"] and "fee" in table:
         return None if table["fee"][-1] is None else 1
@@ -237,12 +325,18 @@ def _arrow_type(ctype: str) -> pa.DataType:
 def _raise_first(s: Source, con: Any, canon: str, pred: str, expected: str, label: str) -> None:
     col = s.columns.get(canon, canon)
     shown = f"{canon}__raw" if canon in s.raw_checks and "__raw" in pred else canon
-    row = con.con.execute(f"SELECT _pos, CAST({_q(shown)} AS VARCHAR), dossier_id FROM ({s.locate}) "
-                          f"WHERE {pred} ORDER BY _pos LIMIT 1").fetchone()
+    row = con.con.execute(
+        f"SELECT _pos, CAST({_q(shown)} AS VARCHAR), dossier_id FROM ({s.locate}) "
+        f"WHERE {pred} ORDER BY _pos LIMIT 1"
+    ).fetchone()
     pos, value, dossier = row if row else (None, None, None)
     where = f"line {pos}: " if s.unit == "line" and pos else ""
-    raise InputError(f"{where}{label}: found {value!r} (dossier {dossier}); expected {expected}",
-                     path=s.path, row=pos, column=col)
+    raise InputError(
+        f"{where}{label}: found {value!r} (dossier {dossier}); expected {expected}",
+        path=s.path,
+        row=pos,
+        column=col,
+    )
 
 
 def check_all(sources: list[Source], *, con: Any, cache_dir: str | Path | None) -> dict[str, Any]:
@@ -257,17 +351,27 @@ def check_all(sources: list[Source], *, con: Any, cache_dir: str | Path | None) 
     units: dict[str, tuple[str, str]] = {}
     first, last, rows = None, None, 0
     for s in sources:
-        checks = [(f"text in {c}", c, f"{c}__raw IS NOT NULL AND trim({c}__raw) <> '' AND {c} IS NULL",
-                   "a date (YYYY-MM-DD)" if TYPES[c] == "DATE" else "a number") for c in s.raw_checks]
+        checks = [
+            (
+                f"text in {c}",
+                c,
+                f"{c}__raw IS NOT NULL AND trim({c}__raw) <> '' AND {c} IS NULL",
+                "a date (YYYY-MM-DD)" if TYPES[c] == "DATE" else "a number",
+            )
+            for c in s.raw_checks
+        ]
         checks += list(CHECKS)
         counts = ", ".join(f"count(*) FILTER ({p})" for _, _, p, _ in checks)
         res = con.con.execute(
-            f"SELECT unit_code, max(unit_name), max(unit_level), count(*), min(received_at), max(received_at), "
+            "SELECT unit_code, max(unit_name), max(unit_level), count(*), min(received_at), "
+            f"max(received_at), "
             f"max(finished_at), {counts} FROM ({s.relation}) GROUP BY unit_code"
         ).fetchall()
         n = sum(r[3] for r in res)
         if n == 0:
-            raise InputError("empty file: no dossier rows", path=s.path, row=2 if s.kind != "parquet" else None)
+            raise InputError(
+                "empty file: no dossier rows", path=s.path, row=2 if s.kind != "parquet" else None
+            )
         for i, (label, canon, pred, expected) in enumerate(checks):
             if sum(r[7 + i] for r in res):
                 _raise_first(s, con, canon, pred, expected, label)
@@ -277,28 +381,40 @@ def check_all(sources: list[Source], *, con: Any, cache_dir: str | Path | None) 
             first = min(x for x in (first, f0) if x is not None)
             last = max(x for x in (last, l0, l1) if x is not None)
     _check_duplicates(sources, con)
-    meta = {"first": first.isoformat(), "last": last.isoformat(), "rows": rows,
-            "units": [[k, v[0], v[1]] for k, v in sorted(units.items())]}
+    meta = {
+        "first": first.isoformat(),
+        "last": last.isoformat(),
+        "rows": rows,
+        "units": [[k, v[0], v[1]] for k, v in sorted(units.items())],
+    }
     cache.write_memo(key, meta, cache_dir=cache_dir)
     return meta
 
 
 def _check_duplicates(sources: list[Source], con: Any) -> None:
     """Raise InputError naming a dossier id present twice (in one file or across files)."""
-    hit = con.con.execute("SELECT hash(dossier_id) AS h FROM dossiers GROUP BY h HAVING count(*) > 1 LIMIT 1"
-                          ).fetchone()
+    hit = con.con.execute(
+        "SELECT hash(dossier_id) AS h FROM dossiers GROUP BY h HAVING count(*) > 1 LIMIT 1"
+    ).fetchone()
     if hit is None:
         return
-    dup = con.con.execute("SELECT dossier_id FROM dossiers WHERE hash(dossier_id) = ? GROUP BY 1 "
-                          "HAVING count(*) > 1 LIMIT 1", [hit[0]]).fetchone()
+    dup = con.con.execute(
+        "SELECT dossier_id FROM dossiers WHERE hash(dossier_id) = ? GROUP BY 1 HAVING count(*) > 1 LIMIT 1",
+        [hit[0]],
+    ).fetchone()
     if dup is None:  # a hash collision of two different ids
         return
     places = []
     for s in sources:
-        for (pos,) in con.con.execute(f"SELECT _pos FROM ({s.locate}) WHERE dossier_id = ? ORDER BY _pos LIMIT 2",
-                                      [dup[0]]).fetchall():
+        for (pos,) in con.con.execute(
+            f"SELECT _pos FROM ({s.locate}) WHERE dossier_id = ? ORDER BY _pos LIMIT 2", [dup[0]]
+        ).fetchall():
             places.append((s, pos))
     (s1, p1), (s2, p2) = places[0], places[1]
     unit = "line" if s2.unit == "line" else "row"
-    raise InputError(f"duplicate dossier id {dup[0]!r}: also at {unit} {p1} of {s1.path.name}; "
-                     "expected each dossier once", path=s2.path, row=p2, column=s2.columns.get("dossier_id"))
+    raise InputError(
+        f"duplicate dossier id {dup[0]!r}: also at {unit} {p1} of {s1.path.name}; expected each dossier once",
+        path=s2.path,
+        row=p2,
+        column=s2.columns.get("dossier_id"),
+    )

@@ -1,9 +1,9 @@
-"""Dossier-level records (CSV, Parquet, xlsx; PascalCase or camelCase) read by DuckDB and aggregated to Counts.
+"""Dossier-level records (CSV, Parquet, xlsx; PascalCase or camelCase), read by DuckDB, aggregated to Counts.
 
 One alias table (``ALIASES``) maps the national portal's and the one-stop systems' column names to canonical
-names; only mapped columns are ever selected (personal data are never read).  CSV and xlsx are converted once to
-Parquet in the cache (``analysis.cache``); the checks of ``analysis.io.dossier_checks`` run once per content;
-``analysis.aggregate`` computes the indicators.  See ``docs/DATA_FORMATS.md`` §1.
+names; only mapped columns are ever selected (personal data are never read).  CSV and xlsx are converted once
+to Parquet in the cache (``analysis.cache``); the checks of ``analysis.io.dossier_checks`` run once per
+content; ``analysis.aggregate`` computes the indicators.  See ``docs/DATA_FORMATS.md`` §1.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-from analysis import aggregate, cache
+from analysis import aggregate
 from analysis.io.errors import InputError, nfc
 
 #: canonical name -> accepted column names (PascalCase DVCQG first, then camelCase one-stop).
@@ -45,10 +45,20 @@ SUMMED_ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {"fee": (("phi", "lePhi
 REQUIRED = ("dossier_id", "unit_code", "received_at", "due_at", "finished_at")
 #: DuckDB type of each canonical column.
 TYPES: dict[str, str] = {
-    "dossier_id": "VARCHAR", "unit_code": "VARCHAR", "unit_name": "VARCHAR", "unit_level": "VARCHAR",
-    "received_at": "DATE", "due_at": "DATE", "finished_at": "DATE", "supplement_requested_at": "DATE",
-    "supplement_provided_at": "DATE", "supplement_count": "BIGINT", "channel": "BIGINT", "fee": "DOUBLE",
-    "fee_bearing": "BIGINT", "paid_online": "BIGINT",
+    "dossier_id": "VARCHAR",
+    "unit_code": "VARCHAR",
+    "unit_name": "VARCHAR",
+    "unit_level": "VARCHAR",
+    "received_at": "DATE",
+    "due_at": "DATE",
+    "finished_at": "DATE",
+    "supplement_requested_at": "DATE",
+    "supplement_provided_at": "DATE",
+    "supplement_count": "BIGINT",
+    "channel": "BIGINT",
+    "fee": "DOUBLE",
+    "fee_bearing": "BIGINT",
+    "paid_online": "BIGINT",
 }
 SUFFIXES = (".parquet", ".csv", ".xlsx")
 
@@ -72,19 +82,23 @@ class Source:
 
 
 def resolve_files(path_or_glob: str | Path | list | tuple) -> list[Path]:
-    """Return the dossier files named by a path, a folder (its .parquet/.csv/.xlsx files), a glob or a list."""
+    """Return the dossier files named by a path, a folder (its .parquet/.csv/.xlsx), a glob or a list."""
     items = path_or_glob if isinstance(path_or_glob, (list, tuple)) else [path_or_glob]
     files: list[Path] = []
     for item in items:
         p = Path(item)
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES and not f.name.startswith("."))
+            files += sorted(
+                f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES and not f.name.startswith(".")
+            )
         elif any(ch in str(item) for ch in "*?["):
             files += sorted(Path(f) for f in globmod.glob(str(item), recursive=True))
         elif p.is_file():
             files.append(p)
         else:
-            raise InputError(f"no such file or folder (expected dossier records {', '.join(SUFFIXES)})", path=p)
+            raise InputError(
+                f"no such file or folder (expected dossier records {', '.join(SUFFIXES)})", path=p
+            )
     files = [f for f in files if f.suffix.lower() in SUFFIXES]
     if not files:
         raise InputError(f"no dossier files ({', '.join(SUFFIXES)}) match {path_or_glob!s}")
@@ -92,7 +106,7 @@ def resolve_files(path_or_glob: str | Path | list | tuple) -> list[Path]:
 
 
 def map_columns(names: list[str], *, path: Path) -> dict[str, str | tuple[str, ...]]:
-    """Map source column names to canonical names with ``ALIASES`` (case-insensitive, NFC); check required ones."""
+    """Map source column names to canonical ones with ``ALIASES`` (case-insensitive, NFC); check required."""
     by_key = {}
     for n in names:
         by_key.setdefault(_key(n), n)
@@ -110,7 +124,8 @@ def map_columns(names: list[str], *, path: Path) -> dict[str, str | tuple[str, .
             raise InputError(
                 f"missing required column {canon!r}: looked for {' / '.join(ALIASES[canon])} "
                 f"(case-insensitive); found {', '.join(map(str, names)) or 'no columns'}",
-                path=path, column=ALIASES[canon][0],
+                path=path,
+                column=ALIASES[canon][0],
             )
     return found
 
@@ -119,10 +134,12 @@ def _q(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def select_list(mapping: dict, types: dict[str, str], *, unit_level: str | None, path: Path) -> tuple[str, list[str]]:
+def select_list(
+    mapping: dict, types: dict[str, str], *, unit_level: str | None, path: Path
+) -> tuple[str, list[str]]:
     """Return the SQL select list producing canonical columns from source columns of DuckDB ``types``.
 
-    Text columns cast to dates or numbers keep their text as ``<canonical>__raw`` so a failed cast is reported.
+    Text columns cast to dates or numbers keep their text as ``<canonical>__raw``: a failed cast is reported.
     """
     exprs, raw = [], []
     for canon, ctype in TYPES.items():
@@ -140,7 +157,8 @@ def select_list(mapping: dict, types: dict[str, str], *, unit_level: str | None,
                     raise InputError(
                         f"missing column 'unit_level': looked for {' / '.join(ALIASES['unit_level'])}; "
                         "or pass unit_level='department' (or district, commune ...) for a one-level export",
-                        path=path, column=ALIASES["unit_level"][0],
+                        path=path,
+                        column=ALIASES["unit_level"][0],
                     )
                 expr = "'" + unit_level.replace("'", "''") + "'"
             elif canon == "fee_bearing" and "fee" in mapping:
@@ -177,9 +195,13 @@ def parquet_source(path: Path, *, unit_level: str | None, sha: str) -> Source:
     sel, raw = select_list(mapping, types, unit_level=unit_level, path=path)
     src = f"read_parquet({_sql_str(path)})"
     return Source(
-        path=path, kind="parquet", columns=_display(mapping), sha=sha, raw_checks=raw,
+        path=path,
+        kind="parquet",
+        columns=_display(mapping),
+        sha=sha,
+        raw_checks=raw,
         relation=f"SELECT {sel} FROM {src}",
-        locate=f"SELECT {sel}, file_row_number + 1 AS _pos FROM read_parquet({_sql_str(path)}, file_row_number=true)",
+        locate=f"SELECT {sel}, file_row_number + 1 AS _pos FROM {src[:-1]}, file_row_number=true)",
     )
 
 
@@ -215,20 +237,24 @@ def not_utf8_message(sample: bytes) -> str:
             guess = "; it looks like Windows-1258 (Vietnamese legacy encoding)"
     except UnicodeDecodeError:
         pass
-    return (f"the CSV is not UTF-8{guess}: expected UTF-8 text — re-save it as 'CSV UTF-8' "
-            "(in Excel: Save As > CSV UTF-8)")
+    return (
+        f"the CSV is not UTF-8{guess}: expected UTF-8 text — re-save it as 'CSV UTF-8' "
+        "(in Excel: Save As > CSV UTF-8)"
+    )
 
 
 def csv_read_sql(path: Path, names: list[str], delim: str, mapping: dict, date_format: str | None) -> str:
     """Return DuckDB ``read_csv`` with explicit types (dates, numbers for mapped columns; text otherwise)."""
     wanted = {}
     for canon, src in mapping.items():
-        for s in (src if isinstance(src, tuple) else (src,)):
+        for s in src if isinstance(src, tuple) else (src,):
             wanted[s] = TYPES[canon] if not isinstance(src, tuple) else "DOUBLE"
     cols = ", ".join(f"{_sql_str(n)}: {_sql_str(wanted.get(n, 'VARCHAR'))}" for n in names)
     opts = f", dateformat={_sql_str(date_format)}" if date_format else ""
-    return (f"read_csv({_sql_str(path)}, header=true, auto_detect=false, delim={_sql_str(delim)}, quote='\"', "
-            f"escape='\"', columns={{{cols}}}{opts})")
+    return (
+        f"read_csv({_sql_str(path)}, header=true, auto_detect=false, delim={_sql_str(delim)}, quote='\"', "
+        f"escape='\"', columns={{{cols}}}{opts})"
+    )
 
 
 def read_dossiers(
@@ -274,13 +300,18 @@ def read_dossiers(
 
     files = resolve_files(path_or_glob)
     con = aggregate.duckdb_backend(memory_limit=memory_limit, threads=threads)
-    sources = [dossier_checks.prepare(f, con=con, unit_level=unit_level, date_format=date_format,
-                                      cache_dir=cache_dir) for f in files]
+    sources = [
+        dossier_checks.prepare(
+            f, con=con, unit_level=unit_level, date_format=date_format, cache_dir=cache_dir
+        )
+        for f in files
+    ]
     union = " UNION ALL BY NAME ".join(f"SELECT {', '.join(TYPES)} FROM ({s.relation})" for s in sources)
     con.raw_sql(f"CREATE OR REPLACE TEMP VIEW dossiers AS {union}")
     meta = dossier_checks.check_all(sources, con=con, cache_dir=cache_dir)
     span = (date.fromisoformat(meta["first"]), date.fromisoformat(meta["last"]))
     labels = pd.DataFrame(meta["units"], columns=["unit_code", "unit_name", "unit_level"])
     source = "; ".join(s.path.name for s in sources)
-    return aggregate.aggregate_table(con.table("dossiers"), data_end=data_end, source=source, span=span,
-                                     labels=labels)
+    return aggregate.aggregate_table(
+        con.table("dossiers"), data_end=data_end, source=source, span=span, labels=labels
+    )
