@@ -534,3 +534,16 @@ def test_subtotal_rows_after_their_units_and_labels_in_the_stt_cell(tmp_path):
 
     with pytest.raises(InputError, match=r"row 13.*subtotal 'cong cap tinh'"):
         read_bieu06(build(tmp_path / "c2.xlsx", mutate=broken))
+
+
+def test_per_unit_report_by_sector(tmp_path):
+    def variant(ws, first):
+        ws.cell(2, 1, "Đơn vị báo cáo: Sở Tư pháp (000.00.77.H12)")
+        ws.cell(7, 2, "Lĩnh vực giải quyết")
+
+    units = [(None, None, [("Hộ tịch", SO_Y_TE), ("Chứng thực", PHUONG_1)])]
+    df = read_bieu06(build(tmp_path / "s.xlsx", units=units, groups=False, mutate=variant))
+    assert set(df["unit_code"]) == {"000.00.77.H12"} and set(df["unit_name"]) == {"Sở Tư pháp"}
+    ho_tich = df[(df["sector"] == "Hộ tịch") & (df["indicator"] == "timeliness.on_time")]
+    assert ho_tich[["numerator", "denominator"]].values.tolist() == [[980, 990]]
+    assert set(df["unit_level"]) == {"department"}

@@ -42,6 +42,8 @@ TOTAL_RE = re.compile(
     r"^(tong cong|tong so|tong|cong|toan tinh|toan thanh pho)\s*(\(.*\))?\s*[:.]?\s*"
     r"(toan tinh|toan thanh pho|chung)?$"
 )
+#: Title line naming the reporting unit of a per-unit report ("Đơn vị báo cáo: …"; not "Đơn vị tính").
+REPORTING_UNIT_RE = re.compile(r"^(ten )?(don vi|co quan)(?! tinh)( bao cao| thuc hien)?\s*:")
 #: A subtotal printed after its units ("Cộng cấp huyện", "Tổng cấp xã").
 SUBTOTAL_RE = re.compile(r"^(tong cong|tong so|tong|cong)\s*:?\s+(.*)$")
 #: STT of a sub-item under a unit ("a)", "b.", "1.1"): the unit above it is then a subtotal.
@@ -124,6 +126,29 @@ def _province_code(title: str) -> str | None:
     from analysis.io.crosswalk import province_code_in_text
 
     return province_code_in_text(title)
+
+
+def _reporting_unit(sheet: excel.Sheet, *, cols: dict, data_start: int, province: str | None) -> dict | None:
+    """Return the unit of a per-unit report whose rows are lĩnh vực (sectors), else None.
+
+    That is a sheet whose name column is headed "Lĩnh vực …" (not "… theo cấp", "Đơn vị", "Cơ quan") and
+    whose title names the reporting unit ("Đơn vị báo cáo: Sở Tư pháp" or "Cơ quan: …").
+    """
+    c = cols["name"]
+    header = " ".join(excel.fold(sheet.filled[r][c]) for r in range(max(0, data_start - 5), data_start))
+    if "linh vuc" not in header or any(w in header for w in ("don vi", "co quan", "theo cap")):
+        return None
+    cells = [str(v) for row in sheet.cells[:data_start] for v in row if not excel.is_blank(v)]
+    for line in cells:
+        if REPORTING_UNIT_RE.match(excel.fold(line)) and ":" in line:
+            name = line.split(":", 1)[1].strip()
+            code = ""
+            if (m := CODE_IN_NAME_RE.match(name)) and any(ch.isdigit() for ch in m.group(2)):
+                name, code = m.group(1).strip(), m.group(2)
+            if name:
+                code = code or (f"{province}." if province else "") + slugify(name)
+                return {"code": code, "name": name, "level": guess_level(name)}
+    return None
 
 
 def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
@@ -264,19 +289,23 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
         _check_sum(f"subtotal {label!r}", counts, members, cols=cols, where=where | {"row": rn})
     for rn, counts in totals:
         _check_sum("total row", counts, units, cols=cols, where=where | {"row": rn})
+    reporting = _reporting_unit(sheet, cols=cols, data_start=data_start, province=province)
+    if reporting is not None and groups:
+        reporting = None
     records = []
     for u in units:
         c = u["counts"]
+        who = reporting or {"code": u["code"], "name": u["name"], "level": u["level"]}
         base = {
-            "unit_code": u["code"],
-            "unit_name": u["name"],
-            "unit_level": u["level"],
+            "unit_code": who["code"],
+            "unit_name": who["name"],
+            "unit_level": who["level"],
             "code_system": code_system,
             "period_start": start,
             "period_end": end,
             "period_type": ptype,
             "source": source,
-        }
+        } | ({"sector": u["name"]} if reporting else {})
         records.append(
             base
             | {
