@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import params
+from analysis import context, params
 from analysis.params import Param, ParameterError, parse_parameters, read_parameters, validate
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
@@ -109,7 +109,7 @@ def test_list_inputs_hashes_and_reads_synthetic_flag(tmp_path):
     (tmp_path / "a.csv.meta.json").write_text(json.dumps({"synthetic": True}), encoding="utf-8")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.csv").write_bytes(b"")
-    got = params.list_inputs(tmp_path)
+    got = context.list_inputs(tmp_path)
     # sha256("abc") and sha256("") from FIPS 180-2 examples / the well-known empty-string digest
     assert got == [
         {"path": "a.csv", "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",

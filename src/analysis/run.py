@@ -18,14 +18,8 @@ from typing import Any
 import yaml
 
 from analysis import paths
-from analysis.params import (
-    NOTEBOOKS_ENV,
-    ParameterError,
-    ensure_sample,
-    list_inputs,
-    read_parameters,
-    validate,
-)
+from analysis.context import ensure_sample, list_inputs
+from analysis.params import NOTEBOOKS_ENV, ParameterError, read_parameters, validate
 
 #: Keys allowed at the top of runs.yaml and under each notebook.
 RUNS_KEYS = {"units", "parameters", "notebooks"}

@@ -1,0 +1,204 @@
+"""Notebook context: the data, provenance and figure folder a notebook gets from its validated parameters."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis import paths
+from analysis.params import NOTEBOOKS_ENV, STANDARD, Param, ParameterError, read_parameters, validate
+
+
+def unit_name(counts: pd.DataFrame, unit: str) -> str:
+    """Return the name of ``unit``: from its Counts rows, else the province crosswalk, else the code."""
+    rows = counts.loc[counts["unit_code"] == unit, "unit_name"]
+    if len(rows):
+        return str(rows.iloc[0])
+    if unit.isdigit() and len(unit) == 2:
+        try:
+            from analysis.io.crosswalk import read_crosswalk
+
+            cw = read_crosswalk()
+            match = cw.loc[cw["old_code"] == unit, "old_name"]
+            if len(match):
+                return str(match.iloc[0])
+        except (ImportError, ValueError, OSError):
+            pass
+    return unit
+
+
+def list_inputs(data_dir: str | Path) -> list[dict[str, Any]]:
+    """List the input files of a folder: relative path, sha256, and the ``synthetic`` flag of the sidecar.
+
+    Sidecars (``*.meta.json``) and ``SYNTHETIC.md`` are not inputs themselves; a file without a sidecar is
+    synthetic when the folder has a ``SYNTHETIC.md``.
+    """
+    root = Path(data_dir)
+    folder_synthetic = (root / "SYNTHETIC.md").is_file()
+    out = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if path.name.endswith(".meta.json") or path.name == "SYNTHETIC.md" or path.name.startswith("."):
+            continue
+        synthetic = folder_synthetic
+        meta = path.with_name(path.name + ".meta.json")
+        if meta.is_file():
+            try:
+                synthetic = bool(json.loads(meta.read_text(encoding="utf-8")).get("synthetic", synthetic))
+            except (json.JSONDecodeError, AttributeError):
+                pass
+        rel = path.relative_to(root).as_posix()
+        with open(path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        out.append({"path": rel, "sha256": digest, "synthetic": synthetic})
+    return out
+
+
+def ensure_sample(data_dir: str | Path = "") -> Path:
+    """Return the data folder to use: ``data_dir``, or the sample folder (generated when absent)."""
+    if data_dir:
+        folder = Path(data_dir)
+        if not folder.is_absolute():
+            folder = paths.ROOT / folder
+        if not folder.is_dir():
+            raise ParameterError(f"data_dir {str(data_dir)!r}: folder not found ({folder})")
+        return folder
+    if not (paths.SAMPLE_DIR / "SYNTHETIC.md").is_file():
+        from analysis.sample import generate_sample
+
+        generate_sample(paths.SAMPLE_DIR)
+    return paths.SAMPLE_DIR
+
+
+@dataclass
+class Context:
+    """What a notebook needs after its parameters cell: validated values, data, and where figures go."""
+
+    notebook: str
+    params: dict[str, Any]
+    data_dir: Path
+    counts: pd.DataFrame
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    synthetic: bool = False
+    figures_dir: Path = paths.FIGURES_DIR
+
+    @property
+    def year(self) -> int:
+        """Reporting year."""
+        return int(self.params["year"])
+
+    @property
+    def unit(self) -> str:
+        """Unit code (a string)."""
+        return str(self.params["unit"])
+
+    @property
+    def lang(self) -> str:
+        """Label language."""
+        return str(self.params.get("lang", "vi"))
+
+    @property
+    def unit_name(self) -> str:
+        """Name of the unit (:func:`unit_name`: Counts rows, else the province crosswalk, else the code)."""
+        if "_unit_name" not in self.__dict__:
+            self.__dict__["_unit_name"] = unit_name(self.counts, self.unit)
+        return self.__dict__["_unit_name"]
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """Targets table (``analysis.io.read_targets()``), read on first use."""
+        import analysis.io
+
+        return analysis.io.read_targets()
+
+    def save(self, fig: Any, fig_id: str, *, title: str, alt: str, data: Any) -> Any:
+        """Save a figure through ``analysis.figures.save_figure`` (files + manifest entry); return ``fig``."""
+        from analysis.figures import save_figure
+
+        return save_figure(fig, fig_id, title=title, alt=alt, data=data, context=self)
+
+    def findings(self, items: list[str]) -> Any:
+        """Record key findings (``analysis.figures.record_findings``) and return them as IPython Markdown."""
+        from IPython.display import Markdown
+
+        from analysis.figures import record_findings
+
+        record_findings(items, context=self)
+        return Markdown("\n".join(f"- {item}" for item in items))
+
+
+def _notebook_params(notebook: str) -> list[Param]:
+    """Return the declared parameters of ``notebook``, or the standard ones when its file is not found."""
+    folders = [Path(os.environ[NOTEBOOKS_ENV])] if os.environ.get(NOTEBOOKS_ENV) else []
+    for folder in [*folders, paths.NOTEBOOKS_DIR]:
+        path = folder / f"{notebook}.ipynb"
+        if path.is_file():
+            return read_parameters(path)
+    return [Param(n, t, d, h) for n, (t, d, h) in STANDARD.items()]
+
+
+def load_context_counts(*, counts_file: str, data_dir: Path) -> pd.DataFrame:
+    """Read the Counts table: ``counts_file`` (parquet) when given, else every export in ``data_dir``."""
+    if counts_file:
+        from analysis.schemas import validate_counts
+
+        return validate_counts(pd.read_parquet(counts_file))
+    import analysis.io
+
+    return analysis.io.load_counts(data_dir)
+
+
+def _inputs_for(counts_file: str, data_dir: Path) -> list[dict[str, Any]]:
+    """Return the inputs recorded by ``analysis run`` beside ``counts_file``, else hash them afresh."""
+    if counts_file:
+        recorded = Path(counts_file).with_name("inputs.json")
+        if recorded.is_file():
+            doc = json.loads(recorded.read_text(encoding="utf-8"))
+            if Path(doc.get("data_dir", "")) == data_dir:
+                return list(doc["inputs"])
+    return list_inputs(data_dir)
+
+
+def show_figures_inline() -> None:
+    """In an IPython kernel, display matplotlib Figures returned by a cell as PNG (no pyplot needed)."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - outside Jupyter
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("png")
+
+
+def setup(namespace: dict[str, Any], notebook: str) -> Context:
+    """Validate a notebook's parameter values from ``namespace`` and return its :class:`Context`.
+
+    Reads the notebook's declared parameters (its file in ``notebooks/``; the standard ones otherwise),
+    takes their current values from ``namespace`` (the notebook's ``globals()``), checks types, loads the
+    Counts table once and checks that the year and unit have data. In a kernel, Figures returned by a cell
+    are then displayed as PNG (so they appear in JupyterLab and on the reviewer pages).
+    """
+    declared = _notebook_params(notebook)
+    values = {p.name: namespace[p.name] for p in declared if p.name in namespace}
+    checked = validate(values, declared, where=notebook)
+    data_dir = ensure_sample(checked.get("data_dir", ""))
+    counts = load_context_counts(counts_file=checked.get("counts_file", ""), data_dir=data_dir)
+    checked = validate(
+        checked,
+        declared,
+        years=sorted(int(y) for y in counts["year"].unique()),
+        units=sorted(str(u) for u in counts["unit_code"].unique()),
+        where=notebook,
+    )
+    inputs = _inputs_for(checked.get("counts_file", ""), data_dir)
+    synthetic = (data_dir / "SYNTHETIC.md").is_file() or any(i["synthetic"] for i in inputs)
+    show_figures_inline()
+    root = Path(checked["out_dir"]) if checked.get("out_dir") else paths.FIGURES_DIR
+    figures_dir = root / str(checked["year"]) / str(checked["unit"])
+    return Context(notebook, checked, data_dir, counts, inputs, synthetic, figures_dir)
