@@ -59,7 +59,9 @@ def test_png_has_fixed_pixel_size(tmp_path):
         assert im.size == (8 * figures.PNG_DPI, int(4.5 * figures.PNG_DPI))
 
 
-@pytest.mark.parametrize("title, alt", [("", "alt"), ("title", ""), ("  ", "alt"), (None, "alt"), ("t", None)])
+@pytest.mark.parametrize(
+    "title, alt", [("", "alt"), ("title", ""), ("  ", "alt"), (None, "alt"), ("t", None)]
+)
 def test_refuses_without_title_or_alt(tmp_path, title, alt):
     with pytest.raises(ValueError, match="refuses to save without"):
         figures.save_figure(make_fig(), "x", title=title, alt=alt, data=DATA, out_dir=tmp_path)
@@ -92,7 +94,9 @@ def test_rerun_gives_identical_bytes(tmp_path):
 def test_synthetic_stamp_on_the_figure(tmp_path):
     plain, stamped = make_fig(), make_fig()
     figures.save_figure(plain, "p", title="t", alt="a", data=DATA, context=context(tmp_path / "r"))
-    figures.save_figure(stamped, "s", title="t", alt="a", data=DATA, context=context(tmp_path / "s", synthetic=True))
+    figures.save_figure(
+        stamped, "s", title="t", alt="a", data=DATA, context=context(tmp_path / "s", synthetic=True)
+    )
     svg_real = (tmp_path / "r" / "2024" / "77" / "p.svg").read_text(encoding="utf-8")
     svg_syn = (tmp_path / "s" / "2024" / "77" / "s.svg").read_text(encoding="utf-8")
     assert figures.SYNTHETIC_STAMP not in svg_real
@@ -158,10 +162,16 @@ def test_corrupt_manifest_is_reported_not_overwritten(tmp_path):
 
 
 def test_context_save_delegates(tmp_path):
-    params = pytest.importorskip("analysis.params")
-    ctx = params.Context("00_overview", {"year": 2024, "unit": "77", "lang": "en"}, Path(tmp_path),
-                         pd.DataFrame({"unit_code": ["77"], "unit_name": ["X"]}), [], True,
-                         tmp_path / "fig")
+    params = pytest.importorskip("analysis.context")
+    ctx = params.Context(
+        "00_overview",
+        {"year": 2024, "unit": "77", "lang": "en"},
+        Path(tmp_path),
+        pd.DataFrame({"unit_code": ["77"], "unit_name": ["X"]}),
+        [],
+        True,
+        tmp_path / "fig",
+    )
     ctx.save(make_fig(), "via_context", title="t", alt="a", data=DATA)
     manifest = json.loads((tmp_path / "fig" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest[0]["notebook"] == "00_overview" and manifest[0]["synthetic"] is True

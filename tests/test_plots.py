@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 
 from analysis import plots, text
-from analysis.plots_base import FUNNEL_STYLES, OKABE_ITO, SERIES_STYLES, VERDICT_STYLES, style_context
+from analysis.plots_base import FUNNEL_STYLES, SERIES_STYLES, VERDICT_STYLES, style_context
 
 #: Every Vietnamese letter (lower and upper case, all tones) plus đ/Đ and the currency sign.
 VIETNAMESE = (
@@ -30,7 +30,9 @@ TITLE_VI = "Tỷ lệ hồ sơ giải quyết đúng hạn – Sở Tài nguyên
 
 def test_style_font_has_every_vietnamese_glyph():
     with style_context():
-        path = fm.findfont(fm.FontProperties(family=matplotlib.rcParams["font.family"]), fallback_to_default=False)
+        path = fm.findfont(
+            fm.FontProperties(family=matplotlib.rcParams["font.family"]), fallback_to_default=False
+        )
     assert "DejaVuSans" in path.replace(" ", "")
     charmap = FT2Font(path).get_charmap()
     missing = [ch for ch in unicodedata.normalize("NFC", VIETNAMESE) if ord(ch) not in charmap]
@@ -70,8 +72,13 @@ def test_palette_is_okabe_ito_and_series_differ_beyond_colour():
 
 @pytest.mark.parametrize(
     "value, lang, expected",
-    [(0.988, "vi", "98,8 %"), (0.988, "en", "98.8%"), (0.0, "vi", "0,0 %"), (1.0, "en", "100.0%"),
-     (0.606, "vi", "60,6 %")],  # BRVT 2023 welfare paid via account (published 60,6%)
+    [
+        (0.988, "vi", "98,8 %"),
+        (0.988, "en", "98.8%"),
+        (0.0, "vi", "0,0 %"),
+        (1.0, "en", "100.0%"),
+        (0.606, "vi", "60,6 %"),
+    ],  # BRVT 2023 welfare paid via account (published 60,6%)
 )
 def test_format_percent(value, lang, expected):
     assert text.format_percent(value, lang=lang) == expected
@@ -100,15 +107,17 @@ def test_labels_follow_lang_and_are_nfc():
 
 def yoy_table():
     """Columns as analysis.stats.yoy_table returns them (a hand-made table, not computed)."""
-    return pd.DataFrame({
-        "unit_code": ["a", "b", "c", "d"],
-        "unit_name": ["Sở Tư pháp", "Sở Xây dựng", "UBND huyện Đất Đỏ", "Sở mới"],
-        "rate_prev": [0.95, 0.99, 0.97, np.nan],
-        "rate_curr": [0.97, 0.93, 0.971, 0.5],
-        "rate_curr_lower": [0.96, 0.92, 0.96, 0.4],
-        "rate_curr_upper": [0.98, 0.94, 0.98, 0.6],
-        "label": ["improved", "worsened", "no clear change", "not comparable"],
-    })
+    return pd.DataFrame(
+        {
+            "unit_code": ["a", "b", "c", "d"],
+            "unit_name": ["Sở Tư pháp", "Sở Xây dựng", "UBND huyện Đất Đỏ", "Sở mới"],
+            "rate_prev": [0.95, 0.99, 0.97, np.nan],
+            "rate_curr": [0.97, 0.93, 0.971, 0.5],
+            "rate_curr_lower": [0.96, 0.92, 0.96, 0.4],
+            "rate_curr_upper": [0.98, 0.94, 0.98, 0.6],
+            "label": ["improved", "worsened", "no clear change", "not comparable"],
+        }
+    )
 
 
 def markers_of(fig: Figure) -> set[str]:
@@ -137,23 +146,40 @@ def test_yoy_dumbbell_vietnamese_labels():
 
 
 def test_trend_band_two_conventions_distinct_series_and_target():
-    t = pd.DataFrame({"year": [2022, 2023, 2022, 2023], "convention": ["bieu06", "bieu06", "qd766", "qd766"],
-                      "rate": [0.979, 0.988, 0.95, 0.96], "lower": [0.97, 0.98, 0.94, 0.95],
-                      "upper": [0.985, 0.99, 0.96, 0.97]})
+    t = pd.DataFrame(
+        {
+            "year": [2022, 2023, 2022, 2023],
+            "convention": ["bieu06", "bieu06", "qd766", "qd766"],
+            "rate": [0.979, 0.988, 0.95, 0.96],
+            "lower": [0.97, 0.98, 0.94, 0.95],
+            "upper": [0.985, 0.99, 0.96, 0.97],
+        }
+    )
     fig = plots.trend_band(t, by="convention", target=0.98, lang="vi")
     cap = plots.caption(fig)
     assert "97,9 % (2022) → 98,8 % (2023)" in cap["alt"] and "98,0 %" in cap["alt"]
-    styles = {(line.get_marker(), line.get_linestyle()) for line in fig.axes[0].get_lines()
-              if line.get_marker() not in ("None", None, "")}
+    styles = {
+        (line.get_marker(), line.get_linestyle())
+        for line in fig.axes[0].get_lines()
+        if line.get_marker() not in ("None", None, "")
+    }
     assert len(styles) == 2
     assert fig.get_suptitle()
 
 
 def test_funnel_plot_labels_units_outside_998():
-    funnel = pd.DataFrame({"unit_name": ["A", "B", "C"], "numerator": [90, 4000, 776],
-                           "denominator": [100, 5000, 800], "rate": [0.9, 0.80, 0.97], "baseline": 0.95,
-                           "baseline_kind": "overall rate", "limits_used": "binomial (score)",
-                           "significance": ["Not significant", "Low (0.001)", "Not significant"]})
+    funnel = pd.DataFrame(
+        {
+            "unit_name": ["A", "B", "C"],
+            "numerator": [90, 4000, 776],
+            "denominator": [100, 5000, 800],
+            "rate": [0.9, 0.80, 0.97],
+            "baseline": 0.95,
+            "baseline_kind": "overall rate",
+            "limits_used": "binomial (score)",
+            "significance": ["Not significant", "Low (0.001)", "Not significant"],
+        }
+    )
     fig = plots.funnel_plot(funnel, lang="en")
     cap = plots.caption(fig)
     assert cap["alt"].startswith("Funnel plot of 3 units")
@@ -162,8 +188,9 @@ def test_funnel_plot_labels_units_outside_998():
 
 
 def test_late_heatmap_cells_carry_numbers():
-    t = pd.DataFrame({"unit_name": ["A", "A", "B", "B"], "month": [1, 2, 1, 2],
-                      "late_share": [0.10, 0.02, 0.0, 0.25]})
+    t = pd.DataFrame(
+        {"unit_name": ["A", "A", "B", "B"], "month": [1, 2, 1, 2], "late_share": [0.10, 0.02, 0.0, 0.25]}
+    )
     fig = plots.late_heatmap(t, lang="vi")
     cells = sorted(x.get_text() for x in fig.axes[0].texts)
     assert cells == ["0,0", "10,0", "2,0", "25,0"]
@@ -171,18 +198,32 @@ def test_late_heatmap_cells_carry_numbers():
 
 
 def test_decomposition_total_is_sum_of_parts():
-    t = pd.DataFrame({"unit_name": ["A", "B", "total"], "mix": [0.001, -0.002, 99.0],
-                      "rate_effect": [0.004, 0.003, 99.0], "is_total": [False, False, True]})
+    t = pd.DataFrame(
+        {
+            "unit_name": ["A", "B", "total"],
+            "mix": [0.001, -0.002, 99.0],
+            "rate_effect": [0.004, 0.003, 99.0],
+            "is_total": [False, False, True],
+        }
+    )
     cap = plots.caption(plots.decomposition_bars(t, lang="en"))
     # hand sum: mix -0.001, rate 0.007, total 0.006
     assert "Change of +0.60 pp: +0.70 pp from units' performance, -0.10 pp from the mix" in cap["alt"]
 
 
 def test_scorecard_states_value_change_and_verdict():
-    t = pd.DataFrame({"indicator": ["timeliness.on_time", "payment.online"], "rate_curr": [0.988, 0.789],
-                      "rate_curr_lower": [0.987, 0.78], "rate_curr_upper": [0.989, 0.80],
-                      "rate_prev": [0.979, 0.80], "label": ["improved", "worsened"], "target": [0.98, np.nan],
-                      "unit_name": "Toàn tỉnh"})
+    t = pd.DataFrame(
+        {
+            "indicator": ["timeliness.on_time", "payment.online"],
+            "rate_curr": [0.988, 0.789],
+            "rate_curr_lower": [0.987, 0.78],
+            "rate_curr_upper": [0.989, 0.80],
+            "rate_prev": [0.979, 0.80],
+            "label": ["improved", "worsened"],
+            "target": [0.98, np.nan],
+            "unit_name": "Toàn tỉnh",
+        }
+    )
     fig = plots.scorecard(t, lang="vi")
     labels = [x.get_text() for x in fig.axes[0].texts]
     assert "98,8 % (+0,9 điểm %, cải thiện)" in labels
@@ -199,33 +240,58 @@ def test_seasonal_plot_names_low_and_high_months():
 
 
 def test_welfare_plots_and_projection():
-    rates = pd.DataFrame({"indicator": ["welfare.account_share", "welfare.paid_share", "welfare.paid_of_holders"],
-                          "group": "BTXH", "rate": [0.8, 0.6, 0.75], "lower": [0.79, 0.59, 0.74],
-                          "upper": [0.81, 0.61, 0.76]})
+    rates = pd.DataFrame(
+        {
+            "indicator": ["welfare.account_share", "welfare.paid_share", "welfare.paid_of_holders"],
+            "group": "BTXH",
+            "rate": [0.8, 0.6, 0.75],
+            "lower": [0.79, 0.59, 0.74],
+            "upper": [0.81, 0.61, 0.76],
+        }
+    )
     assert "60,0 %" in plots.caption(plots.welfare_rates(rates, lang="vi"))["alt"]
     stages = pd.DataFrame({"group": ["NCC"], "beneficiaries": [1000], "with_account": [800], "paid": [600]})
     alt = plots.caption(plots.welfare_stages(stages, lang="en"))["alt"]
     assert "1,000 beneficiaries, 800 with an account (80.0%), 600 paid through it (60.0%)" in alt
-    hist = pd.DataFrame({"year": [2023, 2024], "rate": [0.7, 0.8], "lower": [0.69, 0.79], "upper": [0.71, 0.81]})
+    hist = pd.DataFrame(
+        {"year": [2023, 2024], "rate": [0.7, 0.8], "lower": [0.69, 0.79], "upper": [0.71, 0.81]}
+    )
     proj = pd.DataFrame({"year": [2025], "rate": [0.88], "lower": [0.8], "upper": [0.93]})
     alt = plots.caption(plots.projection_plot(hist, proj, target=0.9, lang="en"))["alt"]
     assert "Projection for 2025: 88.0% (prediction interval 80.0% – 93.0%)" in alt
 
 
 def test_peer_plots_keep_definitions_apart():
-    pub = pd.DataFrame({"province": ["A", "B", "A"], "year": [2023, 2023, 2024],
-                        "indicator": ["ontime_rate", "ontime_rate", "online_payment_rate"],
-                        "value": [0.98, 0.95, 0.7], "source": ["s1", "s2", "s3"]})
+    pub = pd.DataFrame(
+        {
+            "province": ["A", "B", "A"],
+            "year": [2023, 2023, 2024],
+            "indicator": ["ontime_rate", "ontime_rate", "online_payment_rate"],
+            "value": [0.98, 0.95, 0.7],
+            "source": ["s1", "s2", "s3"],
+        }
+    )
     fig = plots.published_dotplot(pub, lang="en", highlight="A")
-    assert sorted(ax.get_title() for ax in fig.axes) == ["online_payment_rate", "ontime_rate"]  # not registry ids: kept
-    cw = pd.DataFrame({"old_code": ["77", "74", "79", "01"], "old_name": ["BRVT", "Bình Dương", "HCM", "HN"],
-                       "new_code": ["79", "79", "79", "01"], "new_name": ["HCM", "HCM", "HCM", "HN"]})
+    assert sorted(ax.get_title() for ax in fig.axes) == [
+        "online_payment_rate",
+        "ontime_rate",
+    ]  # not registry ids: kept
+    cw = pd.DataFrame(
+        {
+            "old_code": ["77", "74", "79", "01"],
+            "old_name": ["BRVT", "Bình Dương", "HCM", "HN"],
+            "new_code": ["79", "79", "79", "01"],
+            "new_name": ["HCM", "HCM", "HCM", "HN"],
+        }
+    )
     alt = plots.caption(plots.merger_bars(cw, lang="en", highlight="77"))["alt"]
     assert "4 former provinces become 2" in alt and "HCM: BRVT, Bình Dương, HCM." in alt
 
 
 def test_rate_dotplot_flags_units_clearly_below_target():
-    t = pd.DataFrame({"unit_name": ["X", "Y"], "rate": [0.5, 0.9], "lower": [0.45, 0.85], "upper": [0.55, 0.95]})
+    t = pd.DataFrame(
+        {"unit_name": ["X", "Y"], "rate": [0.5, 0.9], "lower": [0.45, 0.85], "upper": [0.55, 0.95]}
+    )
     alt = plots.caption(plots.rate_dotplot(t, target=0.6, lang="en"))["alt"]
     assert "1 units are clearly below the 60.0% target" in alt
 
@@ -252,9 +318,20 @@ def counts_rows():
     from analysis.schemas import finalise_counts
 
     def row(ind, code, level, start, end, x, n, **extra):
-        return {"indicator": ind, "unit_code": code, "unit_name": code, "unit_level": level,
-                "code_system": "gso2004", "period_start": start, "period_end": end, "numerator": x,
-                "denominator": n, "convention": "bieu06", "source": "hand-made", **extra}
+        return {
+            "indicator": ind,
+            "unit_code": code,
+            "unit_name": code,
+            "unit_level": level,
+            "code_system": "gso2004",
+            "period_start": start,
+            "period_end": end,
+            "numerator": x,
+            "denominator": n,
+            "convention": "bieu06",
+            "source": "hand-made",
+            **extra,
+        }
 
     rows = [
         row("timeliness.on_time", "77.S01", "department", "2024-01-01", "2024-12-31", 90, 100),
@@ -292,8 +369,9 @@ def test_late_share_table_by_month():
 def test_funnel_curves_are_the_phe_score_limits():
     from analysis import plots_tables as tables
 
-    funnel = pd.DataFrame({"numerator": [90, 45], "denominator": [100, 50], "baseline": 0.9,
-                           "limits_used": "binomial (score)"})
+    funnel = pd.DataFrame(
+        {"numerator": [90, 45], "denominator": [100, 50], "baseline": 0.9, "limits_used": "binomial (score)"}
+    )
     curves = tables.funnel_curves(funnel)
     n = curves["denominator"].to_numpy()
     # PHE / Spiegelhalter score limits: p0 ± z sqrt(p0 (1 - p0) / n), z = 1.959964 and 3.090232
@@ -304,15 +382,23 @@ def test_funnel_curves_are_the_phe_score_limits():
 def test_targets_are_taken_only_from_the_table():
     from analysis import plots_tables as tables
 
-    targets = pd.DataFrame({"indicator": ["timeliness.on_time", "payment.online"], "unit_code": ["77", "79"],
-                            "year": [2023, 2024], "target": [0.98, 0.9], "source": ["s", "s"]})
+    targets = pd.DataFrame(
+        {
+            "indicator": ["timeliness.on_time", "payment.online"],
+            "unit_code": ["77", "79"],
+            "year": [2023, 2024],
+            "target": [0.98, 0.9],
+            "source": ["s", "s"],
+        }
+    )
     mine = tables.unit_targets(targets, unit="77", counts=counts_rows())
     assert mine["indicator"].tolist() == ["timeliness.on_time"] and mine["unit_code"].isna().all()
     assert tables.target_for(mine, "timeliness.on_time", year=2024) == 0.98
     assert tables.target_for(mine, "timeliness.on_time", year=2022) is None
     assert tables.target_for(mine, "payment.online", year=2024) is None
-    card = tables.attach_targets(pd.DataFrame({"indicator": ["timeliness.on_time", "payment.online"]}), mine,
-                                 year=2024)
+    card = tables.attach_targets(
+        pd.DataFrame({"indicator": ["timeliness.on_time", "payment.online"]}), mine, year=2024
+    )
     assert card["target_year"].tolist()[0] == 2023 and np.isnan(card["target"].tolist()[1])
 
 
@@ -321,18 +407,35 @@ def test_welfare_stages_and_rates():
     from analysis.schemas import finalise_counts
 
     rows = []
-    for ind, x, n in (("welfare.account_share", 80, 100), ("welfare.paid_share", 60, 100),
-                      ("welfare.paid_of_holders", 60, 80)):
+    for ind, x, n in (
+        ("welfare.account_share", 80, 100),
+        ("welfare.paid_share", 60, 100),
+        ("welfare.paid_of_holders", 60, 80),
+    ):
         for group, k in (("BTXH", 1), ("NCC", 2)):
-            rows.append({"indicator": ind, "unit_code": "77.H01.X01", "unit_name": "Phường 1",
-                         "unit_level": "commune", "code_system": "gso2004", "period_start": "2024-01-01",
-                         "period_end": "2024-12-31", "numerator": k * x, "denominator": k * n,
-                         "convention": "de_an_06", "source": "hand-made", "beneficiary_group": group})
+            rows.append(
+                {
+                    "indicator": ind,
+                    "unit_code": "77.H01.X01",
+                    "unit_name": "Phường 1",
+                    "unit_level": "commune",
+                    "code_system": "gso2004",
+                    "period_start": "2024-01-01",
+                    "period_end": "2024-12-31",
+                    "numerator": k * x,
+                    "denominator": k * n,
+                    "convention": "de_an_06",
+                    "source": "hand-made",
+                    "beneficiary_group": group,
+                }
+            )
     c = finalise_counts(pd.DataFrame(rows))
     stages = tables.welfare_stage_table(c, year=2024)
     assert stages.set_index("group").loc["NCC"].tolist() == [200, 160, 120]
     rates = tables.welfare_rate_table(c, year=2024)
-    assert rates.query("group == 'all' and indicator == 'welfare.paid_share'")["rate"].item() == pytest.approx(0.6)
+    assert rates.query("group == 'all' and indicator == 'welfare.paid_share'")[
+        "rate"
+    ].item() == pytest.approx(0.6)
 
 
 def test_notice_figure_when_no_monthly_counts():

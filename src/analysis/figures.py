@@ -48,7 +48,10 @@ def git_commit(root: str | None = None) -> str:
     try:
         out = subprocess.run(
             ["git", "-C", str(root or paths.ROOT), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
@@ -85,8 +88,18 @@ def stamp_synthetic(fig: Figure) -> Figure:
         return fig
     with mpl.style.context(STYLE_PATH):
         label = fig.supxlabel(
-            SYNTHETIC_STAMP, x=0.004, ha="left", fontsize=8, fontweight="bold", color="#D55E00",
-            bbox={"boxstyle": "square,pad=0.25", "facecolor": "white", "edgecolor": "#D55E00", "linewidth": 0.8},
+            SYNTHETIC_STAMP,
+            x=0.004,
+            ha="left",
+            fontsize=8,
+            fontweight="bold",
+            color="#D55E00",
+            bbox={
+                "boxstyle": "square,pad=0.25",
+                "facecolor": "white",
+                "edgecolor": "#D55E00",
+                "linewidth": 0.8,
+            },
         )
     label.set_gid(STAMP_GID)
     return fig
@@ -117,7 +130,7 @@ def figure_bytes(fig: Figure) -> dict[str, bytes]:
 
 
 def table_bytes(data: pd.DataFrame) -> bytes:
-    """Return the CSV bytes (UTF-8, NFC, ``\\n`` line ends, no index) of the plotted data."""
+    """Return the CSV bytes (UTF-8, NFC, LF line ends, no index) of the plotted data."""
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data must be the plotted table (a DataFrame), got {type(data).__name__}")
     text = data.to_csv(index=False, lineterminator="\n")

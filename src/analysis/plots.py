@@ -2,15 +2,18 @@
 
 Every figure carries its title, alt text and plotted data (:func:`caption`), ready for
 ``analysis.figures.save_figure(fig, fig_id, **caption(fig))``.  The functions live in ``plots_trend``
-(time), ``plots_compare`` (units against each other) and ``plots_welfare`` (welfare and peers).
+(time), ``plots_compare`` and ``plots_units`` (units against each other), ``plots_welfare`` and
+``plots_peers`` (welfare, other provinces); ``plots_tables`` shapes Counts into the tables they draw.
 """
 
 from __future__ import annotations
 
 from analysis.plots_base import STYLE_PATH, attach_caption, caption, new_figure, style_context
-from analysis.plots_compare import decomposition_bars, funnel_plot, late_heatmap, scorecard, yoy_dumbbell
+from analysis.plots_compare import funnel_plot, scorecard, yoy_dumbbell
+from analysis.plots_peers import merger_bars, published_dotplot
 from analysis.plots_trend import projection_plot, seasonal_plot, trend_band
-from analysis.plots_welfare import merger_bars, published_dotplot, rate_dotplot, welfare_rates, welfare_stages
+from analysis.plots_units import decomposition_bars, late_heatmap
+from analysis.plots_welfare import rate_dotplot, welfare_rates, welfare_stages
 
 __all__ = [
     "STYLE_PATH",

@@ -55,6 +55,12 @@ TITLE_WIDTH = 70
 #: Default figure size in inches (PNG is this times the save dpi).
 FIGSIZE = (8.0, 4.5)
 TALL_FIGSIZE = (8.0, 6.5)
+#: Size of figures with one row per unit (dumbbells, dot plots, heatmaps): fixed, whatever the row count.
+LIST_FIGSIZE = (8.0, 8.0)
+#: Size of the scorecard, the published-figures panels and the crosswalk chart.
+SCORECARD_FIGSIZE = (8.0, 6.0)
+WIDE_FIGSIZE = (12.0, 8.0)
+CROSSWALK_FIGSIZE = (10.0, 9.0)
 
 
 def style_context():
@@ -81,9 +87,10 @@ def nfc(text: object) -> str:
 
 
 def set_title(fig: Figure, title: str) -> Figure:
-    """Set the figure title (NFC), wrapped at :data:`TITLE_WIDTH` characters so it never runs off the image."""
+    """Set the figure title (NFC), wrapped at :data:`TITLE_WIDTH` characters so it stays on the image."""
     with style_context():
-        fig.suptitle("\n".join(textwrap.wrap(nfc(title), TITLE_WIDTH)) or nfc(title))
+        lines = textwrap.wrap(nfc(title), TITLE_WIDTH, break_on_hyphens=False)
+        fig.suptitle("\n".join(lines) or nfc(title))
     return fig
 
 
@@ -146,12 +153,14 @@ def titled(table: pd.DataFrame, key: str, *, lang: str) -> str:
 
     base = text.label(key, lang=lang)
     if "indicator" in table.columns and table["indicator"].nunique() == 1:
-        return f"{text.indicator_label(str(table['indicator'].iloc[0]), lang=lang)}: {base[0].lower()}{base[1:]}"
+        return (
+            f"{text.indicator_label(str(table['indicator'].iloc[0]), lang=lang)}: {base[0].lower()}{base[1:]}"
+        )
     return base
 
 
 def notice_figure(message: str, *, title: str, data: pd.DataFrame | None = None) -> Figure:
-    """A figure that states why there is nothing to draw (e.g. no monthly counts), with that as alt text.
+    """Return a figure stating why there is nothing to draw (e.g. no monthly counts), as alt text too.
 
     >>> fig = notice_figure("No monthly counts.", title="Seasonal pattern")
     >>> caption(fig)["alt"]

@@ -1,22 +1,21 @@
-"""Plots that compare units: scorecard, year-over-year dumbbell, funnel plot, heatmap, decomposition bars."""
+"""Plots that compare units: scorecard, year-over-year dumbbell, funnel plot."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from analysis import text
 from analysis.plots_base import (
     FUNNEL_STYLES,
-    HATCHES,
+    LIST_FIGSIZE,
     OKABE_ITO,
+    SCORECARD_FIGSIZE,
     VERDICT_STYLES,
     attach_caption,
     new_figure,
     nfc,
-    notice_figure,
     require_columns,
     style_context,
     titled,
@@ -26,15 +25,16 @@ from analysis.plots_base import (
 YOY_COLUMNS = ["unit_name", "rate_prev", "rate_curr", "rate_curr_lower", "rate_curr_upper", "label"]
 
 
-def _height(n: int) -> tuple[float, float]:
-    """Figure size for ``n`` horizontal rows (fixed width; height by rows, bounded)."""
-    return (8.0, float(min(11.0, max(3.0, 1.2 + 0.28 * n))))
-
-
 def _comparable(yoy: pd.DataFrame) -> pd.DataFrame:
     """Rows of a YoY table with both rates, renamed to ``rate``, ``lower``, ``upper``, ``verdict``."""
-    t = yoy.rename(columns={"rate_curr": "rate", "rate_curr_lower": "lower", "rate_curr_upper": "upper",
-                            "label": "verdict"})
+    t = yoy.rename(
+        columns={
+            "rate_curr": "rate",
+            "rate_curr_lower": "lower",
+            "rate_curr_upper": "upper",
+            "label": "verdict",
+        }
+    )
     t = t[t["verdict"].isin(list(VERDICT_STYLES)) & t["rate"].notna() & t["rate_prev"].notna()]
     if t.empty:
         raise ValueError("no unit has rates in both periods: nothing to compare")
@@ -67,36 +67,59 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
     """
     require_columns(yoy, YOY_COLUMNS, what="yoy_dumbbell")
     t = _comparable(yoy).sort_values(["rate", "unit_name"]).reset_index(drop=True)
-    fig, ax = new_figure(figsize=_height(len(t)))
+    fig, ax = new_figure(figsize=LIST_FIGSIZE)
     y = np.arange(len(t))
     with style_context():
         ax.hlines(y, t["rate_prev"], t["rate"], color=OKABE_ITO["grey"], linewidth=1.2)
-        ax.scatter(t["rate_prev"], y, facecolor="white", edgecolor="black", marker="o", zorder=3,
-                   label=text.label("last_year", lang=lang))
+        ax.scatter(
+            t["rate_prev"],
+            y,
+            facecolor="white",
+            edgecolor="black",
+            marker="o",
+            zorder=3,
+            label=text.label("last_year", lang=lang),
+        )
         for verdict, st in VERDICT_STYLES.items():
             m = (t["verdict"] == verdict).to_numpy()
             if m.any():
-                ax.errorbar(t.loc[m, "rate"], y[m], xerr=[t.loc[m, "rate"] - t.loc[m, "lower"],
-                                                         t.loc[m, "upper"] - t.loc[m, "rate"]],
-                            fmt=st["marker"], color=st["color"], capsize=2, zorder=4,
-                            label=f"{text.label('this_year', lang=lang)}: {text.label(verdict, lang=lang)}")
+                ax.errorbar(
+                    t.loc[m, "rate"],
+                    y[m],
+                    xerr=[t.loc[m, "rate"] - t.loc[m, "lower"], t.loc[m, "upper"] - t.loc[m, "rate"]],
+                    fmt=st["marker"],
+                    color=st["color"],
+                    capsize=2,
+                    zorder=4,
+                    label=f"{text.label('this_year', lang=lang)}: {text.label(verdict, lang=lang)}",
+                )
         ax.set_yticks(y, [nfc(n) for n in t["unit_name"]])
         ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
         ax.set_xlabel(text.label("rate", lang=lang))
         ax.legend(loc="lower right", fontsize=8)
     low = t.iloc[0]
     alt = (
-        (f"Biểu đồ quả tạ của {len(t)} đơn vị: vòng tròn rỗng là năm trước, điểm đặc là năm nay với khoảng tin "
-         f"cậy 95 %. {_verdict_counts(t['verdict'], lang=lang)}. Thấp nhất năm nay: {nfc(low['unit_name'])} "
-         f"{text.format_percent(low['rate'], lang=lang)}.")
-        if lang == "vi" else
-        (f"Dumbbell chart of {len(t)} units: open circle last year, filled marker this year with its 95% "
-         f"interval. {_verdict_counts(t['verdict'], lang=lang)}. Lowest this year: {nfc(low['unit_name'])} "
-         f"at {text.format_percent(low['rate'], lang=lang)}.")
+        (
+            f"Biểu đồ quả tạ của {len(t)} đơn vị: vòng tròn rỗng "
+            "là năm trước, điểm đặc là năm nay với khoảng tin "
+            f"cậy 95 %. {_verdict_counts(t['verdict'], lang=lang)}. "
+            f"Thấp nhất năm nay: {nfc(low['unit_name'])} "
+            f"{text.format_percent(low['rate'], lang=lang)}."
+        )
+        if lang == "vi"
+        else (
+            f"Dumbbell chart of {len(t)} units: open circle last year, filled marker this year with its 95% "
+            f"interval. {_verdict_counts(t['verdict'], lang=lang)}. "
+            f"Lowest this year: {nfc(low['unit_name'])} "
+            f"at {text.format_percent(low['rate'], lang=lang)}."
+        )
     )
     title = title or titled(t, "yoy", lang=lang)
-    cols = [c for c in ["unit_code", "unit_name", "rate_prev", "rate", "lower", "upper", "change", "verdict"]
-            if c in t.columns]
+    cols = [
+        c
+        for c in ["unit_code", "unit_name", "rate_prev", "rate", "lower", "upper", "change", "verdict"]
+        if c in t.columns
+    ]
     return attach_caption(fig, title=title, alt=alt, data=t[cols])
 
 
@@ -128,34 +151,66 @@ def funnel_plot(
     """
     from analysis.plots_tables import funnel_curves
 
-    require_columns(funnel, [label_col, "numerator", "denominator", "rate", "baseline", "significance"],
-                    what="funnel_plot")
+    require_columns(
+        funnel,
+        [label_col, "numerator", "denominator", "rate", "baseline", "significance"],
+        what="funnel_plot",
+    )
     funnel = funnel[funnel["denominator"] > 0]
     p0 = float(funnel["baseline"].iloc[0])
     limits = funnel_curves(funnel)
     lim = limits.sort_values("denominator")
     fig, ax = new_figure()
     with style_context():
-        kind = "target" if str(funnel.get("baseline_kind", pd.Series(["overall"])).iloc[0]) == "target" \
+        kind = (
+            "target"
+            if str(funnel.get("baseline_kind", pd.Series(["overall"])).iloc[0]) == "target"
             else "overall"
-        ax.axhline(p0, color="black", linewidth=1, label=f"{text.label(kind, lang=lang)} "
-                                                          f"{text.format_percent(p0, lang=lang)}")
-        ax.plot(lim["denominator"], lim["lower95"], color=OKABE_ITO["blue"], linestyle="--",
-                label=text.label("limit95", lang=lang))
+        )
+        ax.axhline(
+            p0,
+            color="black",
+            linewidth=1,
+            label=f"{text.label(kind, lang=lang)} {text.format_percent(p0, lang=lang)}",
+        )
+        ax.plot(
+            lim["denominator"],
+            lim["lower95"],
+            color=OKABE_ITO["blue"],
+            linestyle="--",
+            label=text.label("limit95", lang=lang),
+        )
         ax.plot(lim["denominator"], lim["upper95"], color=OKABE_ITO["blue"], linestyle="--")
-        ax.plot(lim["denominator"], lim["lower998"], color=OKABE_ITO["vermillion"], linestyle=":",
-                label=text.label("limit998", lang=lang))
+        ax.plot(
+            lim["denominator"],
+            lim["lower998"],
+            color=OKABE_ITO["vermillion"],
+            linestyle=":",
+            label=text.label("limit998", lang=lang),
+        )
         ax.plot(lim["denominator"], lim["upper998"], color=OKABE_ITO["vermillion"], linestyle=":")
         for sig, st in FUNNEL_STYLES.items():
             m = funnel["significance"] == sig
             if m.any():
-                ax.scatter(funnel.loc[m, "denominator"], funnel.loc[m, "rate"], marker=st["marker"],
-                           color=st["color"], edgecolor="black", linewidth=0.4, zorder=3,
-                           label=f"{text.label(sig, lang=lang)} ({int(m.sum())})")
+                ax.scatter(
+                    funnel.loc[m, "denominator"],
+                    funnel.loc[m, "rate"],
+                    marker=st["marker"],
+                    color=st["color"],
+                    edgecolor="black",
+                    linewidth=0.4,
+                    zorder=3,
+                    label=f"{text.label(sig, lang=lang)} ({int(m.sum())})",
+                )
         outside = funnel[funnel["significance"].isin(["Low (0.001)", "High (0.001)"])]
         for _, r in outside.iterrows():
-            ax.annotate(nfc(r[label_col]), (r["denominator"], r["rate"]), xytext=(4, -3),
-                        textcoords="offset points", fontsize=7)
+            ax.annotate(
+                nfc(r[label_col]),
+                (r["denominator"], r["rate"]),
+                xytext=(4, -3),
+                textcoords="offset points",
+                fontsize=7,
+            )
         ax.set_xscale("log")
         ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
         ax.set_xlabel(text.label("denominator", lang=lang))
@@ -163,137 +218,25 @@ def funnel_plot(
         ax.legend(loc="lower right", fontsize=7)
     low = funnel[funnel["significance"] == "Low (0.001)"].sort_values("rate")
     names = ", ".join(nfc(n) for n in low[label_col].head(5))
-    alt = text.phrase("funnel_low_target" if kind == "target" else "funnel_low", lang=lang, n=len(low),
-                      p0=text.format_percent(p0, lang=lang), names=f": {names}" if names else "")
-    alt = ((f"Biểu đồ phễu của {len(funnel)} đơn vị (tỷ lệ theo số hồ sơ, trục log). " if lang == "vi"
-            else f"Funnel plot of {len(funnel)} units (rate against dossiers, log axis). ") + alt)
-    cols = [c for c in ["unit_code", label_col, "numerator", "denominator", "rate", "significance"]
-            if c in funnel.columns]
+    alt = text.phrase(
+        "funnel_low_target" if kind == "target" else "funnel_low",
+        lang=lang,
+        n=len(low),
+        p0=text.format_percent(p0, lang=lang),
+        names=f": {names}" if names else "",
+    )
+    alt = (
+        f"Biểu đồ phễu của {len(funnel)} đơn vị (tỷ lệ theo số hồ sơ, trục log). "
+        if lang == "vi"
+        else f"Funnel plot of {len(funnel)} units (rate against dossiers, log axis). "
+    ) + alt
+    cols = [
+        c
+        for c in ["unit_code", label_col, "numerator", "denominator", "rate", "significance"]
+        if c in funnel.columns
+    ]
     title = title or titled(funnel, "funnel", lang=lang)
     return attach_caption(fig, title=title, alt=alt, data=funnel[cols].sort_values(label_col))
-
-
-def late_heatmap(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
-    """Plot a heatmap of the late share per agency (rows) and month (columns), each cell labelled.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Long table with ``unit_name``, ``month`` (1–12) and ``late_share`` (0–1).
-    lang : {"vi", "en"}
-        Label language.
-    title : str, optional
-        Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Cells carry their value as text, so colour is not the only carrier of meaning.
-    """
-    if table.empty:
-        return notice_figure(text.label("no_monthly", lang=lang), title=title or text.label("late_share", lang=lang),
-                             data=table)
-    require_columns(table, ["unit_name", "month", "late_share"], what="late_heatmap")
-    wide = table.pivot_table(index="unit_name", columns="month", values="late_share", aggfunc="mean")
-    wide = wide.loc[wide.mean(axis=1).sort_values(ascending=False).index]
-    fig, ax = new_figure(figsize=_height(len(wide)))
-    with style_context():
-        im = ax.imshow(wide.to_numpy(), aspect="auto", cmap="cividis_r", vmin=0)
-        ax.grid(False)
-        ax.set_xticks(range(wide.shape[1]), [str(int(m)) for m in wide.columns])
-        ax.set_yticks(range(wide.shape[0]), [nfc(n) for n in wide.index])
-        vmax = np.nanmax(wide.to_numpy()) if wide.size else 0
-        for (i, j), v in np.ndenumerate(wide.to_numpy()):
-            if np.isfinite(v):
-                ax.text(j, i, text.format_number(100 * v, lang=lang, digits=1), ha="center", va="center",
-                        fontsize=6, color="white" if v > 0.6 * vmax else "black")
-        ax.set_xlabel(text.label("month", lang=lang))
-        cbar = fig.colorbar(im, ax=ax, shrink=0.8)
-        cbar.ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=1))
-        cbar.set_label(text.label("late_share", lang=lang))
-    worst = wide.stack().idxmax() if wide.size else ("–", 0)
-    worst_v = float(wide.stack().max()) if wide.size else float("nan")
-    month_mean = wide.mean(axis=0)
-    alt = (
-        (f"Bản đồ nhiệt tỷ lệ hồ sơ trễ hạn của {len(wide)} cơ quan theo {wide.shape[1]} tháng (số trong ô là "
-         f"phần trăm). Cao nhất: {nfc(worst[0])} tháng {int(worst[1])} ({text.format_percent(worst_v, lang=lang)}); "
-         f"tháng có tỷ lệ trễ trung bình cao nhất: {int(month_mean.idxmax())}.")
-        if lang == "vi" else
-        (f"Heatmap of the late share for {len(wide)} agencies by {wide.shape[1]} months (cells give the "
-         f"percentage). Highest: {nfc(worst[0])} in month {int(worst[1])} "
-         f"({text.format_percent(worst_v, lang=lang)}); month with the highest mean late share: "
-         f"{int(month_mean.idxmax())}.")
-    )
-    title = title or text.label("late_share", lang=lang)
-    return attach_caption(fig, title=title, alt=alt, data=table[["unit_name", "month", "late_share"]]
-                          .sort_values(["unit_name", "month"]))
-
-
-def decomposition_bars(table: pd.DataFrame, *, lang: str = "vi", label_col: str = "unit_name",
-                       title: str | None = None) -> Figure:
-    """Plot a change in an overall rate split into the mix and performance (rate) effects (Kitagawa).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        One series of ``analysis.stats.decompose_table``: per group ``label_col``, ``mix`` and
-        ``rate_effect`` (contributions, 0–1 scale); the ``is_total`` row, if present, is left out and the
-        totals are the sums of the groups (which equal it: Kitagawa's terms add up exactly).
-    lang : {"vi", "en"}
-        Label language.
-    label_col : str
-        Column naming the groups.
-    title : str, optional
-        Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Left: the total change and its two parts; right: the largest per-group contributions.
-    """
-    require_columns(table, [label_col, "mix", "rate_effect"], what="decomposition_bars")
-    if "is_total" in table.columns:
-        table = table[~table["is_total"].astype(bool)]
-    table = table.rename(columns={"rate_effect": "rate"}).assign(group=table[label_col].astype(str))
-    default_title = titled(table, "decomposition", lang=lang)
-    mix, rate = float(table["mix"].sum()), float(table["rate"].sum())
-    total = mix + rate
-    fig, (ax1, ax2) = new_figure(ncols=2, gridspec_kw={"width_ratios": [1, 2]})
-    names = [text.label("total", lang=lang), text.label("mix", lang=lang), text.label("rate_effect", lang=lang)]
-    colors = [OKABE_ITO["black"], OKABE_ITO["orange"], OKABE_ITO["blue"]]
-    pts = [100 * total, 100 * mix, 100 * rate]
-    with style_context():
-        bars = ax1.bar(range(3), pts, color=colors, edgecolor="black")
-        for b, h in zip(bars, ["", "//", ".."], strict=True):
-            b.set_hatch(h)
-        ax1.set_xticks(range(3), [n.replace(" ", "\n", 2) for n in names], fontsize=7)
-        for i, v in enumerate([total, mix, rate]):
-            ax1.annotate(text.format_points(v, lang=lang, digits=2), (i, pts[i]), ha="center",
-                         va="bottom" if pts[i] >= 0 else "top", fontsize=8)
-        ax1.axhline(0, color="black", linewidth=0.8)
-        ax1.set_ylabel(text.label("points", lang=lang))
-        t = table.assign(total=table["mix"] + table["rate"])
-        t = t.reindex(t["total"].abs().sort_values(ascending=False).index).head(12).iloc[::-1]
-        y = np.arange(len(t))
-        ax2.barh(y - 0.2, 100 * t["rate"], height=0.4, color=OKABE_ITO["blue"], hatch="..", edgecolor="black",
-                 label=text.label("rate_effect", lang=lang))
-        ax2.barh(y + 0.2, 100 * t["mix"], height=0.4, color=OKABE_ITO["orange"], hatch="//", edgecolor="black",
-                 label=text.label("mix", lang=lang))
-        ax2.set_yticks(y, [nfc(g) for g in t["group"]], fontsize=7)
-        ax2.axvline(0, color="black", linewidth=0.8)
-        ax2.set_xlabel(text.label("points", lang=lang))
-        ax2.legend(loc="lower right", fontsize=7)
-    alt = text.phrase("decomposition", lang=lang, total=text.format_points(total, lang=lang, digits=2),
-                      rate_effect=text.format_points(rate, lang=lang, digits=2),
-                      mix=text.format_points(mix, lang=lang, digits=2))
-    top = t.iloc[-1] if len(t) else None
-    if top is not None:
-        alt += (f" Đóng góp lớn nhất: {nfc(top['group'])} ({text.format_points(top['total'], lang=lang, digits=2)})."
-                if lang == "vi" else
-                f" Largest contribution: {nfc(top['group'])} ({text.format_points(top['total'], lang=lang, digits=2)}).")
-    title = title or default_title
-    return attach_caption(fig, title=title, alt=alt, data=table[["group", "mix", "rate"]]
-                          .rename(columns={"rate": "rate_effect"}).sort_values("group"))
 
 
 def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
@@ -316,49 +259,77 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
     """
     require_columns(table, ["indicator", *YOY_COLUMNS[1:]], what="scorecard")
     t = _comparable(table).reset_index(drop=True)
-    fig, ax = new_figure(figsize=(8.0, max(3.0, 1.0 + 0.55 * len(t))))
+    fig, ax = new_figure(figsize=SCORECARD_FIGSIZE)
     y = np.arange(len(t))[::-1]
     with style_context():
-        ax.scatter(t["rate_prev"], y, facecolor="white", edgecolor="black", marker="o", zorder=3,
-                   label=text.label("last_year", lang=lang))
+        ax.scatter(
+            t["rate_prev"],
+            y,
+            facecolor="white",
+            edgecolor="black",
+            marker="o",
+            zorder=3,
+            label=text.label("last_year", lang=lang),
+        )
         for verdict, st in VERDICT_STYLES.items():
             m = (t["verdict"] == verdict).to_numpy()
             if m.any():
-                ax.errorbar(t.loc[m, "rate"], y[m], xerr=[t.loc[m, "rate"] - t.loc[m, "lower"],
-                                                         t.loc[m, "upper"] - t.loc[m, "rate"]],
-                            fmt=st["marker"], color=st["color"], capsize=3, zorder=4,
-                            label=f"{text.label('this_year', lang=lang)}: {text.label(verdict, lang=lang)}")
+                ax.errorbar(
+                    t.loc[m, "rate"],
+                    y[m],
+                    xerr=[t.loc[m, "rate"] - t.loc[m, "lower"], t.loc[m, "upper"] - t.loc[m, "rate"]],
+                    fmt=st["marker"],
+                    color=st["color"],
+                    capsize=3,
+                    zorder=4,
+                    label=f"{text.label('this_year', lang=lang)}: {text.label(verdict, lang=lang)}",
+                )
         if "target" in t.columns and t["target"].notna().any():
             m = t["target"].notna().to_numpy()
-            ax.scatter(t.loc[m, "target"], y[m], marker="|", s=300, color="black", linewidths=2, zorder=5,
-                       label=text.label("target", lang=lang))
+            ax.scatter(
+                t.loc[m, "target"],
+                y[m],
+                marker="|",
+                s=300,
+                color="black",
+                linewidths=2,
+                zorder=5,
+                label=text.label("target", lang=lang),
+            )
         for yi, (_, r) in zip(y, t.iterrows(), strict=True):
-            ax.annotate(f"{text.format_percent(r['rate'], lang=lang)} "
-                        f"({text.format_points(r['rate'] - r['rate_prev'], lang=lang)}, "
-                        f"{text.label(r['verdict'], lang=lang)})",
-                        (1.01, yi), xycoords=("axes fraction", "data"), va="center", fontsize=7)
+            ax.annotate(
+                f"{text.format_percent(r['rate'], lang=lang)} "
+                f"({text.format_points(r['rate'] - r['rate_prev'], lang=lang)}, "
+                f"{text.label(r['verdict'], lang=lang)})",
+                (1.01, yi),
+                xycoords=("axes fraction", "data"),
+                va="center",
+                fontsize=7,
+            )
         names = [text.indicator_label(i, lang=lang) for i in t["indicator"]]
         if "convention" in t.columns and t["indicator"].duplicated(keep=False).any():
-            names = [f"{n} [{text.label(c, lang=lang)}]" if d else n for n, c, d in
-                     zip(names, t["convention"], t["indicator"].duplicated(keep=False), strict=True)]
+            names = [
+                f"{n} [{text.label(c, lang=lang)}]" if d else n
+                for n, c, d in zip(names, t["convention"], t["indicator"].duplicated(keep=False), strict=True)
+            ]
         ax.set_yticks(y, names, fontsize=7)
         ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
         ax.set_xlabel(text.label("rate", lang=lang))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7)
-    parts = [f"{text.indicator_label(r['indicator'], lang=lang)} {text.format_percent(r['rate'], lang=lang)} "
-             f"({text.label(r['verdict'], lang=lang)})" for _, r in t.iterrows()]
-    alt = (("Bảng điểm các chỉ số: " if lang == "vi" else "Scorecard of the indicators: ") + "; ".join(parts) + ".")
-    cols = [c for c in ["indicator", "rate_prev", "rate", "lower", "upper", "change", "verdict", "target"]
-            if c in t.columns]
+    parts = [
+        f"{text.indicator_label(r['indicator'], lang=lang)} {text.format_percent(r['rate'], lang=lang)} "
+        f"({text.label(r['verdict'], lang=lang)})"
+        for _, r in t.iterrows()
+    ]
+    alt = (
+        ("Bảng điểm các chỉ số: " if lang == "vi" else "Scorecard of the indicators: ")
+        + "; ".join(parts)
+        + "."
+    )
+    cols = [
+        c
+        for c in ["indicator", "rate_prev", "rate", "lower", "upper", "change", "verdict", "target"]
+        if c in t.columns
+    ]
     title = title or ("Bảng điểm" if lang == "vi" else "Scorecard")
     return attach_caption(fig, title=title, alt=alt, data=t[cols])
-
-
-def legend_handles(styles: dict, *, lang: str = "vi") -> list[Line2D]:
-    """Return legend handles (marker + colour + label) for a style table such as ``VERDICT_STYLES``."""
-    return [Line2D([], [], linestyle="none", marker=st["marker"], color=st["color"], label=text.label(k, lang=lang))
-            for k, st in styles.items()]
-
-
-__all__ = ["YOY_COLUMNS", "decomposition_bars", "funnel_plot", "late_heatmap", "scorecard", "yoy_dumbbell",
-           "legend_handles", "HATCHES"]

@@ -54,7 +54,9 @@ def with_ci(table: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
     return out
 
 
-def yearly_rates(counts: pd.DataFrame, *, indicator: str | Sequence[str], by: Sequence[str] = ()) -> pd.DataFrame:
+def yearly_rates(
+    counts: pd.DataFrame, *, indicator: str | Sequence[str], by: Sequence[str] = ()
+) -> pd.DataFrame:
     """Yearly rates of the units summed, per indicator, convention and year, with Wilson intervals.
 
     Whole-year rows are used; an indicator reported only for shorter periods (e.g. a welfare report per
@@ -101,14 +103,20 @@ def monthly_rates(counts: pd.DataFrame, *, indicator: str, by: Sequence[str] = (
     return with_ci(out)
 
 
-def late_share_table(counts: pd.DataFrame, *, year: int, indicator: str = "timeliness.on_time",
-                     level: str | None = "department") -> pd.DataFrame:
+def late_share_table(
+    counts: pd.DataFrame,
+    *,
+    year: int,
+    indicator: str = "timeliness.on_time",
+    level: str | None = "department",
+) -> pd.DataFrame:
     """Share resolved late per unit and month of ``year`` (1 − on-time rate), for a heatmap.
 
     Returns ``unit_code``, ``unit_name``, ``month``, ``denominator``, ``late_share``.
     """
-    rows = counts[(counts["indicator"] == indicator) & (counts["period_type"] == "month")
-                  & (counts["year"] == year)]
+    rows = counts[
+        (counts["indicator"] == indicator) & (counts["period_type"] == "month") & (counts["year"] == year)
+    ]
     if level is not None:
         rows = rows[rows["unit_level"] == level]
     g = rows.groupby(["unit_code", "unit_name", "month"], sort=True)[["numerator", "denominator"]].sum()
@@ -163,7 +171,9 @@ def funnel_curves(funnel: pd.DataFrame, *, points: int = FUNNEL_GRID, method: st
 
 
 def welfare_stage_table(counts: pd.DataFrame, *, year: int, by: str = "beneficiary_group") -> pd.DataFrame:
-    """People at each payout stage per group in ``year``: ``group``, ``beneficiaries``, ``with_account``, ``paid``.
+    """Count people at each payout stage per group in ``year``.
+
+    Columns ``group``, ``beneficiaries``, ``with_account``, ``paid``.
 
     Beneficiaries are the denominator of ``welfare.account_share``; account holders its numerator; paid
     the numerator of ``welfare.paid_share`` (DOMAIN.md §1.5).  The latest period of the year is used.
@@ -183,13 +193,18 @@ def welfare_stage_table(counts: pd.DataFrame, *, year: int, by: str = "beneficia
         g["group"] = g["group"].fillna("all").astype(str)
     acc = g[g["indicator"] == "welfare.account_share"].set_index("group")
     paid = g[g["indicator"] == "welfare.paid_share"].set_index("group")
-    out = pd.DataFrame({"beneficiaries": acc["denominator"], "with_account": acc["numerator"],
-                        "paid": paid["numerator"].reindex(acc.index)}).reset_index()
+    out = pd.DataFrame(
+        {
+            "beneficiaries": acc["denominator"],
+            "with_account": acc["numerator"],
+            "paid": paid["numerator"].reindex(acc.index),
+        }
+    ).reset_index()
     return out.astype({"beneficiaries": "int64", "with_account": "int64"})
 
 
 def welfare_rate_table(counts: pd.DataFrame, *, year: int, by: str = "beneficiary_group") -> pd.DataFrame:
-    """The three welfare rates per group and for all groups (``group`` "all") in ``year``, with Wilson intervals.
+    """Return the three welfare rates per group and for all groups (``group`` "all"), with intervals.
 
     The latest period of the year is used (a welfare report is a snapshot).
     """
@@ -201,7 +216,12 @@ def welfare_rate_table(counts: pd.DataFrame, *, year: int, by: str = "beneficiar
     total = rows.groupby("indicator")[["numerator", "denominator"]].sum().reset_index().assign(group="all")
     parts = [total]
     if by in rows.columns and rows[by].notna().any():
-        g = rows[rows[by].notna()].groupby(["indicator", by])[["numerator", "denominator"]].sum().reset_index()
+        g = (
+            rows[rows[by].notna()]
+            .groupby(["indicator", by])[["numerator", "denominator"]]
+            .sum()
+            .reset_index()
+        )
         parts.insert(0, g.rename(columns={by: "group"}).astype({"group": str}))
     return with_ci(pd.concat(parts, ignore_index=True))
 
@@ -233,12 +253,18 @@ def projection_table(yearly: pd.DataFrame, *, to_year: int, level: float = 0.95)
     if len(y) >= 3 and fit.dispersion > 1:
         fit = stats.glm_trend(*args, quasi=True)
     pred = fit.predict(years, level)
-    return pd.DataFrame({"year": years, "rate": pred["mean"].to_numpy(), "lower": pred["pi_lower"].to_numpy(),
-                         "upper": pred["pi_upper"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "year": years,
+            "rate": pred["mean"].to_numpy(),
+            "lower": pred["pi_lower"].to_numpy(),
+            "upper": pred["pi_upper"].to_numpy(),
+        }
+    )
 
 
 def target_for(targets: pd.DataFrame, indicator: str, *, year: int) -> float | None:
-    """The latest target of ``indicator`` set for ``year`` or an earlier year (None when the sources give none).
+    """Return the latest target of ``indicator`` set for ``year`` or before (None when there is none).
 
     >>> t = pd.DataFrame({"indicator": ["a", "a"], "year": [2023, 2026], "target": [0.98, 0.99]})
     >>> target_for(t, "a", year=2024), target_for(t, "b", year=2024)
@@ -270,7 +296,7 @@ def attach_targets(table: pd.DataFrame, targets: pd.DataFrame | None, *, year: i
 
 
 def outlook_table(yearly: pd.DataFrame, targets: pd.DataFrame | None, *, to_year: int) -> pd.DataFrame:
-    """Projection of each series of :func:`yearly_rates` to ``to_year``, with the chance of reaching its target.
+    """Project each series of :func:`yearly_rates` to ``to_year``, with the chance of reaching its target.
 
     Returns ``indicator``, ``projection_year``, ``projection``, ``pi_lower``, ``pi_upper``, ``target`` (NaN
     when none) and ``prob_reach`` (NaN without a target), from the binomial GLM as in
@@ -286,17 +312,40 @@ def outlook_table(yearly: pd.DataFrame, targets: pd.DataFrame | None, *, to_year
         target = target_for(targets, ind, year=to_year) if targets is not None else None
         prob = np.nan
         if target is not None:
-            args = (g["numerator"].to_numpy(float), g["denominator"].to_numpy(float), g["year"].to_numpy(float))
+            args = (
+                g["numerator"].to_numpy(float),
+                g["denominator"].to_numpy(float),
+                g["year"].to_numpy(float),
+            )
             fit = stats.glm_trend(*args)
             if len(g) >= 3 and fit.dispersion > 1:
                 fit = stats.glm_trend(*args, quasi=True)
-            prob = fit.prob_reach(int(proj["year"]), target,
-                                  higher_is_better=indicators.get(ind).higher_is_better)
-        records.append({"indicator": ind, "projection_year": int(proj["year"]), "projection": proj["rate"],
-                        "pi_lower": proj["lower"], "pi_upper": proj["upper"],
-                        "target": np.nan if target is None else target, "prob_reach": prob})
-    return pd.DataFrame.from_records(records, columns=["indicator", "projection_year", "projection", "pi_lower",
-                                                       "pi_upper", "target", "prob_reach"])
+            prob = fit.prob_reach(
+                int(proj["year"]), target, higher_is_better=indicators.get(ind).higher_is_better
+            )
+        records.append(
+            {
+                "indicator": ind,
+                "projection_year": int(proj["year"]),
+                "projection": proj["rate"],
+                "pi_lower": proj["lower"],
+                "pi_upper": proj["upper"],
+                "target": np.nan if target is None else target,
+                "prob_reach": prob,
+            }
+        )
+    return pd.DataFrame.from_records(
+        records,
+        columns=[
+            "indicator",
+            "projection_year",
+            "projection",
+            "pi_lower",
+            "pi_upper",
+            "target",
+            "prob_reach",
+        ],
+    )
 
 
 def province_name(crosswalk: pd.DataFrame, unit: str) -> str | None:
@@ -306,7 +355,7 @@ def province_name(crosswalk: pd.DataFrame, unit: str) -> str | None:
 
 
 def indicator_direction(table: pd.DataFrame) -> pd.Series:
-    """True where the row's indicator is better when higher (registry lookup)."""
+    """Return True where the row's indicator is better when higher (registry lookup)."""
     return table["indicator"].map(lambda i: indicators.get(i).higher_is_better)
 
 
@@ -327,7 +376,9 @@ def unit_targets(targets: pd.DataFrame, *, unit: str, counts: pd.DataFrame) -> p
     cols = ["indicator", "unit_code", "year", "target", "source"]
     if targets is None or len(targets) == 0:
         return pd.DataFrame(columns=cols)
-    t = targets[(targets["unit_code"].astype(str) == unit) & (targets["target"] > 0) & (targets["target"] < 1)]
+    t = targets[
+        (targets["unit_code"].astype(str) == unit) & (targets["target"] > 0) & (targets["target"] < 1)
+    ]
     t = t[t["indicator"].isin(list(indicators.REGISTRY))].copy()
     own = set(counts.loc[counts["unit_level"] != "province", "unit_code"].astype(str))
     if unit not in own:
@@ -336,7 +387,7 @@ def unit_targets(targets: pd.DataFrame, *, unit: str, counts: pd.DataFrame) -> p
 
 
 def published_table(published: pd.DataFrame, *, registry_ids: Sequence[str]) -> pd.DataFrame:
-    """Published rates that match a registry definition, one row per figure, for :func:`published_dotplot`.
+    """Select published rates that match a registry definition, one row per figure (for the dot plot).
 
     Returns ``indicator`` (the registry id: one panel per definition), ``province`` (with the period or
     scope qualifier), ``year``, ``value`` (0–1) and ``source`` (title and URL).

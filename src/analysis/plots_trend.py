@@ -1,4 +1,4 @@
-"""Plots over time: yearly trend with interval band and target, seasonal pattern, projection to a target year."""
+"""Plots over time: yearly trend with interval band and target, seasonal pattern, projection."""
 
 from __future__ import annotations
 
@@ -68,32 +68,58 @@ def trend_band(
             g = g.sort_values("year")
             st = series_style(i)
             label = _series_name(name, lang=lang) if by else text.label("rate", lang=lang)
-            ax.fill_between(g["year"], g["lower"], g["upper"], color=st["color"], alpha=0.18, linewidth=0,
-                            hatch=None if i == 0 else "//")
+            ax.fill_between(
+                g["year"],
+                g["lower"],
+                g["upper"],
+                color=st["color"],
+                alpha=0.18,
+                linewidth=0,
+                hatch=None if i == 0 else "//",
+            )
             ax.plot(g["year"], g["rate"], label=label, **st)
             last = g.iloc[-1]
-            ax.annotate(text.format_percent(last["rate"], lang=lang), (last["year"], last["rate"]),
-                        xytext=(6, 0), textcoords="offset points", va="center", fontsize=8, color=st["color"])
-            notes.append(f"{label}: {text.format_percent(g['rate'].iloc[0], lang=lang)} "
-                         f"({int(g['year'].iloc[0])}) → {text.format_percent(last['rate'], lang=lang)} "
-                         f"({int(last['year'])})")
+            ax.annotate(
+                text.format_percent(last["rate"], lang=lang),
+                (last["year"], last["rate"]),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                color=st["color"],
+            )
+            notes.append(
+                f"{label}: {text.format_percent(g['rate'].iloc[0], lang=lang)} "
+                f"({int(g['year'].iloc[0])}) → {text.format_percent(last['rate'], lang=lang)} "
+                f"({int(last['year'])})"
+            )
         if target is not None:
-            ax.axhline(target, color=OKABE_ITO["black"], linestyle=":", linewidth=1.2,
-                       label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}")
+            ax.axhline(
+                target,
+                color=OKABE_ITO["black"],
+                linestyle=":",
+                linewidth=1.2,
+                label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}",
+            )
         ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=1))
         ax.set_xlabel(text.label("year", lang=lang))
         ax.set_ylabel(text.label("rate", lang=lang))
         ax.set_xticks(sorted(table["year"].unique()))
         ax.legend(loc="best")
     band = text.label("interval", lang=lang)
-    title = title or (text.label("conventions", lang=lang) if by == "convention"
-                      else titled(table, "trend_by_year", lang=lang))
+    title = title or (
+        text.label("conventions", lang=lang)
+        if by == "convention"
+        else titled(table, "trend_by_year", lang=lang)
+    )
     what = "Đường xu hướng theo năm, dải là " if lang == "vi" else "Yearly trend; the band is the "
     alt = what + band.lower() + ". " + "; ".join(notes) + "."
     if target is not None:
         alt += f" {text.label('target', lang=lang)}: {text.format_percent(target, lang=lang)}."
     cols = ["year", "rate", "lower", "upper"] + ([by] if by else [])
-    return attach_caption(fig, title=title.strip(), alt=alt, data=table[cols].sort_values(([by] if by else []) + ["year"]))
+    return attach_caption(
+        fig, title=title.strip(), alt=alt, data=table[cols].sort_values(([by] if by else []) + ["year"])
+    )
 
 
 def seasonal_plot(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
@@ -121,19 +147,38 @@ def seasonal_plot(table: pd.DataFrame, *, lang: str = "vi", title: str | None = 
         return notice_figure(message, title=title or text.label("seasonal_title", lang=lang), data=table)
     require_columns(table, ["period", "rate", "trend", "seasonal"], what="seasonal_plot")
     t = table.sort_values("period").reset_index(drop=True)
-    fig, (ax1, ax2) = new_figure(nrows=2, figsize=TALL_FIGSIZE, sharex=True,
-                                 gridspec_kw={"height_ratios": [2, 1]})
+    fig, (ax1, ax2) = new_figure(
+        nrows=2, figsize=TALL_FIGSIZE, sharex=True, gridspec_kw={"height_ratios": [2, 1]}
+    )
     with style_context():
-        ax1.plot(t["period"], t["rate"], color=OKABE_ITO["grey"], marker=".", linestyle="-", linewidth=0.8,
-                 label=text.label("observed", lang=lang))
-        ax1.plot(t["period"], t["trend"], color=OKABE_ITO["blue"], linestyle="-", linewidth=2.2,
-                 label=text.label("trend", lang=lang))
+        ax1.plot(
+            t["period"],
+            t["rate"],
+            color=OKABE_ITO["grey"],
+            marker=".",
+            linestyle="-",
+            linewidth=0.8,
+            label=text.label("observed", lang=lang),
+        )
+        ax1.plot(
+            t["period"],
+            t["trend"],
+            color=OKABE_ITO["blue"],
+            linestyle="-",
+            linewidth=2.2,
+            label=text.label("trend", lang=lang),
+        )
         ax1.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=1))
         ax1.set_ylabel(text.label("rate", lang=lang))
         ax1.legend(loc="best")
-        ax2.bar(t["period"], t["seasonal"], width=20, color=np.where(t["seasonal"] < 0, OKABE_ITO["vermillion"],
-                                                                   OKABE_ITO["sky"]),
-                hatch=None, edgecolor="none")
+        ax2.bar(
+            t["period"],
+            t["seasonal"],
+            width=20,
+            color=np.where(t["seasonal"] < 0, OKABE_ITO["vermillion"], OKABE_ITO["sky"]),
+            hatch=None,
+            edgecolor="none",
+        )
         ax2.axhline(0, color="black", linewidth=0.8)
         ax2.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=1))
         ax2.set_ylabel(text.label("seasonal", lang=lang))
@@ -143,15 +188,21 @@ def seasonal_plot(table: pd.DataFrame, *, lang: str = "vi", title: str | None = 
     low_m, high_m = int(by_month.idxmin()), int(by_month.idxmax())
     mname = text.label("month", lang=lang).lower()
     alt = (
-        (f"Tỷ lệ theo tháng từ {t['period'].iloc[0]:%m/%Y} đến {t['period'].iloc[-1]:%m/%Y} và xu hướng đã khử "
-         f"mùa vụ (STL). Thành phần mùa vụ thấp nhất vào {mname} {low_m} "
-         f"({text.format_points(by_month.min(), lang=lang)}), cao nhất vào {mname} {high_m} "
-         f"({text.format_points(by_month.max(), lang=lang)}).")
-        if lang == "vi" else
-        (f"Monthly rate from {t['period'].iloc[0]:%Y-%m} to {t['period'].iloc[-1]:%Y-%m} with its seasonally "
-         f"adjusted (STL) trend. The seasonal component is lowest in {mname} {low_m} "
-         f"({text.format_points(by_month.min(), lang=lang)}) and highest in {mname} {high_m} "
-         f"({text.format_points(by_month.max(), lang=lang)}).")
+        (
+            f"Tỷ lệ theo tháng từ {t['period'].iloc[0]:%m/%Y} đến "
+            f"{t['period'].iloc[-1]:%m/%Y} và xu hướng đã khử "
+            f"mùa vụ (STL). Thành phần mùa vụ thấp nhất vào {mname} {low_m} "
+            f"({text.format_points(by_month.min(), lang=lang)}), cao nhất vào {mname} {high_m} "
+            f"({text.format_points(by_month.max(), lang=lang)})."
+        )
+        if lang == "vi"
+        else (
+            f"Monthly rate from {t['period'].iloc[0]:%Y-%m} to "
+            f"{t['period'].iloc[-1]:%Y-%m} with its seasonally "
+            f"adjusted (STL) trend. The seasonal component is lowest in {mname} {low_m} "
+            f"({text.format_points(by_month.min(), lang=lang)}) and highest in {mname} {high_m} "
+            f"({text.format_points(by_month.max(), lang=lang)})."
+        )
     )
     title = title or titled(t, "seasonal_title", lang=lang)
     return attach_caption(fig, title=title, alt=alt, data=t[["period", "rate", "trend", "seasonal"]])
@@ -191,16 +242,41 @@ def projection_plot(
     fig, ax = new_figure()
     with style_context():
         st = series_style(0)
-        ax.errorbar(h["year"], h["rate"], yerr=[h["rate"] - h["lower"], h["upper"] - h["rate"]], capsize=3,
-                    label=text.label("rate", lang=lang), **st)
+        ax.errorbar(
+            h["year"],
+            h["rate"],
+            yerr=[h["rate"] - h["lower"], h["upper"] - h["rate"]],
+            capsize=3,
+            label=text.label("rate", lang=lang),
+            **st,
+        )
         joined = pd.concat([h.tail(1), p])
-        ax.fill_between(joined["year"], joined["lower"], joined["upper"], color=OKABE_ITO["orange"], alpha=0.2,
-                        hatch="//", linewidth=0)
-        ax.plot(joined["year"], joined["rate"], color=OKABE_ITO["orange"], marker="s", linestyle="--",
-                markerfacecolor="white", label=text.label("prediction", lang=lang))
+        ax.fill_between(
+            joined["year"],
+            joined["lower"],
+            joined["upper"],
+            color=OKABE_ITO["orange"],
+            alpha=0.2,
+            hatch="//",
+            linewidth=0,
+        )
+        ax.plot(
+            joined["year"],
+            joined["rate"],
+            color=OKABE_ITO["orange"],
+            marker="s",
+            linestyle="--",
+            markerfacecolor="white",
+            label=text.label("prediction", lang=lang),
+        )
         if target is not None:
-            ax.axhline(target, color=OKABE_ITO["black"], linestyle=":", linewidth=1.2,
-                       label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}")
+            ax.axhline(
+                target,
+                color=OKABE_ITO["black"],
+                linestyle=":",
+                linewidth=1.2,
+                label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}",
+            )
         ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
         ax.set_xticks(sorted(set(h["year"]) | set(p["year"])))
         ax.set_xlabel(text.label("year", lang=lang))
@@ -208,15 +284,22 @@ def projection_plot(
         ax.legend(loc="best")
     last = p.iloc[-1]
     alt = text.phrase(
-        "projection_only", lang=lang, year=int(last["year"]), rate=text.format_percent(last["rate"], lang=lang),
-        lower=text.format_percent(last["lower"], lang=lang), upper=text.format_percent(last["upper"], lang=lang),
+        "projection_only",
+        lang=lang,
+        year=int(last["year"]),
+        rate=text.format_percent(last["rate"], lang=lang),
+        lower=text.format_percent(last["lower"], lang=lang),
+        upper=text.format_percent(last["upper"], lang=lang),
     )
     if target is not None:
         alt += f" {text.label('target', lang=lang)}: {text.format_percent(target, lang=lang)}."
     first = h.iloc[0]
-    alt = (f"{text.format_percent(first['rate'], lang=lang)} ({int(first['year'])}) → "
-           f"{text.format_percent(h.iloc[-1]['rate'], lang=lang)} ({int(h.iloc[-1]['year'])}). " + alt)
+    alt = (
+        f"{text.format_percent(first['rate'], lang=lang)} ({int(first['year'])}) → "
+        f"{text.format_percent(h.iloc[-1]['rate'], lang=lang)} ({int(h.iloc[-1]['year'])}). " + alt
+    )
     data = pd.concat([h.assign(kind="observed"), p.assign(kind="projected")])[
-        ["year", "kind", "rate", "lower", "upper"]]
+        ["year", "kind", "rate", "lower", "upper"]
+    ]
     title = title or titled(h, "projection_title", lang=lang)
     return attach_caption(fig, title=title, alt=alt, data=data)

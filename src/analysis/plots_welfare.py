@@ -1,4 +1,4 @@
-"""Plots of welfare payouts and of peers: rates side by side, payout stages, unit dot plots, published figures."""
+"""Plots of welfare payouts: the three rates side by side, payout stages, one rate per unit."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from analysis import text
 from analysis.plots_base import (
     HATCHES,
+    LIST_FIGSIZE,
     OKABE_ITO,
     SERIES_STYLES,
     attach_caption,
@@ -32,8 +33,9 @@ def _indicator_name(ind: str, *, lang: str) -> str:
         return nfc(ind)
 
 
-def welfare_rates(table: pd.DataFrame, *, lang: str = "vi", target: float | None = None,
-                  title: str | None = None) -> Figure:
+def welfare_rates(
+    table: pd.DataFrame, *, lang: str = "vi", target: float | None = None, title: str | None = None
+) -> Figure:
     """Plot the three welfare rates side by side for each beneficiary group, with intervals.
 
     Parameters
@@ -60,20 +62,47 @@ def welfare_rates(table: pd.DataFrame, *, lang: str = "vi", target: float | None
     x = np.arange(len(groups))
     with style_context():
         for k, ind in enumerate(WELFARE_INDICATORS):
-            sub = table[table["indicator"] == ind].set_index(table.loc[table["indicator"] == ind, "group"]
-                                                             .astype(str)).reindex(groups)
+            sub = (
+                table[table["indicator"] == ind]
+                .set_index(table.loc[table["indicator"] == ind, "group"].astype(str))
+                .reindex(groups)
+            )
             pos = x + (k - 1) * width
-            ax.bar(pos, sub["rate"], width=width, color=SERIES_STYLES[k]["color"], hatch=HATCHES[k],
-                   edgecolor="black", label=text.indicator_label(ind, lang=lang))
-            ax.errorbar(pos, sub["rate"], yerr=[sub["rate"] - sub["lower"], sub["upper"] - sub["rate"]],
-                        fmt="none", color="black", capsize=2)
+            ax.bar(
+                pos,
+                sub["rate"],
+                width=width,
+                color=SERIES_STYLES[k]["color"],
+                hatch=HATCHES[k],
+                edgecolor="black",
+                label=text.indicator_label(ind, lang=lang),
+            )
+            ax.errorbar(
+                pos,
+                sub["rate"],
+                yerr=[sub["rate"] - sub["lower"], sub["upper"] - sub["rate"]],
+                fmt="none",
+                color="black",
+                capsize=2,
+            )
             for p, v in zip(pos, sub["rate"], strict=True):
                 if np.isfinite(v):
-                    ax.annotate(text.format_percent(v, lang=lang, digits=1), (p, v), xytext=(0, 3),
-                                textcoords="offset points", ha="center", fontsize=6)
+                    ax.annotate(
+                        text.format_percent(v, lang=lang, digits=1),
+                        (p, v),
+                        xytext=(0, 3),
+                        textcoords="offset points",
+                        ha="center",
+                        fontsize=6,
+                    )
         if target is not None:
-            ax.axhline(target, color="black", linestyle=":", linewidth=1.2,
-                       label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}")
+            ax.axhline(
+                target,
+                color="black",
+                linestyle=":",
+                linewidth=1.2,
+                label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}",
+            )
         ax.set_xticks(x, [text.label(g, lang=lang) for g in groups])
         ax.set_ylim(0, 1.12)
         ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
@@ -82,15 +111,30 @@ def welfare_rates(table: pd.DataFrame, *, lang: str = "vi", target: float | None
     parts = []
     for g in groups:
         sub = table[table["group"].astype(str) == g].set_index("indicator")["rate"]
-        vals = ", ".join(f"{text.indicator_label(i, lang=lang).lower()} {text.format_percent(sub.get(i), lang=lang)}"
-                         for i in WELFARE_INDICATORS if i in sub.index)
+        vals = ", ".join(
+            f"{text.indicator_label(i, lang=lang).lower()} {text.format_percent(sub.get(i), lang=lang)}"
+            for i in WELFARE_INDICATORS
+            if i in sub.index
+        )
         parts.append(f"{text.label(g, lang=lang)}: {vals}")
-    alt = ("Ba tỷ lệ chi trả qua tài khoản theo nhóm đối tượng. " if lang == "vi"
-           else "The three welfare account rates by beneficiary group. ") + "; ".join(parts) + "."
-    title = title or ("Ba tỷ lệ chi trả an sinh xã hội qua tài khoản" if lang == "vi"
-                      else "Three welfare payout rates")
-    return attach_caption(fig, title=title, alt=alt, data=table[["group", "indicator", "rate", "lower", "upper"]]
-                          .sort_values(["group", "indicator"]))
+    alt = (
+        (
+            "Ba tỷ lệ chi trả qua tài khoản theo nhóm đối tượng. "
+            if lang == "vi"
+            else "The three welfare account rates by beneficiary group. "
+        )
+        + "; ".join(parts)
+        + "."
+    )
+    title = title or (
+        "Ba tỷ lệ chi trả an sinh xã hội qua tài khoản" if lang == "vi" else "Three welfare payout rates"
+    )
+    return attach_caption(
+        fig,
+        title=title,
+        alt=alt,
+        data=table[["group", "indicator", "rate", "lower", "upper"]].sort_values(["group", "indicator"]),
+    )
 
 
 def welfare_stages(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
@@ -117,32 +161,67 @@ def welfare_stages(table: pd.DataFrame, *, lang: str = "vi", title: str | None =
     with style_context():
         for k, (col, key) in enumerate(STAGES):
             pos = y + (1 - k) * h
-            ax.barh(pos, t[col], height=h, color=SERIES_STYLES[k]["color"], hatch=HATCHES[k], edgecolor="black",
-                    label=text.label(key, lang=lang))
+            ax.barh(
+                pos,
+                t[col],
+                height=h,
+                color=SERIES_STYLES[k]["color"],
+                hatch=HATCHES[k],
+                edgecolor="black",
+                label=text.label(key, lang=lang),
+            )
             for p, v, base in zip(pos, t[col], t["beneficiaries"], strict=True):
                 share = f" ({text.format_percent(v / base, lang=lang)})" if k and base else ""
-                ax.annotate(text.format_number(v, lang=lang) + share, (v, p), xytext=(3, 0),
-                            textcoords="offset points", va="center", fontsize=7)
+                ax.annotate(
+                    text.format_number(v, lang=lang) + share,
+                    (v, p),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=7,
+                )
         ax.set_yticks(y, [text.label(str(g), lang=lang) for g in t["group"]])
         ax.set_xlabel(text.label("people", lang=lang))
         ax.set_xlim(0, float(t["beneficiaries"].max()) * 1.35)
         ax.legend(loc="lower right", fontsize=8)
-    parts = [text.phrase("welfare_stage", lang=lang, group=text.label(str(r["group"]), lang=lang),
-                         total=text.format_number(r["beneficiaries"], lang=lang),
-                         holders=text.format_number(r["with_account"], lang=lang),
-                         share=text.format_percent(r["with_account"] / r["beneficiaries"], lang=lang),
-                         paid=text.format_number(r["paid"], lang=lang),
-                         paid_share=text.format_percent(r["paid"] / r["beneficiaries"], lang=lang))
-             for _, r in t.iterrows() if r["beneficiaries"]]
-    alt = (("Các bước từ đối tượng đến tài khoản đến chi trả. " if lang == "vi"
-            else "Stages from beneficiaries to accounts to payouts. ") + " ".join(parts))
-    title = title or ("Từ đối tượng đến tài khoản đến chi trả" if lang == "vi"
-                      else "From beneficiaries to accounts to payouts")
-    return attach_caption(fig, title=title, alt=alt, data=t[["group", "beneficiaries", "with_account", "paid"]])
+    parts = [
+        text.phrase(
+            "welfare_stage",
+            lang=lang,
+            group=text.label(str(r["group"]), lang=lang),
+            total=text.format_number(r["beneficiaries"], lang=lang),
+            holders=text.format_number(r["with_account"], lang=lang),
+            share=text.format_percent(r["with_account"] / r["beneficiaries"], lang=lang),
+            paid=text.format_number(r["paid"], lang=lang),
+            paid_share=text.format_percent(r["paid"] / r["beneficiaries"], lang=lang),
+        )
+        for _, r in t.iterrows()
+        if r["beneficiaries"]
+    ]
+    alt = (
+        "Các bước từ đối tượng đến tài khoản đến chi trả. "
+        if lang == "vi"
+        else "Stages from beneficiaries to accounts to payouts. "
+    ) + " ".join(parts)
+    title = title or (
+        "Từ đối tượng đến tài khoản đến chi trả"
+        if lang == "vi"
+        else "From beneficiaries to accounts to payouts"
+    )
+    return attach_caption(
+        fig, title=title, alt=alt, data=t[["group", "beneficiaries", "with_account", "paid"]]
+    )
 
 
-def rate_dotplot(table: pd.DataFrame, *, lang: str = "vi", label_col: str = "unit_name",
-                 target: float | None = None, title: str | None = None, max_rows: int = 40) -> Figure:
+def rate_dotplot(
+    table: pd.DataFrame,
+    *,
+    lang: str = "vi",
+    label_col: str = "unit_name",
+    target: float | None = None,
+    title: str | None = None,
+    max_rows: int = 40,
+) -> Figure:
     """Plot one rate per unit (e.g. commune) as a dot with its 95 % interval, sorted, with a target line.
 
     Parameters
@@ -166,146 +245,67 @@ def rate_dotplot(table: pd.DataFrame, *, lang: str = "vi", label_col: str = "uni
     """
     require_columns(table, [label_col, "rate", "lower", "upper"], what="rate_dotplot")
     t = table.sort_values(["rate", label_col]).head(max_rows).reset_index(drop=True)
-    fig, ax = new_figure(figsize=(8.0, float(min(11.0, max(3.0, 1.2 + 0.25 * len(t))))))
+    fig, ax = new_figure(figsize=LIST_FIGSIZE)
     y = np.arange(len(t))
     below = (t["upper"] < target).to_numpy() if target is not None else np.zeros(len(t), bool)
     with style_context():
-        for flag, st, key in ((False, SERIES_STYLES[0], "rate"), (True, {"color": OKABE_ITO["vermillion"],
-                                                                         "marker": "v"}, "target")):
+        for flag, st, _key in (
+            (False, SERIES_STYLES[0], "rate"),
+            (True, {"color": OKABE_ITO["vermillion"], "marker": "v"}, "target"),
+        ):
             m = below == flag
             if m.any():
-                lab = text.label("rate", lang=lang) if not flag else (
-                    "Dưới chỉ tiêu rõ rệt" if lang == "vi" else "Clearly below target")
-                ax.errorbar(t.loc[m, "rate"], y[m], xerr=[t.loc[m, "rate"] - t.loc[m, "lower"],
-                                                         t.loc[m, "upper"] - t.loc[m, "rate"]],
-                            fmt=st["marker"], color=st["color"], capsize=2, label=lab)
+                lab = (
+                    text.label("rate", lang=lang)
+                    if not flag
+                    else ("Dưới chỉ tiêu rõ rệt" if lang == "vi" else "Clearly below target")
+                )
+                ax.errorbar(
+                    t.loc[m, "rate"],
+                    y[m],
+                    xerr=[t.loc[m, "rate"] - t.loc[m, "lower"], t.loc[m, "upper"] - t.loc[m, "rate"]],
+                    fmt=st["marker"],
+                    color=st["color"],
+                    capsize=2,
+                    label=lab,
+                )
         if target is not None:
-            ax.axvline(target, color="black", linestyle=":", linewidth=1.2,
-                       label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}")
+            ax.axvline(
+                target,
+                color="black",
+                linestyle=":",
+                linewidth=1.2,
+                label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}",
+            )
         ax.set_yticks(y, [nfc(n) for n in t[label_col]], fontsize=7)
         ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
         ax.set_xlabel(text.label("rate", lang=lang))
         ax.legend(loc="lower right", fontsize=7)
     lo, hi = t.iloc[0], t.iloc[-1]
-    alt = ((f"Tỷ lệ của {len(t)} đơn vị với khoảng tin cậy 95 %, từ {nfc(lo[label_col])} "
+    alt = (
+        (
+            f"Tỷ lệ của {len(t)} đơn vị với khoảng tin cậy 95 %, từ {nfc(lo[label_col])} "
             f"{text.format_percent(lo['rate'], lang=lang)} đến {nfc(hi[label_col])} "
-            f"{text.format_percent(hi['rate'], lang=lang)}.")
-           if lang == "vi" else
-           (f"Rates of {len(t)} units with 95% intervals, from {nfc(lo[label_col])} at "
+            f"{text.format_percent(hi['rate'], lang=lang)}."
+        )
+        if lang == "vi"
+        else (
+            f"Rates of {len(t)} units with 95% intervals, from {nfc(lo[label_col])} at "
             f"{text.format_percent(lo['rate'], lang=lang)} to {nfc(hi[label_col])} at "
-            f"{text.format_percent(hi['rate'], lang=lang)}."))
+            f"{text.format_percent(hi['rate'], lang=lang)}."
+        )
+    )
     if target is not None:
-        alt += (f" {int(below.sum())} đơn vị dưới chỉ tiêu {text.format_percent(target, lang=lang)} rõ rệt."
-                if lang == "vi" else
-                f" {int(below.sum())} units are clearly below the {text.format_percent(target, lang=lang)} target.")
-    cols = [c for c in ["unit_code", label_col, "numerator", "denominator", "rate", "lower", "upper"]
-            if c in t.columns]
+        alt += (
+            f" {int(below.sum())} đơn vị dưới chỉ tiêu {text.format_percent(target, lang=lang)} rõ rệt."
+            if lang == "vi"
+            else f" {int(below.sum())} units are clearly below the "
+            f"{text.format_percent(target, lang=lang)} target."
+        )
+    cols = [
+        c
+        for c in ["unit_code", label_col, "numerator", "denominator", "rate", "lower", "upper"]
+        if c in t.columns
+    ]
     title = title or titled(table, "by_unit", lang=lang)
     return attach_caption(fig, title=title, alt=alt, data=t[cols])
-
-
-def published_dotplot(table: pd.DataFrame, *, lang: str = "vi", highlight: str | None = None,
-                      title: str | None = None) -> Figure:
-    """Plot published rates across provinces, one panel per indicator definition (never mixed).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Published figures: ``province``, ``year``, ``indicator`` (definition id as published),
-        ``value`` (0–1) and ``source`` (short source label).
-    lang : {"vi", "en"}
-        Label language.
-    highlight : str, optional
-        Province drawn with a distinct marker and bold label.
-    title : str, optional
-        Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    require_columns(table, ["province", "year", "indicator", "value", "source"], what="published_dotplot")
-    inds = sorted(table["indicator"].unique())
-    n_rows = max(len(table[table["indicator"] == i]) for i in inds)
-    fig, axes = new_figure(ncols=len(inds), figsize=(min(16.0, 4.0 * len(inds)),
-                                                    float(min(11.0, max(3.5, 1.5 + 0.24 * n_rows)))))
-    axes = np.atleast_1d(axes)
-    with style_context():
-        for ax, ind in zip(axes, inds, strict=True):
-            t = table[table["indicator"] == ind].sort_values(["value", "province"]).reset_index(drop=True)
-            y = np.arange(len(t))
-            hl = (t["province"] == highlight).to_numpy() if highlight else np.zeros(len(t), bool)
-            ax.scatter(t.loc[~hl, "value"], y[~hl], marker="o", color=OKABE_ITO["blue"], zorder=3)
-            if hl.any():
-                ax.scatter(t.loc[hl, "value"], y[hl], marker="D", s=50, color=OKABE_ITO["vermillion"], zorder=4)
-            ax.set_yticks(y, [f"{nfc(p)} ({int(yr)})" for p, yr in zip(t["province"], t["year"], strict=True)],
-                          fontsize=6)
-            for lab, flag in zip(ax.get_yticklabels(), hl, strict=True):
-                if flag:
-                    lab.set_fontweight("bold")
-            ax.set_title(_indicator_name(ind, lang=lang), fontsize=8)
-            ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
-    parts = [f"{_indicator_name(i, lang=lang)}: {len(table[table['indicator'] == i])} "
-             f"({text.format_percent(table.loc[table['indicator'] == i, 'value'].min(), lang=lang)}–"
-             f"{text.format_percent(table.loc[table['indicator'] == i, 'value'].max(), lang=lang)})"
-             for i in inds]
-    alt = (("Số liệu công bố theo tỉnh, mỗi định nghĩa một ô riêng: " if lang == "vi"
-            else "Published figures by province, one panel per definition: ") + "; ".join(parts) + ".")
-    title = title or ("Số liệu công bố của các tỉnh" if lang == "vi" else "Published figures across provinces")
-    return attach_caption(fig, title=title, alt=alt, data=table[["indicator", "province", "year", "value",
-                                                                 "source"]].sort_values(["indicator", "province",
-                                                                                         "year"]))
-
-
-def merger_bars(crosswalk: pd.DataFrame, *, lang: str = "vi", highlight: str | None = None,
-                title: str | None = None) -> Figure:
-    """Plot how many pre-2025 provinces each province from 1 July 2025 absorbs, naming them.
-
-    Parameters
-    ----------
-    crosswalk : pandas.DataFrame
-        ``old_code``, ``old_name``, ``new_code``, ``new_name`` (the shipped 63 → 34 crosswalk).
-    lang : {"vi", "en"}
-        Label language.
-    highlight : str, optional
-        Old province code (or a unit code under it, e.g. ``77.S01``) whose new province is drawn with a
-        distinct hatch and bold label.
-    title : str, optional
-        Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    require_columns(crosswalk, ["old_code", "old_name", "new_code", "new_name"], what="merger_bars")
-    g = (crosswalk.groupby(["new_code", "new_name"])
-         .agg(n_old=("old_code", "size"), old_names=("old_name", lambda s: ", ".join(sorted(map(nfc, s)))))
-         .reset_index().sort_values(["n_old", "new_name"]).reset_index(drop=True))
-    old = highlight.split(".")[0] if highlight else None
-    hl_new = set(crosswalk.loc[crosswalk["old_code"] == old, "new_code"]) if old else set()
-    fig, ax = new_figure(figsize=(10.0, float(min(11.0, 1.2 + 0.24 * len(g)))))
-    y = np.arange(len(g))
-    with style_context():
-        flag = g["new_code"].isin(hl_new).to_numpy()
-        ax.barh(y[~flag], g.loc[~flag, "n_old"], color=OKABE_ITO["sky"], edgecolor="black")
-        ax.barh(y[flag], g.loc[flag, "n_old"], color=OKABE_ITO["vermillion"], hatch="//", edgecolor="black")
-        for yi, (_, r) in zip(y, g.iterrows(), strict=True):
-            if r["n_old"] > 1:
-                ax.annotate(r["old_names"], (r["n_old"], yi), xytext=(3, 0), textcoords="offset points",
-                            va="center", fontsize=6)
-        ax.set_yticks(y, [nfc(n) for n in g["new_name"]], fontsize=6)
-        for lab, f in zip(ax.get_yticklabels(), flag, strict=True):
-            if f:
-                lab.set_fontweight("bold")
-        ax.set_xlim(0, float(g["n_old"].max()) + 2.5)
-        ax.set_xlabel(text.label("old_provinces", lang=lang))
-    merged = int((g["n_old"] > 1).sum())
-    alt = ((f"{len(crosswalk)} tỉnh cũ thành {len(g)} tỉnh, thành phố từ 1/7/2025; {merged} đơn vị mới là hợp "
-            f"nhất của từ 2 tỉnh cũ trở lên.") if lang == "vi" else
-           (f"{len(crosswalk)} former provinces become {len(g)} from 1 July 2025; {merged} new units merge two or "
-            f"more former provinces."))
-    if hl_new:
-        r = g[g["new_code"].isin(hl_new)].iloc[0]
-        alt += f" {nfc(r['new_name'])}: {r['old_names']}."
-    title = title or text.label("new_province", lang=lang)
-    return attach_caption(fig, title=title, alt=alt, data=g[["new_code", "new_name", "n_old", "old_names"]])

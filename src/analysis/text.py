@@ -46,15 +46,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "new_province": ("Tỉnh, thành phố từ 1/7/2025", "Province from 1 July 2025"),
     "synthetic": ("DỮ LIỆU TỔNG HỢP", "SYNTHETIC DATA"),
     "trend_by_year": ("Xu hướng theo năm", "Trend by year"),
-    "conventions": ("Hai cách tính cạnh nhau: Biểu 06 và QĐ 766", "Two conventions side by side: Biểu 06 and QĐ 766"),
+    "conventions": (
+        "Hai cách tính cạnh nhau: Biểu 06 và QĐ 766",
+        "Two conventions side by side: Biểu 06 and QĐ 766",
+    ),
     "yoy": ("Năm nay so với năm trước", "This year against last year"),
     "funnel": ("Biểu đồ phễu", "Funnel plot"),
     "decomposition": ("Thay đổi do cơ cấu và do kết quả", "Change from mix and from performance"),
     "seasonal_title": ("Mùa vụ theo tháng", "Seasonal pattern by month"),
     "projection_title": ("Xu hướng và dự báo", "Trend and projection"),
     "by_unit": ("Theo đơn vị", "By unit"),
-    "no_monthly": ("Không có số liệu theo tháng cho năm này (chỉ có báo cáo theo kỳ): không vẽ được.",
-                   "No monthly counts for this year (period reports only): nothing to draw."),
+    "no_monthly": (
+        "Không có số liệu theo tháng cho năm này (chỉ có báo cáo theo kỳ): không vẽ được.",
+        "No monthly counts for this year (period reports only): nothing to draw.",
+    ),
     "improved": ("cải thiện", "improved"),
     "no clear change": ("chưa rõ thay đổi", "no clear change"),
     "worsened": ("xấu đi", "worsened"),
@@ -111,7 +116,8 @@ PHRASES: dict[str, tuple[str, str]] = {
         "Change of {total}: {rate_effect} from units' performance, {mix} from the mix of dossiers.",
     ),
     "projection": (
-        "Dự báo năm {year}: {rate} (khoảng dự báo {lower} – {upper}); khả năng đạt chỉ tiêu {target}: {prob}.",
+        "Dự báo năm {year}: {rate} (khoảng dự báo {lower} – "
+        "{upper}); khả năng đạt chỉ tiêu {target}: {prob}.",
         "Projection for {year}: {rate} (prediction interval {lower} – {upper}); chance of reaching the "
         "{target} target: {prob}.",
     ),
@@ -132,8 +138,10 @@ PHRASES: dict[str, tuple[str, str]] = {
         "{old} (code {old_code}) merged into {new} (code {new_code}) from {date}, with {others}.",
     ),
     "welfare_stage": (
-        "{group}: {total} đối tượng, {holders} có tài khoản ({share}), {paid} được chi trả qua tài khoản ({paid_share}).",
-        "{group}: {total} beneficiaries, {holders} with an account ({share}), {paid} paid through it ({paid_share}).",
+        "{group}: {total} đối tượng, {holders} có tài khoản "
+        "({share}), {paid} được chi trả qua tài khoản ({paid_share}).",
+        "{group}: {total} beneficiaries, {holders} with an "
+        "account ({share}), {paid} paid through it ({paid_share}).",
     ),
 }
 
@@ -267,8 +275,11 @@ def banner(*, synthetic: bool, unit_name: str, year: int, lang: str = "vi") -> s
     head = f"**{unicodedata.normalize('NFC', unit_name)}, {year}.**"
     if not synthetic:
         return head
-    warn = ("⚠ **DỮ LIỆU TỔNG HỢP**: số liệu mô phỏng, không phải số liệu thật." if check_lang(lang) == "vi"
-            else "⚠ **SYNTHETIC DATA**: simulated records, not real figures.")
+    warn = (
+        "⚠ **DỮ LIỆU TỔNG HỢP**: số liệu mô phỏng, không phải số liệu thật."
+        if check_lang(lang) == "vi"
+        else "⚠ **SYNTHETIC DATA**: simulated records, not real figures."
+    )
     return f"{head} {warn}"
 
 
@@ -281,7 +292,22 @@ from analysis.text_findings import (  # noqa: E402  (re-exported: analysis.text.
 )
 
 __all__ = [
-    "LABELS", "LANGS", "PHRASES", "banner", "check_lang", "findings_online", "findings_overview",
-    "findings_peers", "findings_timeliness", "findings_welfare", "format_interval", "format_number",
-    "format_percent", "format_points", "indicator_label", "label", "percent_formatter", "phrase",
+    "LABELS",
+    "LANGS",
+    "PHRASES",
+    "banner",
+    "check_lang",
+    "findings_online",
+    "findings_overview",
+    "findings_peers",
+    "findings_timeliness",
+    "findings_welfare",
+    "format_interval",
+    "format_number",
+    "format_percent",
+    "format_points",
+    "indicator_label",
+    "label",
+    "percent_formatter",
+    "phrase",
 ]

@@ -1,4 +1,4 @@
-"""Key findings of each notebook as sentences built from computed tables (re-exported by ``analysis.text``)."""
+"""Key findings of each notebook, as sentences built from computed tables (via ``analysis.text``)."""
 
 from __future__ import annotations
 
@@ -30,9 +30,15 @@ def yoy_sentence(row: pd.Series, *, lang: str = "vi") -> str:
     """One sentence for a YoY row: both rates, the change in points with its verdict."""
     cur, prev = _periods(row)
     return text.phrase(
-        "yoy", lang=lang, label=_label(row, lang=lang), rate=text.format_percent(row["rate_curr"], lang=lang),
-        year=cur, prev=text.format_percent(row["rate_prev"], lang=lang), prev_year=prev,
-        change=text.format_points(row["change"], lang=lang), verdict=text.label(str(row["label"]), lang=lang),
+        "yoy",
+        lang=lang,
+        label=_label(row, lang=lang),
+        rate=text.format_percent(row["rate_curr"], lang=lang),
+        year=cur,
+        prev=text.format_percent(row["rate_prev"], lang=lang),
+        prev_year=prev,
+        change=text.format_points(row["change"], lang=lang),
+        verdict=text.label(str(row["label"]), lang=lang),
     )
 
 
@@ -42,18 +48,23 @@ def target_sentence(row: pd.Series, *, lang: str = "vi") -> str:
     target = text.format_percent(row["target"], lang=lang)
     if _ok(row.get("target_year")):
         target += f" ({int(row['target_year'])})"
-    return text.phrase("target", lang=lang, label=_label(row, lang=lang),
-                       rate=text.format_percent(row["rate_curr"], lang=lang), target=target,
-                       status=text.label("met" if reached else "not met", lang=lang))
+    return text.phrase(
+        "target",
+        lang=lang,
+        label=_label(row, lang=lang),
+        rate=text.format_percent(row["rate_curr"], lang=lang),
+        target=target,
+        status=text.label("met" if reached else "not met", lang=lang),
+    )
 
 
 def synthetic_note(synthetic: bool, *, lang: str = "vi") -> list[str]:
-    """The synthetic-data sentence when ``synthetic`` (else nothing)."""
+    """Return the synthetic-data sentence when ``synthetic`` (else nothing)."""
     return [text.phrase("synthetic", lang=lang)] if synthetic else []
 
 
 def findings_overview(card: pd.DataFrame, *, lang: str = "vi", synthetic: bool = False) -> list[str]:
-    """Findings of the scorecard: each indicator against last year, then against its target."""
+    """Return the scorecard findings: each indicator against last year, then against its target."""
     rows = card[card["rate_curr"].notna() & card["rate_prev"].notna()]
     out = [yoy_sentence(r, lang=lang) for _, r in rows.iterrows()]
     if "target" in card.columns:
@@ -68,8 +79,13 @@ def units_sentences(yoy_units: pd.DataFrame, *, lang: str = "vi") -> list[str]:
     better = comparable[comparable["label"] == "improved"]
     names = ", ".join(str(n) for n in worse.get("unit_name", pd.Series(dtype=str)).head(3))
     return [
-        text.phrase("units_worse", lang=lang, n=len(worse), total=len(comparable),
-                    names=f" ({names})" if names else ""),
+        text.phrase(
+            "units_worse",
+            lang=lang,
+            n=len(worse),
+            total=len(comparable),
+            names=f" ({names})" if names else "",
+        ),
         text.phrase("units_better", lang=lang, n=len(better), total=len(comparable)),
     ]
 
@@ -80,22 +96,37 @@ def funnel_sentence(funnel: pd.DataFrame, *, lang: str = "vi") -> str:
     names = ", ".join(str(n) for n in low.get("unit_name", pd.Series(dtype=str)).head(3))
     p0 = float(funnel["baseline"].iloc[0]) if len(funnel) else float("nan")
     kind = str(funnel["baseline_kind"].iloc[0]) if "baseline_kind" in funnel and len(funnel) else ""
-    return text.phrase("funnel_low_target" if kind == "target" else "funnel_low", lang=lang, n=len(low), p0=text.format_percent(p0, lang=lang),
-                       names=f" ({names})" if names else "")
+    return text.phrase(
+        "funnel_low_target" if kind == "target" else "funnel_low",
+        lang=lang,
+        n=len(low),
+        p0=text.format_percent(p0, lang=lang),
+        names=f" ({names})" if names else "",
+    )
 
 
 def decomposition_sentence(decomposition: pd.DataFrame, *, lang: str = "vi") -> str:
-    """The change in the overall rate split into units' performance and the mix of dossiers."""
+    """Split the change in the overall rate into units' performance and the mix of dossiers."""
     total = decomposition[decomposition["is_total"].astype(bool)].iloc[0]
-    return text.phrase("decomposition", lang=lang, total=text.format_points(total["contribution"], lang=lang,
-                                                                            digits=2),
-                       rate_effect=text.format_points(total["rate_effect"], lang=lang, digits=2),
-                       mix=text.format_points(total["mix"], lang=lang, digits=2))
+    return text.phrase(
+        "decomposition",
+        lang=lang,
+        total=text.format_points(total["contribution"], lang=lang, digits=2),
+        rate_effect=text.format_points(total["rate_effect"], lang=lang, digits=2),
+        mix=text.format_points(total["mix"], lang=lang, digits=2),
+    )
 
 
-def findings_timeliness(yoy: pd.DataFrame, yoy_units: pd.DataFrame, funnel: pd.DataFrame,
-                        decomposition: pd.DataFrame, *, lang: str = "vi", synthetic: bool = False) -> list[str]:
-    """Findings of the timeliness notebook: province change per convention, units, funnel, decomposition."""
+def findings_timeliness(
+    yoy: pd.DataFrame,
+    yoy_units: pd.DataFrame,
+    funnel: pd.DataFrame,
+    decomposition: pd.DataFrame,
+    *,
+    lang: str = "vi",
+    synthetic: bool = False,
+) -> list[str]:
+    """Return the timeliness findings: change per convention, units, funnel, decomposition."""
     rows = yoy[yoy["rate_curr"].notna() & yoy["rate_prev"].notna()]
     out = [yoy_sentence(r, lang=lang) for _, r in rows.iterrows()]
     out += units_sentences(yoy_units, lang=lang)
@@ -108,9 +139,12 @@ def projection_sentence(row: pd.Series, *, lang: str = "vi") -> str:
     """Projection of a target_table row (or a projection with ``target`` NaN) with its chance of reaching."""
     has_target = _ok(row.get("target"))
     s = text.phrase(
-        "projection" if has_target else "projection_only", lang=lang, year=int(row["projection_year"]),
+        "projection" if has_target else "projection_only",
+        lang=lang,
+        year=int(row["projection_year"]),
         rate=text.format_percent(row["projection"], lang=lang),
-        lower=text.format_percent(row["pi_lower"], lang=lang), upper=text.format_percent(row["pi_upper"], lang=lang),
+        lower=text.format_percent(row["pi_lower"], lang=lang),
+        upper=text.format_percent(row["pi_upper"], lang=lang),
         target=text.format_percent(row["target"], lang=lang) if has_target else "–",
         prob=text.format_percent(row["prob_reach"], lang=lang, digits=0) if has_target else "–",
     )
@@ -120,14 +154,24 @@ def projection_sentence(row: pd.Series, *, lang: str = "vi") -> str:
 def no_target_sentence(indicator: str, unit_name: str, *, lang: str = "vi") -> str:
     """Say that the sources give no target for this indicator and unit (none is invented)."""
     label = text.indicator_label(indicator, lang=lang)
-    return (f"{label}: chưa tìm thấy chỉ tiêu cho {unit_name} trong các nguồn đã rà soát; không vẽ đường chỉ tiêu."
-            if lang == "vi" else
-            f"{label}: no target for {unit_name} was found in the sources reviewed; no target line is drawn.")
+    return (
+        f"{label}: chưa tìm thấy chỉ tiêu cho {unit_name} "
+        "trong các nguồn đã rà soát; không vẽ đường chỉ tiêu."
+        if lang == "vi"
+        else f"{label}: no target for {unit_name} was found in the sources reviewed; no target line is drawn."
+    )
 
 
-def findings_online(yoy: pd.DataFrame, projection: pd.DataFrame, yoy_units: pd.DataFrame, *,
-                    unit_name: str, lang: str = "vi", synthetic: bool = False) -> list[str]:
-    """Findings of the online notebook: adoption change, projection (and target if any), units."""
+def findings_online(
+    yoy: pd.DataFrame,
+    projection: pd.DataFrame,
+    yoy_units: pd.DataFrame,
+    *,
+    unit_name: str,
+    lang: str = "vi",
+    synthetic: bool = False,
+) -> list[str]:
+    """Return the online findings: adoption change, projection (and target if any), units."""
     rows = yoy[yoy["rate_curr"].notna() & yoy["rate_prev"].notna()]
     out = [yoy_sentence(r, lang=lang) for _, r in rows.iterrows()]
     for _, r in projection.iterrows():
@@ -138,16 +182,31 @@ def findings_online(yoy: pd.DataFrame, projection: pd.DataFrame, yoy_units: pd.D
     return out + synthetic_note(synthetic, lang=lang)
 
 
-def findings_welfare(rates: pd.DataFrame, stages: pd.DataFrame, yoy: pd.DataFrame, *, unit_name: str,
-                     target: float | None, lang: str = "vi", synthetic: bool = False) -> list[str]:
-    """Findings of the welfare notebook: stages per group, the change in each rate, target status."""
-    out = [text.phrase("welfare_stage", lang=lang, group=text.label(str(r["group"]), lang=lang),
-                       total=text.format_number(r["beneficiaries"], lang=lang),
-                       holders=text.format_number(r["with_account"], lang=lang),
-                       share=text.format_percent(r["with_account"] / r["beneficiaries"], lang=lang),
-                       paid=text.format_number(r["paid"], lang=lang),
-                       paid_share=text.format_percent(r["paid"] / r["beneficiaries"], lang=lang))
-           for _, r in stages.iterrows() if r["beneficiaries"]]
+def findings_welfare(
+    rates: pd.DataFrame,
+    stages: pd.DataFrame,
+    yoy: pd.DataFrame,
+    *,
+    unit_name: str,
+    target: float | None,
+    lang: str = "vi",
+    synthetic: bool = False,
+) -> list[str]:
+    """Return the welfare findings: stages per group, the change in each rate, target status."""
+    out = [
+        text.phrase(
+            "welfare_stage",
+            lang=lang,
+            group=text.label(str(r["group"]), lang=lang),
+            total=text.format_number(r["beneficiaries"], lang=lang),
+            holders=text.format_number(r["with_account"], lang=lang),
+            share=text.format_percent(r["with_account"] / r["beneficiaries"], lang=lang),
+            paid=text.format_number(r["paid"], lang=lang),
+            paid_share=text.format_percent(r["paid"] / r["beneficiaries"], lang=lang),
+        )
+        for _, r in stages.iterrows()
+        if r["beneficiaries"]
+    ]
     rows = yoy[yoy["rate_curr"].notna() & yoy["rate_prev"].notna()]
     out += [yoy_sentence(r, lang=lang) for _, r in rows.iterrows()]
     paid = rates[(rates["indicator"] == "welfare.paid_share") & (rates["group"] == "all")]
@@ -159,21 +218,47 @@ def findings_welfare(rates: pd.DataFrame, stages: pd.DataFrame, yoy: pd.DataFram
     return out + synthetic_note(synthetic, lang=lang)
 
 
-def findings_peers(published: pd.DataFrame, crosswalk: pd.DataFrame, *, unit: str, funnel: pd.DataFrame,
-                   lang: str = "vi", synthetic: bool = False) -> list[str]:
-    """Findings of the peer notebook: published figures per definition, the unit's merger, the funnel."""
+def findings_peers(
+    published: pd.DataFrame,
+    crosswalk: pd.DataFrame,
+    *,
+    unit: str,
+    funnel: pd.DataFrame,
+    lang: str = "vi",
+    synthetic: bool = False,
+) -> list[str]:
+    """Return the peer findings: published figures per definition, the unit's merger, the funnel."""
     out = []
     for rid, g in published[published["value"].notna()].groupby("registry_id", sort=True):
-        out.append(text.phrase("peers", lang=lang, label=text.indicator_label(str(rid), lang=lang), n=len(g),
-                               k=g["province"].nunique(), low=text.format_percent(g["value"].min(), lang=lang),
-                               high=text.format_percent(g["value"].max(), lang=lang)))
+        out.append(
+            text.phrase(
+                "peers",
+                lang=lang,
+                label=text.indicator_label(str(rid), lang=lang),
+                n=len(g),
+                k=g["province"].nunique(),
+                low=text.format_percent(g["value"].min(), lang=lang),
+                high=text.format_percent(g["value"].max(), lang=lang),
+            )
+        )
     row = crosswalk[crosswalk["old_code"] == unit.split(".")[0]]
     if len(row):
         r = row.iloc[0]
-        others = crosswalk[(crosswalk["new_code"] == r["new_code"]) & (crosswalk["old_code"] != r["old_code"])]
-        out.append(text.phrase("merger", lang=lang, old=r["old_name"], old_code=r["old_code"], new=r["new_name"],
-                               new_code=r["new_code"], date=str(r["effective_date"]),
-                               others=", ".join(others["old_name"]) or "–"))
+        others = crosswalk[
+            (crosswalk["new_code"] == r["new_code"]) & (crosswalk["old_code"] != r["old_code"])
+        ]
+        out.append(
+            text.phrase(
+                "merger",
+                lang=lang,
+                old=r["old_name"],
+                old_code=r["old_code"],
+                new=r["new_name"],
+                new_code=r["new_code"],
+                date=str(r["effective_date"]),
+                others=", ".join(others["old_name"]) or "–",
+            )
+        )
     if len(funnel):
         out.append(funnel_sentence(funnel, lang=lang))
     return out + synthetic_note(synthetic, lang=lang)
