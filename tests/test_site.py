@@ -31,7 +31,9 @@ def executed_notebook(path: Path, *, unit: str = "99") -> Path:
             "display_data", data={"text/markdown": f"Đơn vị **{XSS}**", "text/plain": "x"}
         ),
         nbformat.v4.new_output(
-            "display_data", data={"image/png": base64.b64encode(PNG_1PX).decode(), "text/plain": "<Figure>"}
+            "display_data",
+            data={"image/png": base64.b64encode(PNG_1PX).decode(), "text/plain": "<Figure>"},
+            metadata={"image/png": {"alt": f"Tỷ lệ của {XSS}"}},
         ),
         nbformat.v4.new_output("display_data", data={"text/html": f"<p onclick='alert(2)'>{XSS}</p>"}),
     ]
@@ -118,6 +120,7 @@ def test_render_notebook_has_no_code_no_scripts_and_a_banner(tmp_path):
     assert "Câu hỏi: hồ sơ có đúng hạn không?" in page  # UTF-8 text kept
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # markdown, html output, title
     assert "data:image/png;base64," in page  # the image is embedded
+    assert 'alt="Tỷ lệ của &lt;script&gt;alert(1)&lt;/script&gt;"' in page  # alt text from output metadata
     site.check_offline(page, where="page")
     assert not list(out.parent.glob(".*.tmp"))
 

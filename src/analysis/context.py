@@ -15,6 +15,9 @@ import pandas as pd
 from analysis import paths
 from analysis.params import NOTEBOOKS_ENV, STANDARD, Param, ParameterError, read_parameters, validate
 
+#: Attribute set on a saved Figure: (PNG bytes as written, display metadata with the alt text).
+SAVED_ATTR = "_analysis_saved_png"
+
 
 def unit_name(counts: pd.DataFrame, unit: str) -> str:
     """Return the name of ``unit``: from its Counts rows, else the province crosswalk, else the code."""
@@ -121,7 +124,10 @@ class Context:
         """Save a figure through ``analysis.figures.save_figure`` (files + manifest entry); return ``fig``."""
         from analysis.figures import save_figure
 
-        return save_figure(fig, fig_id, title=title, alt=alt, data=data, context=self)
+        fig = save_figure(fig, fig_id, title=title, alt=alt, data=data, context=self)
+        png = (self.figures_dir / f"{fig_id}.png").read_bytes()
+        setattr(fig, SAVED_ATTR, (png, {"alt": alt}))
+        return fig
 
     def findings(self, items: list[str]) -> Any:
         """Record key findings (``analysis.figures.record_findings``) and return them as IPython Markdown."""
@@ -165,15 +171,30 @@ def _inputs_for(counts_file: str, data_dir: Path) -> list[dict[str, Any]]:
     return list_inputs(data_dir)
 
 
+def figure_png(fig: Any) -> tuple[bytes, dict[str, str]] | bytes:
+    """Return the PNG shown for a Figure: the saved file and its alt text when saved, else a fresh render."""
+    saved = getattr(fig, SAVED_ATTR, None)
+    if saved is not None:
+        return saved
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png")
+
+
 def show_figures_inline() -> None:
-    """In an IPython kernel, display matplotlib Figures returned by a cell as PNG (no pyplot needed)."""
+    """In an IPython kernel, display matplotlib Figures returned by a cell as PNG (no pyplot needed).
+
+    A figure saved through :meth:`Context.save` shows the very PNG that was written, with its alt text in
+    the output metadata (the reviewer pages use it); others are rendered as JupyterLab's inline backend does.
+    """
     try:
         from IPython import get_ipython
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
+        from matplotlib.figure import Figure
     except ImportError:  # pragma: no cover - outside Jupyter
         return
-    if get_ipython() is not None:
-        set_matplotlib_formats("png")
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
 
 
 def setup(namespace: dict[str, Any], notebook: str) -> Context:
