@@ -281,3 +281,10 @@ def test_published_and_reference_files_are_not_read_as_exports(tmp_path):
     with pytest.warns(UserWarning, match="loose_published.csv: not recognised"):
         counts = load_counts(root)
     assert set(counts["source"]) == {"b.xlsx", "loose_payment.xlsx"}
+
+
+def test_old_xls_workbook_is_refused_not_skipped(tmp_path):
+    root = make_tree(tmp_path / "d")
+    (root / "bieu06" / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")  # an OLE2 (Excel 97-2003) signature
+    with pytest.raises(InputError, match=r"old.xls.*save it as .xlsx"):
+        load_counts(root)

@@ -29,6 +29,7 @@ FOLDER_KINDS = {
 PRIORITY = {"dossiers": 0, "bieu06": 1, "payment766": 2, "welfare": 3}
 #: Folders that hold no exports (published rates, reference tables, caches, outputs).
 SKIP_FOLDERS = {"published", "reference", "processed", "figures", "reports", "cache"}
+OLD_FORMATS = {".xls", ".ods"}
 DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".parquet", ".pq"}
 #: Longest cell text read as a header label when sniffing.
 MAX_LABEL = 80
@@ -118,6 +119,11 @@ def find_exports(data_dir: str | Path) -> list[tuple[Path, str]]:
     out = []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
+        if path.suffix.lower() in OLD_FORMATS and not path.name.startswith((".", "~$")):
+            raise InputError(
+                f"{path.suffix} workbooks are not read; save it as .xlsx (Excel: File > Save As > .xlsx)",
+                path=path,
+            )
         if (
             not path.is_file()
             or path.name.endswith(SUFFIX)
