@@ -547,3 +547,17 @@ def test_per_unit_report_by_sector(tmp_path):
     ho_tich = df[(df["sector"] == "Hộ tịch") & (df["indicator"] == "timeliness.on_time")]
     assert ho_tich[["numerator", "denominator"]].values.tolist() == [[980, 990]]
     assert set(df["unit_level"]) == {"department"}
+
+
+def test_no_numbered_row_and_a_label_only_first_group(tmp_path):
+    def variant(ws, first):
+        ws.delete_rows(9)  # the numbered row goes; row 9 is now "I Cấp tỉnh"
+        for k in range(11):
+            ws.cell(9, first + k).value = None  # label-only group: no subtotal
+
+    # the name says nothing of the level: only the "Cấp xã" group row above it does
+    units = [("I", "Cấp xã", [("Bộ phận tiếp nhận và trả kết quả (26506)", PHUONG_1)]), UNITS[0]]
+    df = read_bieu06(build(tmp_path / "nn.xlsx", units=units, mutate=variant))
+    assert pick(df, "online.submission", "26506") == (60, 100)
+    levels = df.drop_duplicates("unit_code").set_index("unit_code")["unit_level"].to_dict()
+    assert levels == {"26506": "commune", "000.00.77.H12": "department", "000.00.77.H20": "department"}

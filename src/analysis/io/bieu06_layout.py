@@ -92,6 +92,10 @@ def column_label(col: dict, key: str) -> str:
 NUMBER_CELL_RE = re.compile(r"^\s*[(\[]?\s*(\d{1,2})\s*[)\]]?\s*(=.*)?$")
 
 
+#: Cell texts that open the data block (a group row) rather than continue the header.
+FIRST_DATA_RE = re.compile(r"^((i{1,3}|iv|v|[a-e])[.)]?|(i{1,3}|iv|v)[.)]?\s+\S.*|cap (tinh|huyen|xa)\b.*)$")
+
+
 def _numbered_row(sheet: excel.Sheet) -> tuple[int, dict] | None:
     """Return (row index, {number: column}) of the row printing (1) ... (13), if any."""
     for i, row in enumerate(sheet.filled[:60]):
@@ -150,7 +154,12 @@ def _header_rows(sheet: excel.Sheet, numbered: int | None) -> tuple[int, int]:
     last = start
     while last + 1 < len(sheet.filled) and last - start < 4:
         nxt = sheet.cells[last + 1]
-        if excel.row_is_blank(nxt) or any(excel.is_number_like(v) for v in nxt[2:]):
+        lead = [excel.fold(v) for v in nxt if not excel.is_blank(v)][:2]
+        if (
+            excel.row_is_blank(nxt)
+            or any(excel.is_number_like(v) for v in nxt[2:])
+            or any(FIRST_DATA_RE.match(t) for t in lead)
+        ):
             break
         last += 1
     return start, last
