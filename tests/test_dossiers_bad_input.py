@@ -152,3 +152,26 @@ def test_personal_data_never_reaches_the_cache(tmp_path, cache):
         cache_dir=cache,
     )
     assert "ChuHoSo" not in src.relation and "MaHoSo" in src.relation
+
+
+@pytest.mark.parametrize("column, value", [("MaHoSo", None), ("MaHoSo", ""), ("MaDonVi", " ")])
+def test_empty_id_or_unit(tmp_path, cache, column, value):
+    df = pascal_frame()
+    df[column] = df[column].astype(object)
+    df.loc[6, column] = value
+    err = read_bad(write(df, tmp_path / "d.parquet", "parquet"), cache)
+    assert (err.row, err.column) == (7, column) and "empty" in str(err)
+
+
+def test_unknown_unit_level(tmp_path, cache):
+    df = pascal_frame()
+    df.loc[8, "CapDonVi"] = "cap-tinh"
+    err = read_bad(write(df, tmp_path / "d.csv", "csv"), cache)
+    assert (err.row, err.column) == (10, "CapDonVi") and "cap-tinh" in str(err) and "xa-phuong" in str(err)
+
+
+def test_unit_with_two_levels(tmp_path, cache):
+    df = pascal_frame()
+    df.loc[8, "CapDonVi"] = "quan-huyen"  # 77.S01 is so-ban-nganh on its other rows
+    err = read_bad(write(df, tmp_path / "d.parquet", "parquet"), cache)
+    assert (err.row, err.column) == (9, "CapDonVi") and "one level per unit" in str(err)

@@ -16,6 +16,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from analysis.io.errors import nfc
@@ -222,12 +223,21 @@ def to_long(wide: pd.DataFrame) -> pd.DataFrame:
 def finish_counts(wide: pd.DataFrame, *, source: str) -> pd.DataFrame:
     """Map levels, NFC-normalise names, set ``code_system`` and ``source``; return validated Counts."""
     long = to_long(wide)
-    long["unit_code"] = long["unit_code"].map(lambda s: nfc(str(s)).strip())
-    long["unit_name"] = long["unit_name"].map(lambda s: nfc(str(s)).strip() if pd.notna(s) else "")
-    level = long["unit_level"].map(lambda s: nfc(str(s)).strip().lower() if pd.notna(s) else "")
+
+    def clean(col: str, fold: bool = False) -> pd.Series:
+        values = long[col].astype(object)
+        uniq = {v: ("" if pd.isna(v) else str(nfc(str(v))).strip()) for v in values.unique()}
+        return values.map({k: (v.lower() if fold else v) for k, v in uniq.items()})
+
+    long["unit_code"] = clean("unit_code")
+    long["unit_name"] = clean("unit_name")
+    level = clean("unit_level", fold=True)
+    unknown = sorted(set(level) - set(LEVELS))
+    if unknown:
+        raise ValueError(f"unknown unit level(s) {unknown}; expected one of {sorted(LEVELS)}")
     long["unit_level"] = level.map(LEVELS)
-    ends = pd.to_datetime(long["period_end"])
-    long["code_system"] = ["gso2004" if e.date() < NSO2025_FROM else "nso2025" for e in ends]
+    before = pd.to_datetime(long["period_end"]) < pd.Timestamp(NSO2025_FROM)
+    long["code_system"] = np.where(before, "gso2004", "nso2025")
     long["source"] = source
     long = long.sort_values(["indicator", "unit_code", "period_type", "period_start", "period_end"])
     return finalise_counts(long)
