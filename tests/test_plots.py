@@ -208,7 +208,7 @@ def test_decomposition_total_is_sum_of_parts():
     )
     cap = plots.caption(plots.decomposition_bars(t, lang="en"))
     # hand sum: mix -0.001, rate 0.007, total 0.006
-    assert "Change of +0.60 pp: +0.70 pp from units' performance, -0.10 pp from the mix" in cap["alt"]
+    assert "Change of +0.600 pp: +0.700 pp from units' performance, -0.100 pp from the mix" in cap["alt"]
 
 
 def test_scorecard_states_value_change_and_verdict():

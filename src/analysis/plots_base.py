@@ -88,9 +88,11 @@ def nfc(text: object) -> str:
 
 def set_title(fig: Figure, title: str) -> Figure:
     """Set the figure title (NFC), wrapped at :data:`TITLE_WIDTH` characters so it stays on the image."""
+    head, sep, where = nfc(title).partition(" — ")
+    kept = head + sep + where.replace(" ", "\u00a0")  # never break the unit name across lines
+    lines = textwrap.wrap(kept, TITLE_WIDTH, break_on_hyphens=False)
     with style_context():
-        lines = textwrap.wrap(nfc(title), TITLE_WIDTH, break_on_hyphens=False)
-        fig.suptitle("\n".join(lines) or nfc(title))
+        fig.suptitle("\n".join(lines).replace("\u00a0", " ") or nfc(title))
     return fig
 
 

@@ -127,21 +127,18 @@ def decomposition_bars(
     mix, rate = float(table["mix"].sum()), float(table["rate"].sum())
     total = mix + rate
     fig, (ax1, ax2) = new_figure(ncols=2, gridspec_kw={"width_ratios": [1, 2]})
-    names = [
-        text.label("total", lang=lang),
-        text.label("mix", lang=lang),
-        text.label("rate_effect", lang=lang),
-    ]
+    names = [text.label(k, lang=lang) for k in ("total_short", "mix_short", "rate_short")]
     colors = [OKABE_ITO["black"], OKABE_ITO["orange"], OKABE_ITO["blue"]]
     pts = [100 * total, 100 * mix, 100 * rate]
     with style_context():
         bars = ax1.bar(range(3), pts, color=colors, edgecolor="black")
         for b, h in zip(bars, ["", "//", ".."], strict=True):
             b.set_hatch(h)
-        ax1.set_xticks(range(3), [n.replace(" ", "\n", 2) for n in names], fontsize=7)
+        ax1.set_xticks(range(3), names, fontsize=8)
+        ax1.yaxis.set_major_formatter(text.number_formatter(lang=lang, digits=3))
         for i, v in enumerate([total, mix, rate]):
             ax1.annotate(
-                text.format_points(v, lang=lang, digits=2),
+                text.format_points(v, lang=lang, digits=3),
                 (i, pts[i]),
                 ha="center",
                 va="bottom" if pts[i] >= 0 else "top",
@@ -173,22 +170,23 @@ def decomposition_bars(
         ax2.set_yticks(y, [nfc(g) for g in t["group"]], fontsize=7)
         ax2.axvline(0, color="black", linewidth=0.8)
         ax2.set_xlabel(text.label("points", lang=lang))
-        ax2.legend(loc="lower right", fontsize=7)
+        ax2.xaxis.set_major_formatter(text.number_formatter(lang=lang, digits=2))
+        ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=7)
     alt = text.phrase(
         "decomposition",
         lang=lang,
-        total=text.format_points(total, lang=lang, digits=2),
-        rate_effect=text.format_points(rate, lang=lang, digits=2),
-        mix=text.format_points(mix, lang=lang, digits=2),
+        total=text.format_points(total, lang=lang, digits=3),
+        rate_effect=text.format_points(rate, lang=lang, digits=3),
+        mix=text.format_points(mix, lang=lang, digits=3),
     )
     top = t.iloc[-1] if len(t) else None
     if top is not None:
         alt += (
             f" Đóng góp lớn nhất: {nfc(top['group'])} "
-            f"({text.format_points(top['total'], lang=lang, digits=2)})."
+            f"({text.format_points(top['total'], lang=lang, digits=3)})."
             if lang == "vi"
             else f" Largest contribution: {nfc(top['group'])} "
-            f"({text.format_points(top['total'], lang=lang, digits=2)})."
+            f"({text.format_points(top['total'], lang=lang, digits=3)})."
         )
     title = title or default_title
     return attach_caption(

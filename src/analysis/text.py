@@ -35,6 +35,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "mix": ("Thay đổi cơ cấu hồ sơ", "Change in the mix of dossiers"),
     "rate_effect": ("Thay đổi kết quả của đơn vị", "Change in units' performance"),
     "total": ("Tổng thay đổi", "Total change"),
+    "total_short": ("Tổng", "Total"),
+    "mix_short": ("Cơ cấu", "Mix"),
+    "rate_short": ("Kết quả", "Performance"),
     "change": ("Thay đổi so với năm trước", "Change from last year"),
     "beneficiaries": ("Tổng số đối tượng", "All beneficiaries"),
     "with_account": ("Có tài khoản", "With an account"),
@@ -259,6 +262,13 @@ def format_interval(lower: float, upper: float, *, lang: str = "vi", digits: int
     return f"{low}–{high}"
 
 
+def number_formatter(*, lang: str = "vi", digits: int = 1):
+    """Return a matplotlib tick formatter writing plain numbers with the separators of ``lang``."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: format_number(v, lang=lang, digits=digits))
+
+
 def percent_formatter(*, lang: str = "vi", digits: int = 0):
     """Return a matplotlib tick formatter that writes proportions as percentages in ``lang``."""
     from matplotlib.ticker import FuncFormatter
@@ -308,6 +318,7 @@ __all__ = [
     "format_points",
     "indicator_label",
     "label",
+    "number_formatter",
     "percent_formatter",
     "phrase",
 ]

@@ -111,9 +111,9 @@ def decomposition_sentence(decomposition: pd.DataFrame, *, lang: str = "vi") -> 
     return text.phrase(
         "decomposition",
         lang=lang,
-        total=text.format_points(total["contribution"], lang=lang, digits=2),
-        rate_effect=text.format_points(total["rate_effect"], lang=lang, digits=2),
-        mix=text.format_points(total["mix"], lang=lang, digits=2),
+        total=text.format_points(total["contribution"], lang=lang, digits=3),
+        rate_effect=text.format_points(total["rate_effect"], lang=lang, digits=3),
+        mix=text.format_points(total["mix"], lang=lang, digits=3),
     )
 
 
