@@ -312,24 +312,38 @@ def write_shared_inputs(counts: Any, data_dir: Path, reports: Path) -> None:
     _atomic_write(reports / "inputs.json", json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
-def run_jobs(jobs: list[Job], *, workers: int) -> list[Result]:
-    """Run jobs in ``workers`` separate processes with a progress bar; return results in job order."""
+def warm_up() -> None:
+    """Import what a worker needs (papermill, nbconvert, the site) while the parent is still planning."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    from analysis import site  # noqa: F401
+
+
+def start_pool(workers: int) -> ProcessPoolExecutor:
+    """Start ``workers`` spawned worker processes and warm them up (imports) in the background."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):
+        pool.submit(warm_up)
+    return pool
+
+
+def run_jobs(jobs: list[Job], *, pool: ProcessPoolExecutor) -> list[Result]:
+    """Run jobs on the worker processes of ``pool`` with a progress bar; return results in job order."""
     from tqdm import tqdm
 
     results: dict[int, Result] = {}
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(execute_job, job): i for i, job in enumerate(jobs)}
-        with tqdm(total=len(jobs), desc="notebooks", unit="nb", file=sys.stderr) as bar:
-            for fut in as_completed(futures):
-                i = futures[fut]
-                try:
-                    results[i] = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker is a failed run
-                    job = jobs[i]
-                    results[i] = Result(job.notebook, job.unit, "failed", 0.0, f"worker crashed: {exc}")
-                bar.set_postfix_str(f"{jobs[i].notebook} {jobs[i].unit}: {results[i].status}")
-                bar.update(1)
+    futures = {pool.submit(execute_job, job): i for i, job in enumerate(jobs)}
+    with tqdm(total=len(jobs), desc="notebooks", unit="nb", file=sys.stderr) as bar:
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                results[i] = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a crashed worker is a failed run
+                job = jobs[i]
+                results[i] = Result(job.notebook, job.unit, "failed", 0.0, f"worker crashed: {exc}")
+            bar.set_postfix_str(f"{jobs[i].notebook} {jobs[i].unit}: {results[i].status}")
+            bar.update(1)
     return [results[i] for i in range(len(jobs))]
 
 
@@ -339,22 +353,28 @@ def main(argv: list[str] | None = None) -> int:
     from analysis import site
     from analysis.io import InputError
 
-    try:
-        jobs, counts, data_dir, out_root = plan(args)
-    except (ParameterError, InputError, ValueError, OSError) as exc:
-        print(f"analysis run: error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    reports = out_root / "reports" / str(args.year)
-    if args.dry_run:
-        for job in jobs:
-            print(f"{job.notebook}  unit {job.unit}  -> {job.output}  {json.dumps(job.parameters)}")
-        print(f"{len(jobs)} run(s) valid; nothing executed (--dry-run)")
-        return EXIT_OK
     for key, value in KERNEL_ENV.items():
         os.environ[key] = value
-    write_shared_inputs(counts, data_dir, reports)
-    started = dt.datetime.now(dt.UTC)
-    results = run_jobs(jobs, workers=min(args.workers, len(jobs)) or 1)
+    # Worker processes start (and import) while the parent validates and computes Counts; no kernel yet.
+    pool = start_pool(args.workers) if not args.dry_run and args.workers >= 1 else None
+    try:
+        try:
+            jobs, counts, data_dir, out_root = plan(args)
+        except (ParameterError, InputError, ValueError, OSError) as exc:
+            print(f"analysis run: error: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        reports = out_root / "reports" / str(args.year)
+        if pool is None:
+            for job in jobs:
+                print(f"{job.notebook}  unit {job.unit}  -> {job.output}  {json.dumps(job.parameters)}")
+            print(f"{len(jobs)} run(s) valid; nothing executed (--dry-run)")
+            return EXIT_OK
+        write_shared_inputs(counts, data_dir, reports)
+        started = dt.datetime.now(dt.UTC)
+        results = run_jobs(jobs, pool=pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     runs_doc = {
         "year": args.year,
         "started": started.isoformat(timespec="seconds"),
