@@ -235,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         times, peaks = [], []
         for i in range(a.runs):
             cache = work / f"cache_{m}_{i}"  # cold: a fresh, empty cache each run
+            shutil.rmtree(cache, ignore_errors=True)
             outs[m] = work / f"out_{m}.parquet"
             s, rss = measure(m, data, cache, outs[m])
             times.append(s), peaks.append(rss)

@@ -166,7 +166,7 @@ def _check_duplicates(sources: list[Source], con: Any, *, rows: int) -> None:
     h_null, h_empty = con.con.execute("SELECT hash(NULL::VARCHAR), hash('')").fetchall()[0]
     hashes = np.empty(rows, dtype=np.uint64)
     n = 0
-    reader = con.con.execute("SELECT hash(dossier_id) AS h FROM dossiers").to_arrow_reader(HASH_BATCH)
+    reader = con.con.sql("SELECT hash(dossier_id) AS h FROM dossiers").to_arrow_reader(HASH_BATCH)
     for batch in reader:
         col = batch.column(0).to_numpy()
         hashes[n : n + len(col)] = col
