@@ -175,3 +175,23 @@ def test_context_save_delegates(tmp_path):
     ctx.save(make_fig(), "via_context", title="t", alt="a", data=DATA)
     manifest = json.loads((tmp_path / "fig" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest[0]["notebook"] == "00_overview" and manifest[0]["synthetic"] is True
+
+
+def test_real_published_figures_are_not_stamped_in_a_synthetic_run(tmp_path):
+    from analysis import plots
+
+    cw = pd.DataFrame(
+        {
+            "old_code": ["77", "74"],
+            "old_name": ["BRVT", "Bình Dương"],
+            "new_code": ["79", "79"],
+            "new_name": ["HCM", "HCM"],
+        }
+    )
+    fig = plots.merger_bars(cw, lang="en")
+    ctx = context(tmp_path, synthetic=True)
+    figures.save_figure(fig, "merger", **plots.caption(fig), context=ctx)
+    svg = (ctx.figures_dir / "merger.svg").read_text(encoding="utf-8")
+    assert figures.SYNTHETIC_STAMP not in svg
+    entry = json.loads((ctx.figures_dir / "manifest.json").read_text(encoding="utf-8"))[0]
+    assert entry["synthetic"] is False and entry["data"].startswith("published")

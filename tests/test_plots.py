@@ -442,3 +442,41 @@ def test_notice_figure_when_no_monthly_counts():
     empty = pd.DataFrame(columns=["unit_name", "month", "late_share"])
     cap = plots.caption(plots.late_heatmap(empty, lang="en"))
     assert cap["alt"].startswith("No monthly counts")
+
+
+# --- findings sentences (analysis.text / analysis.text_findings) ---------------------------------------
+
+
+def test_findings_are_built_from_the_table_numbers():
+    yoy = pd.DataFrame(
+        {
+            "indicator": ["timeliness.on_time"],
+            "periods": ["01–06/2025 vs 01–06/2024"],
+            "rate_curr": [0.988],
+            "rate_prev": [0.979],
+            "change": [0.009],
+            "label": ["improved"],
+            "target": [0.98],
+            "target_year": [2023],
+        }
+    )
+    vi = text.findings_overview(yoy, lang="vi", synthetic=True)
+    assert vi[0] == (
+        "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn: 98,8 % kỳ 01–06/2025 so với 97,9 % kỳ "
+        "01–06/2024 (+0,9 điểm %; cải thiện)."
+    )
+    assert vi[1] == "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn: 98,8 % so với chỉ tiêu 98,0 % (2023) (đạt)."
+    assert "tổng hợp" in vi[-1]
+    en = text.findings_overview(yoy.assign(rate_curr=0.97), lang="en", synthetic=False)
+    assert en[1].endswith("against the target of 98.0% (2023) (not met).") and len(en) == 2
+
+
+def test_welfare_findings_say_when_no_target_exists():
+    rates = pd.DataFrame({"indicator": ["welfare.paid_share"], "group": ["all"], "rate": [0.6]})
+    stages = pd.DataFrame({"group": ["all"], "beneficiaries": [1000], "with_account": [700], "paid": [600]})
+    empty = pd.DataFrame(columns=["indicator", "rate_curr", "rate_prev"])
+    out = text.findings_welfare(rates, stages, empty, unit_name="Tỉnh X", target=None, lang="en")
+    assert out[0] == "All: 1,000 beneficiaries, 700 with an account (70.0%), 600 paid through it (60.0%)."
+    assert "no target for Tỉnh X was found" in out[-1]
+    met = text.findings_welfare(rates, stages, empty, unit_name="Tỉnh X", target=0.95, lang="en")
+    assert met[-1].endswith("against the target of 95.0% (not met).")

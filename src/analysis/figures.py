@@ -204,7 +204,9 @@ def save_figure(
         The plotted data, written as CSV beside the images.
     context : analysis.params.Context, optional
         Supplies ``figures_dir``, ``notebook``, ``params``, ``inputs`` and ``synthetic``.  When
-        ``context.synthetic`` is true the figure is stamped :data:`SYNTHETIC_STAMP` before saving.
+        ``context.synthetic`` is true the figure is stamped :data:`SYNTHETIC_STAMP` before saving,
+        unless its plot function marked it as drawn only from real shipped data
+        (``fig.analysis_real_data``: published rates, the crosswalk).
     out_dir : path, optional
         Folder to write to (overrides ``context.figures_dir``).
 
@@ -227,7 +229,10 @@ def save_figure(
     if not isinstance(fig, Figure):
         raise ValueError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
     folder = _figures_dir(context, out_dir)
-    synthetic = bool(_context_value(context, "synthetic", False))
+    # a figure drawn only from real shipped data (published rates, the crosswalk) is not synthetic,
+    # even in a run on the synthetic sample; its plot function marks it
+    real_only = bool(getattr(fig, "analysis_real_data", False))
+    synthetic = bool(_context_value(context, "synthetic", False)) and not real_only
     if synthetic:
         stamp_synthetic(fig)
     if fig.get_suptitle() == "":
@@ -252,6 +257,7 @@ def save_figure(
         "commit": git_commit(),
         "versions": package_versions(),
         "synthetic": synthetic,
+        "data": "published (real, with sources)" if real_only else ("synthetic" if synthetic else "inputs"),
     }
     with locked(folder):
         manifest = [e for e in _read_json(folder / MANIFEST, []) if e.get("id") != fig_id]

@@ -16,6 +16,7 @@ from analysis.plots_base import (
     attach_caption,
     new_figure,
     nfc,
+    notice_figure,
     require_columns,
     style_context,
     titled,
@@ -35,10 +36,14 @@ def _comparable(yoy: pd.DataFrame) -> pd.DataFrame:
             "label": "verdict",
         }
     )
-    t = t[t["verdict"].isin(list(VERDICT_STYLES)) & t["rate"].notna() & t["rate_prev"].notna()]
-    if t.empty:
-        raise ValueError("no unit has rates in both periods: nothing to compare")
-    return t
+    return t[t["verdict"].isin(list(VERDICT_STYLES)) & t["rate"].notna() & t["rate_prev"].notna()]
+
+
+def _nothing_to_compare(yoy: pd.DataFrame, *, lang: str, title: str | None) -> Figure:
+    """Notice figure when no row has both periods (e.g. the first year of the data)."""
+    periods = str(yoy["periods"].iloc[0]) if "periods" in yoy.columns and len(yoy) else ""
+    message = text.label("no_previous", lang=lang) + (f" ({periods})" if periods else "")
+    return notice_figure(message, title=title or titled(yoy, "yoy", lang=lang), data=yoy)
 
 
 def _verdict_counts(verdicts: pd.Series, *, lang: str) -> str:
@@ -67,6 +72,8 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
     """
     require_columns(yoy, YOY_COLUMNS, what="yoy_dumbbell")
     t = _comparable(yoy).sort_values(["rate", "unit_name"]).reset_index(drop=True)
+    if t.empty:
+        return _nothing_to_compare(yoy, lang=lang, title=title)
     fig, ax = new_figure(figsize=LIST_FIGSIZE)
     y = np.arange(len(t))
     with style_context():
@@ -156,7 +163,11 @@ def funnel_plot(
         [label_col, "numerator", "denominator", "rate", "baseline", "significance"],
         what="funnel_plot",
     )
-    funnel = funnel[funnel["denominator"] > 0]
+    funnel = funnel[(funnel["denominator"] > 0) & (funnel["significance"] != "")]
+    if funnel.empty:
+        return notice_figure(
+            text.label("no_data", lang=lang), title=title or text.label("funnel", lang=lang), data=funnel
+        )
     p0 = float(funnel["baseline"].iloc[0])
     limits = funnel_curves(funnel)
     lim = limits.sort_values("denominator")
@@ -259,6 +270,8 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
     """
     require_columns(table, ["indicator", *YOY_COLUMNS[1:]], what="scorecard")
     t = _comparable(table).reset_index(drop=True)
+    if t.empty:
+        return _nothing_to_compare(table, lang=lang, title=title)
     fig, ax = new_figure(figsize=SCORECARD_FIGSIZE)
     y = np.arange(len(t))[::-1]
     with style_context():

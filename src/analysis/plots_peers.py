@@ -89,6 +89,7 @@ def published_dotplot(
     title = title or (
         "Số liệu công bố của các tỉnh" if lang == "vi" else "Published figures across provinces"
     )
+    fig.analysis_real_data = True  # published figures with their sources: never stamped synthetic
     return attach_caption(
         fig,
         title=title,
@@ -170,4 +171,5 @@ def merger_bars(
         r = g[g["new_code"].isin(hl_new)].iloc[0]
         alt += f" {nfc(r['new_name'])}: {r['old_names']}."
     title = title or text.label("new_province", lang=lang)
+    fig.analysis_real_data = True  # the shipped crosswalk, with its source: never stamped synthetic
     return attach_caption(fig, title=title, alt=alt, data=g[["new_code", "new_name", "n_old", "old_names"]])

@@ -119,6 +119,12 @@ def decomposition_bars(
     matplotlib.figure.Figure
         Left: the total change and its two parts; right: the largest per-group contributions.
     """
+    if table.empty:
+        return notice_figure(
+            text.label("no_previous", lang=lang),
+            title=title or text.label("decomposition", lang=lang),
+            data=table,
+        )
     require_columns(table, [label_col, "mix", "rate_effect"], what="decomposition_bars")
     if "is_total" in table.columns:
         table = table[~table["is_total"].astype(bool)]

@@ -59,6 +59,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "seasonal_title": ("Mùa vụ theo tháng", "Seasonal pattern by month"),
     "projection_title": ("Xu hướng và dự báo", "Trend and projection"),
     "by_unit": ("Theo đơn vị", "By unit"),
+    "no_data": ("Không có số liệu cho kỳ này.", "No counts for this period."),
+    "no_previous": (
+        "Không có kỳ trước để so sánh (năm đầu tiên của số liệu).",
+        "No earlier period to compare with (the first year of the data).",
+    ),
     "no_monthly": (
         "Không có số liệu theo tháng cho năm này (chỉ có báo cáo theo kỳ): không vẽ được.",
         "No monthly counts for this year (period reports only): nothing to draw.",
@@ -91,7 +96,7 @@ LABELS: dict[str, tuple[str, str]] = {
 #: Plain-language phrases used in findings, with ``{}`` placeholders.
 PHRASES: dict[str, tuple[str, str]] = {
     "yoy": (
-        "{label}: {rate} năm {year} so với {prev} năm {prev_year} ({change}; {verdict}).",
+        "{label}: {rate} {period} {year} so với {prev} {period} {prev_year} ({change}; {verdict}).",
         "{label}: {rate} in {year} against {prev} in {prev_year} ({change}; {verdict}).",
     ),
     "target": (
@@ -293,13 +298,24 @@ def banner(*, synthetic: bool, unit_name: str, year: int, lang: str = "vi") -> s
     return f"{head} {warn}"
 
 
-from analysis.text_findings import (  # noqa: E402  (re-exported: analysis.text.findings_*)
-    findings_online,
-    findings_overview,
-    findings_peers,
-    findings_timeliness,
-    findings_welfare,
+#: Findings builders, defined in ``analysis.text_findings`` and reached as ``analysis.text.findings_*``.
+FINDINGS = (
+    "findings_online",
+    "findings_overview",
+    "findings_peers",
+    "findings_timeliness",
+    "findings_welfare",
 )
+
+
+def __getattr__(name: str):
+    """Reach the findings builders of ``analysis.text_findings`` as attributes of this module."""
+    if name in FINDINGS:
+        from analysis import text_findings
+
+        return getattr(text_findings, name)
+    raise AttributeError(f"module 'analysis.text' has no attribute {name!r}")
+
 
 __all__ = [
     "LABELS",
@@ -307,11 +323,6 @@ __all__ = [
     "PHRASES",
     "banner",
     "check_lang",
-    "findings_online",
-    "findings_overview",
-    "findings_peers",
-    "findings_timeliness",
-    "findings_welfare",
     "format_interval",
     "format_number",
     "format_percent",

@@ -35,6 +35,7 @@ def yoy_sentence(row: pd.Series, *, lang: str = "vi") -> str:
         label=_label(row, lang=lang),
         rate=text.format_percent(row["rate_curr"], lang=lang),
         year=cur,
+        period="năm" if cur.isdigit() else "kỳ",
         prev=text.format_percent(row["rate_prev"], lang=lang),
         prev_year=prev,
         change=text.format_points(row["change"], lang=lang),
@@ -92,6 +93,8 @@ def units_sentences(yoy_units: pd.DataFrame, *, lang: str = "vi") -> list[str]:
 
 def funnel_sentence(funnel: pd.DataFrame, *, lang: str = "vi") -> str:
     """Units below the baseline by more than chance (outside the 99.8 % limits)."""
+    if funnel.empty or "significance" not in funnel:
+        return text.label("no_data", lang=lang)
     low = funnel[funnel["significance"] == "Low (0.001)"].sort_values("rate")
     names = ", ".join(str(n) for n in low.get("unit_name", pd.Series(dtype=str)).head(3))
     p0 = float(funnel["baseline"].iloc[0]) if len(funnel) else float("nan")
@@ -107,7 +110,14 @@ def funnel_sentence(funnel: pd.DataFrame, *, lang: str = "vi") -> str:
 
 def decomposition_sentence(decomposition: pd.DataFrame, *, lang: str = "vi") -> str:
     """Split the change in the overall rate into units' performance and the mix of dossiers."""
-    total = decomposition[decomposition["is_total"].astype(bool)].iloc[0]
+    totals = (
+        decomposition[decomposition["is_total"].astype(bool)]
+        if "is_total" in decomposition
+        else decomposition
+    )
+    if totals.empty:
+        return text.label("no_previous", lang=lang)
+    total = totals.iloc[0]
     return text.phrase(
         "decomposition",
         lang=lang,
