@@ -215,6 +215,7 @@ def test_two_runs_give_identical_figure_bytes(tmp_path, capsys):
     assert "reviewer site:" in summary and "index.html" in summary
 
 
+@pytest.mark.slow
 def test_project_matrix_validates_from_any_directory(tmp_path):
     """The real notebooks/runs.yaml and notebooks resolve from the project root, whatever the cwd."""
     import subprocess

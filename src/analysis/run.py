@@ -247,8 +247,11 @@ def _resolve(path: Path | None, default: Path) -> Path:
     return path if path.is_absolute() else (Path.cwd() / path).resolve()
 
 
-def plan(args: argparse.Namespace) -> tuple[list[Job], Any, Path, Path]:
-    """Validate everything before any kernel starts; return the jobs, the Counts table and the folders."""
+def plan(args: argparse.Namespace, *, on_valid: Any = None) -> tuple[list[Job], Any, Path, Path]:
+    """Validate everything before any kernel starts; return the jobs, the Counts table and the folders.
+
+    ``on_valid`` (optional) is called once names and types are valid, before the Counts table is computed.
+    """
     import pandas as pd
 
     nb_dir = _resolve(args.notebooks_dir, paths.NOTEBOOKS_DIR)
@@ -275,6 +278,8 @@ def plan(args: argparse.Namespace) -> tuple[list[Job], Any, Path, Path]:
         names = {p.name for p in declared[name]}
         given = {k: v for k, v in {**base, "unit": unit}.items() if k in names}
         values[(name, unit)] = validate({**given, **overrides}, declared[name], where=f"{name} (unit {unit})")
+    if on_valid is not None:
+        on_valid()
     if args.counts_file:
         from analysis.schemas import validate_counts
 
@@ -355,25 +360,32 @@ def main(argv: list[str] | None = None) -> int:
 
     for key, value in KERNEL_ENV.items():
         os.environ[key] = value
-    # Worker processes start (and import) while the parent validates and computes Counts; no kernel yet.
-    pool = start_pool(args.workers) if not args.dry_run and args.workers >= 1 else None
+    pools: list[ProcessPoolExecutor] = []
+
+    def start() -> None:  # workers start (and import) while the parent computes Counts; no kernel yet
+        if not args.dry_run:
+            pools.append(start_pool(args.workers))
+
     try:
         try:
-            jobs, counts, data_dir, out_root = plan(args)
+            jobs, counts, data_dir, out_root = plan(args, on_valid=start)
         except (ParameterError, InputError, ValueError, OSError) as exc:
             print(f"analysis run: error: {exc}", file=sys.stderr)
+            for pool in pools:
+                pool.shutdown(wait=False, cancel_futures=True)
+            pools.clear()
             return EXIT_INVALID
         reports = out_root / "reports" / str(args.year)
-        if pool is None:
+        if not pools:
             for job in jobs:
                 print(f"{job.notebook}  unit {job.unit}  -> {job.output}  {json.dumps(job.parameters)}")
             print(f"{len(jobs)} run(s) valid; nothing executed (--dry-run)")
             return EXIT_OK
         write_shared_inputs(counts, data_dir, reports)
         started = dt.datetime.now(dt.UTC)
-        results = run_jobs(jobs, pool=pool)
+        results = run_jobs(jobs, pool=pools[0])
     finally:
-        if pool is not None:
+        for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)
     runs_doc = {
         "year": args.year,
