@@ -296,11 +296,13 @@ def test_rate_dotplot_flags_units_clearly_below_target():
     assert "1 units are clearly below the 60.0% target" in alt
 
 
-def test_missing_columns_and_empty_tables_are_clear_errors():
+def test_missing_columns_are_clear_errors_and_empty_tables_give_notices():
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['label'\]"):
         plots.yoy_dumbbell(yoy_table().drop(columns="label"))
-    with pytest.raises(ValueError, match="empty"):
-        plots.yoy_dumbbell(yoy_table().iloc[0:0])
+    notice = plots.caption(plots.yoy_dumbbell(yoy_table().iloc[0:0], lang="en"))
+    assert notice["alt"] == "No counts for this period."  # a notice figure, not a crash
+    first_year = yoy_table().assign(rate_prev=np.nan, label="not comparable")
+    assert plots.caption(plots.yoy_dumbbell(first_year, lang="en"))["alt"].startswith("No earlier period")
 
 
 def test_plots_do_not_touch_pyplot():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import textwrap
 import unicodedata
 from collections.abc import Iterable
@@ -173,3 +174,25 @@ def notice_figure(message: str, *, title: str, data: pd.DataFrame | None = None)
         ax.set_axis_off()
         ax.text(0.5, 0.5, nfc(message), ha="center", va="center", wrap=True, fontsize=11)
     return attach_caption(fig, title=title, alt=message, data=data if data is not None else pd.DataFrame())
+
+
+def notice_when_empty(title_key: str):
+    """Decorate a plot function: an empty first table gives a notice figure ("no counts") instead of an error.
+
+    A notebook run for a unit or year without these counts still completes, and says why a figure is
+    empty.
+    """
+
+    def wrap(func):
+        @functools.wraps(func)
+        def plot(table, *args, lang: str = "vi", title: str | None = None, **kwargs):
+            if isinstance(table, pd.DataFrame) and table.empty:
+                from analysis import text
+
+                message = text.label("no_data", lang=lang)
+                return notice_figure(message, title=title or text.label(title_key, lang=lang), data=table)
+            return func(table, *args, lang=lang, title=title, **kwargs)
+
+        return plot
+
+    return wrap

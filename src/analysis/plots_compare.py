@@ -15,6 +15,7 @@ from analysis.plots_base import (
     VERDICT_STYLES,
     attach_caption,
     new_figure,
+    notice_when_empty,
     nfc,
     notice_figure,
     require_columns,
@@ -51,6 +52,7 @@ def _verdict_counts(verdicts: pd.Series, *, lang: str) -> str:
     return ", ".join(f"{int(counts.get(k, 0))} {text.label(k, lang=lang)}" for k in VERDICT_STYLES)
 
 
+@notice_when_empty("yoy")
 def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
     """Plot each unit's rate last year (open circle) and this year (filled marker with its 95 % interval).
 
@@ -130,6 +132,7 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
     return attach_caption(fig, title=title, alt=alt, data=t[cols])
 
 
+@notice_when_empty("funnel")
 def funnel_plot(
     funnel: pd.DataFrame,
     *,
@@ -164,7 +167,7 @@ def funnel_plot(
         what="funnel_plot",
     )
     funnel = funnel[(funnel["denominator"] > 0) & (funnel["significance"] != "")]
-    if funnel.empty:
+    if funnel.empty:  # a baseline of 0 or 1 gives no limits
         return notice_figure(
             text.label("no_data", lang=lang), title=title or text.label("funnel", lang=lang), data=funnel
         )
@@ -250,6 +253,7 @@ def funnel_plot(
     return attach_caption(fig, title=title, alt=alt, data=funnel[cols].sort_values(label_col))
 
 
+@notice_when_empty("yoy")
 def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
     """Plot every indicator this year (with interval) against last year and its target, one row each.
 

@@ -13,6 +13,7 @@ from analysis.plots_base import (
     WIDE_FIGSIZE,
     attach_caption,
     new_figure,
+    notice_when_empty,
     nfc,
     require_columns,
     style_context,
@@ -26,6 +27,7 @@ def _indicator_name(ind: str, *, lang: str) -> str:
         return nfc(ind)
 
 
+@notice_when_empty("source")
 def published_dotplot(
     table: pd.DataFrame, *, lang: str = "vi", highlight: str | None = None, title: str | None = None
 ) -> Figure:

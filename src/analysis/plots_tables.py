@@ -79,16 +79,16 @@ def yearly_rates(
     """
     ids = [indicator] if isinstance(indicator, str) else list(indicator)
     rows = counts[counts["indicator"].isin(ids)]
-    has_year = rows.groupby("indicator")["period_type"].transform(lambda s: (s == "year").any())
+    keys = SERIES_KEYS + list(by) + ["year"]
+    if rows.empty:
+        return pd.DataFrame(columns=[*keys, "numerator", "denominator", "rate", "lower", "upper"])
+    has_year = rows.groupby("indicator")["period_type"].transform(lambda s: (s == "year").any()).astype(bool)
     whole = rows[has_year & (rows["period_type"] == "year")]
     other = rows[~has_year]
     last = other.groupby(["indicator", "year"])["period_end"].transform("max")
     rows = pd.concat([whole, other[other["period_end"] == last]])
     rows = _no_double_counting(rows)
-    keys = SERIES_KEYS + list(by) + ["year"]
     out = rows.groupby(keys, dropna=False, sort=True)[["numerator", "denominator"]].sum().reset_index()
-    if out.empty:
-        raise ValueError(f"no yearly counts for {ids}")
     return with_ci(out)
 
 
@@ -180,7 +180,7 @@ def welfare_stage_table(counts: pd.DataFrame, *, year: int, by: str = "beneficia
     """
     rows = counts[counts["indicator"].isin([i for i, _ in WELFARE_STAGES]) & (counts["year"] == year)]
     if rows.empty:
-        raise ValueError(f"no welfare counts in {year}")
+        return pd.DataFrame(columns=["group", "beneficiaries", "with_account", "paid"])
     rows = rows[rows["period_end"] == rows["period_end"].max()]
     rows = _no_double_counting(rows)
     group = by if by in rows.columns else None
@@ -211,7 +211,9 @@ def welfare_rate_table(counts: pd.DataFrame, *, year: int, by: str = "beneficiar
     ids = ["welfare.account_share", "welfare.paid_share", "welfare.paid_of_holders"]
     rows = counts[counts["indicator"].isin(ids) & (counts["year"] == year)]
     if rows.empty:
-        raise ValueError(f"no welfare counts in {year}")
+        return pd.DataFrame(
+            columns=["indicator", "group", "numerator", "denominator", "rate", "lower", "upper"]
+        )
     rows = _no_double_counting(rows[rows["period_end"] == rows["period_end"].max()])
     total = rows.groupby("indicator")[["numerator", "denominator"]].sum().reset_index().assign(group="all")
     parts = [total]
@@ -243,8 +245,8 @@ def projection_table(yearly: pd.DataFrame, *, to_year: int, level: float = 0.95)
     observed one up to ``to_year``; quasi-binomial when the series is overdispersed (three years or more).
     """
     y = yearly[yearly["denominator"] > 0].sort_values("year")
-    if len(y) < 2:
-        raise ValueError("a projection needs at least two years with data")
+    if len(y) < 2:  # a trend needs two years: nothing to project
+        return pd.DataFrame(columns=["year", "rate", "lower", "upper"])
     last = int(y["year"].max())
     years = np.arange(last + 1, max(to_year, last + 1) + 1)
     stats = _stats()

@@ -12,6 +12,7 @@ from analysis.plots_base import (
     TALL_FIGSIZE,
     attach_caption,
     new_figure,
+    notice_when_empty,
     nfc,
     notice_figure,
     require_columns,
@@ -31,6 +32,7 @@ def _series_name(value: object, *, lang: str) -> str:
         return nfc(key)
 
 
+@notice_when_empty("trend_by_year")
 def trend_band(
     table: pd.DataFrame,
     *,
@@ -208,6 +210,7 @@ def seasonal_plot(table: pd.DataFrame, *, lang: str = "vi", title: str | None = 
     return attach_caption(fig, title=title, alt=alt, data=t[["period", "rate", "trend", "seasonal"]])
 
 
+@notice_when_empty("projection_title")
 def projection_plot(
     history: pd.DataFrame,
     projection: pd.DataFrame,
@@ -236,6 +239,12 @@ def projection_plot(
     matplotlib.figure.Figure
     """
     require_columns(history, ["year", "rate", "lower", "upper"], what="projection_plot (history)")
+    if projection.empty:
+        return notice_figure(
+            text.label("no_data", lang=lang),
+            title=title or text.label("projection_title", lang=lang),
+            data=history,
+        )
     require_columns(projection, ["year", "rate", "lower", "upper"], what="projection_plot (projection)")
     h = history.sort_values("year")
     p = projection.sort_values("year")

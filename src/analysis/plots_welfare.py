@@ -14,6 +14,7 @@ from analysis.plots_base import (
     SERIES_STYLES,
     attach_caption,
     new_figure,
+    notice_when_empty,
     nfc,
     require_columns,
     style_context,
@@ -33,6 +34,7 @@ def _indicator_name(ind: str, *, lang: str) -> str:
         return nfc(ind)
 
 
+@notice_when_empty("rate")
 def welfare_rates(
     table: pd.DataFrame, *, lang: str = "vi", target: float | None = None, title: str | None = None
 ) -> Figure:
@@ -137,6 +139,7 @@ def welfare_rates(
     )
 
 
+@notice_when_empty("beneficiaries")
 def welfare_stages(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
     """Plot the stages from beneficiaries to account holders to payouts through accounts, per group.
 
@@ -213,6 +216,7 @@ def welfare_stages(table: pd.DataFrame, *, lang: str = "vi", title: str | None =
     )
 
 
+@notice_when_empty("by_unit")
 def rate_dotplot(
     table: pd.DataFrame,
     *,
