@@ -13,8 +13,8 @@ from analysis.plots_base import (
     WIDE_FIGSIZE,
     attach_caption,
     new_figure,
-    notice_when_empty,
     nfc,
+    notice_when_empty,
     require_columns,
     style_context,
 )
