@@ -183,7 +183,8 @@ def test_funnel_plot_labels_units_outside_998():
     fig = plots.funnel_plot(funnel, lang="en")
     cap = plots.caption(fig)
     assert cap["alt"].startswith("Funnel plot of 3 units")
-    assert "1 units are below the overall rate of 95.0%" in cap["alt"] and ": B" in cap["alt"]
+    expected = "Units below the overall rate of 95.0% by more than chance (outside the 99.8% limits): 1 (B)"
+    assert expected in cap["alt"]
     assert [t.get_text() for t in fig.axes[0].texts] == ["B"]
 
 
@@ -293,7 +294,7 @@ def test_rate_dotplot_flags_units_clearly_below_target():
         {"unit_name": ["X", "Y"], "rate": [0.5, 0.9], "lower": [0.45, 0.85], "upper": [0.55, 0.95]}
     )
     alt = plots.caption(plots.rate_dotplot(t, target=0.6, lang="en"))["alt"]
-    assert "1 units are clearly below the 60.0% target" in alt
+    assert "Units clearly below the 60.0% target: 1." in alt
 
 
 def test_missing_columns_are_clear_errors_and_empty_tables_give_notices():

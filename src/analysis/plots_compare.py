@@ -237,7 +237,7 @@ def funnel_plot(
         lang=lang,
         n=len(low),
         p0=text.format_percent(p0, lang=lang),
-        names=f": {names}" if names else "",
+        names=f" ({names})" if names else "",
     )
     alt = (
         f"Biểu đồ phễu của {len(funnel)} đơn vị (tỷ lệ theo số hồ sơ, trục log). "

@@ -303,8 +303,8 @@ def rate_dotplot(
         alt += (
             f" {int(below.sum())} đơn vị dưới chỉ tiêu {text.format_percent(target, lang=lang)} rõ rệt."
             if lang == "vi"
-            else f" {int(below.sum())} units are clearly below the "
-            f"{text.format_percent(target, lang=lang)} target."
+            else f" Units clearly below the {text.format_percent(target, lang=lang)} target: "
+            f"{int(below.sum())}."
         )
     cols = [
         c

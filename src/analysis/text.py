@@ -113,11 +113,11 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     "funnel_low": (
         "{n} đơn vị thấp hơn tỷ lệ chung {p0} vượt mức ngẫu nhiên (ngoài giới hạn 99,8 %){names}.",
-        "{n} units are below the overall rate of {p0} by more than chance (outside the 99.8% limits){names}.",
+        "Units below the overall rate of {p0} by more than chance (outside the 99.8% limits): {n}{names}.",
     ),
     "funnel_low_target": (
         "{n} đơn vị thấp hơn chỉ tiêu {p0} vượt mức ngẫu nhiên (ngoài giới hạn 99,8 %){names}.",
-        "{n} units are below the target of {p0} by more than chance (outside the 99.8% limits){names}.",
+        "Units below the target of {p0} by more than chance (outside the 99.8% limits): {n}{names}.",
     ),
     "decomposition": (
         "Thay đổi {total}: {rate_effect} do kết quả của đơn vị, {mix} do cơ cấu hồ sơ.",
