@@ -138,8 +138,8 @@ PHRASES: dict[str, tuple[str, str]] = {
         "These numbers come from synthetic (simulated) data, not real records.",
     ),
     "peers": (
-        "{label}: {n} số liệu công bố từ {k} tỉnh, từ {low} đến {high}.",
-        "{label}: {n} published figures from {k} provinces, from {low} to {high}.",
+        "{label}: {n} số liệu công bố, từ {low} đến {high} (số tỉnh và chuỗi toàn quốc: {k}).",
+        "{label}: {n} published figures, from {low} to {high} (provinces and national series: {k}).",
     ),
     "merger": (
         "{old} (mã {old_code}) hợp nhất vào {new} (mã {new_code}) từ {date}, cùng {others}.",
