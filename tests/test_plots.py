@@ -483,3 +483,31 @@ def test_welfare_findings_say_when_no_target_exists():
     assert "no target for Tỉnh X was found" in out[-1]
     met = text.findings_welfare(rates, stages, empty, unit_name="Tỉnh X", target=0.95, lang="en")
     assert met[-1].endswith("against the target of 95.0% (not met).")
+
+
+def test_peer_findings_count_per_definition_and_name_the_merger():
+    published = pd.DataFrame(
+        {
+            "registry_id": ["payment.online", "payment.online", None],
+            "province": ["Bà Rịa - Vũng Tàu", "Bình Phước", "X"],
+            "value": [0.789, 0.6814, 0.5],
+        }
+    )
+    cw = pd.DataFrame(
+        {
+            "old_code": ["77", "74", "79"],
+            "old_name": ["Bà Rịa - Vũng Tàu", "Bình Dương", "Hồ Chí Minh"],
+            "new_code": ["79", "79", "79"],
+            "new_name": ["Hồ Chí Minh"] * 3,
+            "effective_date": ["2025-07-01"] * 3,
+        }
+    )
+    out = text.findings_peers(published, cw, unit="77", funnel=pd.DataFrame(), lang="en")
+    assert out[0] == (
+        "Dossiers paid online: 2 published figures, from 68.1% to 78.9% (provinces and national series: 2)."
+    )
+    assert out[1] == (
+        "Bà Rịa - Vũng Tàu (code 77) merged into Hồ Chí Minh (code 79) from 2025-07-01, "
+        "with Bình Dương, Hồ Chí Minh."
+    )
+    assert len(out) == 2
