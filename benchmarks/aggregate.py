@@ -141,9 +141,11 @@ def run_duckdb_sql(path: str, cache: str) -> object:
 
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'; SET preserve_insertion_order = false")
-    reader = f"read_csv('{path}')" if path.endswith(".csv") else f"read_parquet('{path}')"
     cols = ", ".join(f'"{k}" AS {v}' for k, v in RENAME.items())
-    con.execute(f"CREATE VIEW d AS SELECT {cols} FROM {reader}")
+    if path.endswith(".csv"):  # parse the CSV once into a DuckDB table (it spills beyond the memory limit)
+        con.execute(f"CREATE TABLE d AS SELECT {cols} FROM read_csv('{path}')")
+    else:  # Parquet: query the file in place
+        con.execute(f"CREATE VIEW d AS SELECT {cols} FROM read_parquet('{path}')")
     first, last_r, last_f = con.execute(
         "SELECT min(received_at), max(received_at), max(finished_at) FROM d"
     ).fetchall()[0]

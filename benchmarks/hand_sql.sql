@@ -1,15 +1,15 @@
 -- Hand-written DuckDB query of the dossier indicators (benchmark reference; the library builds its own
 -- expression with Ibis).  Placeholders: {src} = a relation with the canonical columns, {periods} = a relation
--- (period_start, period_end, period_type).
-WITH d AS (SELECT * FROM {src}),
-p AS (SELECT * FROM {periods}),
+-- (period_start, period_end, period_type).  {src} is referenced directly (a CTE used three times would be
+-- materialised by DuckDB).
+WITH p AS (SELECT * FROM {periods}),
 recv AS (
   SELECT unit_code, received_at AS day, count(*) AS received,
          count(*) FILTER (channel = 2) AS online,
          count(*) FILTER (fee_bearing = 1 AND fee > 0) AS fee_base,
          count(*) FILTER (fee_bearing = 1 AND fee > 0 AND paid_online IN (1, 2)) AS paid,
          max(unit_name) AS unit_name, max(unit_level) AS unit_level
-  FROM d GROUP BY ALL
+  FROM {src} GROUP BY ALL
 ),
 fin AS (
   SELECT unit_code, finished_at AS day, count(*) AS finished,
@@ -21,11 +21,11 @@ fin AS (
              CASE WHEN supplement_requested_at IS NULL OR supplement_requested_at > finished_at THEN 0
                   ELSE least(coalesce(supplement_provided_at, finished_at), finished_at) - supplement_requested_at
              END AS ok
-    FROM d WHERE finished_at IS NOT NULL
+    FROM {src} WHERE finished_at IS NOT NULL
   ) GROUP BY ALL
 ),
 straddle AS (
-  SELECT * FROM d
+  SELECT * FROM {src}
   WHERE finished_at IS NULL OR date_trunc('month', finished_at) <> date_trunc('month', received_at)
 ),
 stock AS (
