@@ -3,8 +3,10 @@
 Usage: python benchmarks/report.py [--years 2019-2024] [--skip-batch] [--json]
 
 Every scenario runs the real command line (`python -m analysis run ...`) in a fresh process, writing to a
-temporary output folder so the project's figures/ and reports/ are left alone. The sample data are generated
-first (not timed) when absent. Prints one table; with --json the last line is one JSON object.
+temporary output folder so the project's figures/ and reports/ are left alone. The 1-minute load average
+before and after each scenario is printed: on a shared machine other work inflates the wall times. The
+sample data are generated first (not timed) when absent. Prints one table; with --json the last line is one
+JSON object.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, years, workers in scenarios:
         out = Path(tempfile.mkdtemp(prefix="bench_report_"))
         total, codes, log = 0.0, [], ""
+        load_before = os.getloadavg()[0]
         for year in years:
             seconds, code, text = _run(["--year", str(year), "--workers", str(workers)], out=out)
             total += seconds
@@ -79,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         ok, failed = _count_runs(out)
         rows.append({"scenario": name, "years": len(years), "workers": workers, "notebooks_ok": ok,
                      "notebooks_failed": failed, "wall_s": round(total, 1),
-                     "per_year_s": round(total / len(years), 1), "exit_codes": codes})  # fmt: skip
+                     "per_year_s": round(total / len(years), 1), "exit_codes": codes,
+                     "load_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)]})  # fmt: skip
         if any(codes) and not ok:
             print(log[-3000:], file=sys.stderr)
         if args.keep:
@@ -89,12 +93,14 @@ def main(argv: list[str] | None = None) -> int:
 
     cpus = os.cpu_count()
     print(f"\nreport benchmark on {cpus} CPU(s), Python {sys.version.split()[0]}")
-    head = f"{'scenario':<20} {'years':>5} {'workers':>7} {'ok':>4} {'failed':>6} {'wall s':>8} {'s/year':>7}"
+    head = (f"{'scenario':<20} {'years':>5} {'workers':>7} {'ok':>4} {'failed':>6} {'wall s':>8} "
+            f"{'s/year':>7}  load before/after")  # fmt: skip
     print(head)
     print("-" * len(head))
     for r in rows:
         print(f"{r['scenario']:<20} {r['years']:>5} {r['workers']:>7} {r['notebooks_ok']:>4} "
-              f"{r['notebooks_failed']:>6} {r['wall_s']:>8.1f} {r['per_year_s']:>7.1f}")  # fmt: skip
+              f"{r['notebooks_failed']:>6} {r['wall_s']:>8.1f} {r['per_year_s']:>7.1f}"
+              f"  {r['load_1min'][0]:.1f} / {r['load_1min'][1]:.1f}")  # fmt: skip
     report = rows[0]
     met = report["wall_s"] <= TARGET_S and report["notebooks_failed"] == 0
     print(f"\ntarget: annual set for one unit in <= {TARGET_S:.0f} s -> {report['wall_s']:.1f} s "
