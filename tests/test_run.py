@@ -245,3 +245,16 @@ def test_project_matrix_validates_from_any_directory(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert f"{len(listed)} run(s) valid" in proc.stdout
     assert [line.split()[0] for line in proc.stdout.splitlines()[:-1]] == listed
+
+
+def test_merge_results_keeps_other_units_with_outputs(tmp_path):
+    kept_nb = tmp_path / "01.ipynb"
+    kept_nb.write_text("{}", encoding="utf-8")
+    previous = [
+        {"notebook": "a", "unit": "01", "status": "ok", "output": str(kept_nb)},
+        {"notebook": "a", "unit": "02", "status": "ok", "output": str(tmp_path / "gone.ipynb")},
+        {"notebook": "a", "unit": "77", "status": "failed", "output": str(kept_nb)},
+    ]
+    current = [{"notebook": "a", "unit": "77", "status": "ok", "output": ""}]
+    merged = run.merge_results(previous, current)
+    assert [(r["unit"], r["status"]) for r in merged] == [("01", "ok"), ("77", "ok")]
