@@ -166,3 +166,24 @@ def test_project_notebooks_have_one_literal_parameters_cell(path):
     assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), (
         "commit without outputs"
     )
+
+
+def test_cached_counts_reuses_only_for_same_inputs(tmp_path, monkeypatch):
+    import analysis.io
+    from test_run import tiny_counts
+
+    calls = []
+    monkeypatch.setattr(analysis.io, "load_counts", lambda d: calls.append(d) or tiny_counts())
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.csv").write_text("1\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = context.cached_counts(data, cache_dir=cache)
+    again = context.cached_counts(data, cache_dir=cache)
+    assert len(calls) == 1 and len(list(cache.glob("counts-*.parquet"))) == 1
+    assert again.equals(first)
+    (data / "a.csv").write_text("2\n", encoding="utf-8")  # a changed export recomputes
+    context.cached_counts(data, cache_dir=cache)
+    (data / "b.csv").write_text("3\n", encoding="utf-8")  # so does an added one
+    context.cached_counts(data, cache_dir=cache)
+    assert len(calls) == 3 and len(list(cache.glob("counts-*.parquet"))) == 3

@@ -223,3 +223,34 @@ def setup(namespace: dict[str, Any], notebook: str) -> Context:
     root = Path(checked["out_dir"]) if checked.get("out_dir") else paths.FIGURES_DIR
     figures_dir = root / str(checked["year"]) / str(checked["unit"])
     return Context(notebook, checked, data_dir, counts, inputs, synthetic, figures_dir)
+
+
+def code_digest() -> str:
+    """Return a SHA-256 over the package's Python sources: any change to the readers invalidates the cache."""
+    h = hashlib.sha256()
+    for path in sorted(paths.PACKAGE_DIR.rglob("*.py")):
+        h.update(path.relative_to(paths.PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def cached_counts(data_dir: Path, *, cache_dir: Path) -> Any:
+    """Return ``analysis.io.load_counts(data_dir)``, reusing an earlier result for the same inputs and code.
+
+    The cache key is a SHA-256 of every input file's path and content hash plus :func:`code_digest`, so a
+    changed export, an added file or an edited reader recomputes. Entries are written atomically.
+    """
+    import analysis.io
+    from analysis.schemas import validate_counts
+
+    key = hashlib.sha256(
+        json.dumps([list_inputs(data_dir), code_digest()], sort_keys=True).encode("utf-8")
+    ).hexdigest()[:32]
+    path = cache_dir / f"counts-{key}.parquet"
+    if path.is_file():
+        return validate_counts(pd.read_parquet(path))
+    counts = analysis.io.load_counts(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    counts.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return counts

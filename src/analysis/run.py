@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import logging
 import multiprocessing
@@ -18,7 +19,7 @@ from typing import Any
 import yaml
 
 from analysis import paths
-from analysis.context import ensure_sample, list_inputs
+from analysis.context import cached_counts, ensure_sample, list_inputs
 from analysis.params import NOTEBOOKS_ENV, ParameterError, read_parameters, validate
 
 #: Keys allowed at the top of runs.yaml and under each notebook.
@@ -27,6 +28,8 @@ NOTEBOOK_KEYS = {"units", "parameters"}
 #: Environment given to every kernel: labelling only (ANALYSIS_RUN) and a fixed hash seed for reproducibility.
 KERNEL_ENV = {"ANALYSIS_RUN": "1", "PYTHONHASHSEED": "0"}
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+#: Folder (under reports/) of Counts tables computed earlier, keyed by input and code hashes.
+CACHE_DIR = ".counts_cache"
 
 
 @dataclass(frozen=True)
@@ -303,9 +306,7 @@ def plan(args: argparse.Namespace, *, on_valid: Any = None) -> tuple[list[Job], 
 
         counts = validate_counts(pd.read_parquet(_resolve(args.counts_file, Path())))
     else:
-        import analysis.io
-
-        counts = analysis.io.load_counts(data_dir)
+        counts = cached_counts(data_dir, cache_dir=out_root / "reports" / CACHE_DIR)
     years = sorted(int(y) for y in counts["year"].unique())
     units = sorted(str(u) for u in counts["unit_code"].unique())
     jobs = []
@@ -324,8 +325,6 @@ def plan(args: argparse.Namespace, *, on_valid: Any = None) -> tuple[list[Job], 
 
 def write_shared_inputs(counts: Any, data_dir: Path, reports: Path) -> None:
     """Write ``counts.parquet`` and ``inputs.json`` (files, sha256, synthetic flags) atomically."""
-    import io
-
     buf = io.BytesIO()
     counts.to_parquet(buf, index=False)
     _atomic_write(reports / "counts.parquet", buf.getvalue())
