@@ -169,8 +169,9 @@ def test_project_notebooks_have_one_literal_parameters_cell(path):
 
 
 def test_cached_counts_reuses_only_for_same_inputs(tmp_path, monkeypatch):
-    import analysis.io
     from test_run import tiny_counts
+
+    import analysis.io
 
     calls = []
     monkeypatch.setattr(analysis.io, "load_counts", lambda d: calls.append(d) or tiny_counts())
