@@ -237,3 +237,16 @@ def test_data_end_option_and_second_run_from_cache(tmp_path, cache):
     full = read_dossiers(path, cache_dir=cache, data_end=date(2024, 12, 31))
     assert "ytd" not in set(full["period_type"])
     assert (full["period_type"] == "year").sum() > 0
+
+
+def test_csv_dialects_and_datetimes(tmp_path, cache):
+    """BOM + CRLF, semicolons, and date-times (cut to the day: finished 16:30 on the due day is on time)."""
+    base = write(pascal_frame(), tmp_path / "base.csv", "csv").read_bytes()
+    (tmp_path / "crlf.csv").write_bytes(b"\xef\xbb\xbf" + base.replace(b"\n", b"\r\n"))
+    (tmp_path / "semi.csv").write_bytes(base.replace(b",", b";"))
+    df = pascal_frame()
+    for c in [c for c in df.columns if c.startswith("Ngay")]:
+        df[c] = (df[c] + pd.Timedelta(hours=16, minutes=30)).dt.strftime("%Y-%m-%d %H:%M:%S")
+    write(df, tmp_path / "times.csv", "csv")
+    for name in ("crlf.csv", "semi.csv", "times.csv"):
+        assert as_dict(read_dossiers(tmp_path / name, cache_dir=cache)) == EXPECTED, name
