@@ -52,3 +52,18 @@ def test_bad_arguments(tmp_path):
         write_large_dossiers(10, tmp_path, fmt="xlsx")
     with pytest.raises(ValueError, match="positive"):
         write_large_dossiers(0, tmp_path)
+
+
+def test_cache_keeps_the_first_finished_conversion(tmp_path):
+    """Two processes converting the same file: the second finds the folder complete and discards its copy."""
+    from analysis import cache
+
+    def write(out):
+        out.mkdir()
+        (out / "part.parquet").write_text("x")
+
+    target = tmp_path / "entry"
+    cache.write_converted(target, write, {"n": 1})
+    cache.write_converted(target, write, {"n": 2})
+    assert cache.is_complete(target) and json.loads((target / "manifest.json").read_text())["n"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["entry"]

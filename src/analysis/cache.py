@@ -90,10 +90,12 @@ def write_converted(folder: Path, write: Any, manifest: dict[str, Any]) -> Path:
     try:
         write(tmp / "data")
         _atomic_json(tmp / "manifest.json", manifest)
-        if folder.exists():  # another process finished first: keep theirs
-            shutil.rmtree(tmp, ignore_errors=True)
-            return folder
-        os.replace(tmp, folder)
+        try:
+            os.replace(tmp, folder)
+        except OSError:
+            if not is_complete(folder):
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)  # another process finished first: keep theirs
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
