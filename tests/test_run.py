@@ -141,6 +141,7 @@ def test_load_runs_rejects_unknown_keys(tmp_path):
         (["--year", "2019"], "no data for year 2019; years with data: [2023, 2024]"),
         (["--year", "2024", "--unit", "5"], "no data for unit '5'"),
         (["--year", "2024", "--workers", "0"], "--workers must be at least 1"),
+        (["--year", "2024", "--timeout", "0"], "--timeout must be a positive number"),
         (["--year", "2024", "--notebooks", "nope"], "not in runs.yaml"),
     ],
 )

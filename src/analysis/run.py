@@ -149,6 +149,8 @@ def execute_job(job: Job) -> Result:
     out, log = Path(job.output), Path(job.log)
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_suffix(".part.ipynb")
+    for stale in (out, Path(job.html)):  # a page from an earlier run must not pass for this one
+        stale.unlink(missing_ok=True)
     handler = logging.FileHandler(log, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger("papermill")
@@ -283,6 +285,8 @@ def plan(args: argparse.Namespace, *, on_valid: Any = None) -> tuple[list[Job], 
     runs = expand_runs(spec, units=args.unit, notebooks=args.notebooks)
     if args.workers < 1:
         raise ParameterError(f"--workers must be at least 1, got {args.workers}")
+    if not args.timeout > 0:
+        raise ParameterError(f"--timeout must be a positive number of seconds, got {args.timeout}")
     declared = {}
     for name in dict.fromkeys(n for n, _, _ in runs):
         source = nb_dir / f"{name}.ipynb"
