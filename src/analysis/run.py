@@ -347,8 +347,15 @@ def warm_up() -> None:
 
 
 def start_pool(workers: int) -> ProcessPoolExecutor:
-    """Start ``workers`` spawned worker processes and warm them up (imports) in the background."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    """Start ``workers`` worker processes and warm them up (imports) in the background.
+
+    Workers are forked from a fresh single-threaded server process that imports papermill and nbconvert
+    once (``forkserver``), so the imports are paid once, not per worker, and nothing is forked from this
+    process (which runs DuckDB threads).
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["analysis.run", "analysis.site", "papermill", "nbconvert"])
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     for _ in range(workers):
         pool.submit(warm_up)
     return pool
