@@ -175,3 +175,13 @@ def test_unit_with_two_levels(tmp_path, cache):
     df.loc[8, "CapDonVi"] = "quan-huyen"  # 77.S01 is so-ban-nganh on its other rows
     err = read_bad(write(df, tmp_path / "d.parquet", "parquet"), cache)
     assert (err.row, err.column) == (9, "CapDonVi") and "one level per unit" in str(err)
+
+
+def test_unterminated_quote_names_the_line_without_its_content(tmp_path, cache):
+    path = write(pascal_frame(), tmp_path / "d.csv", "csv")
+    lines = path.read_bytes().split(b"\n")
+    lines[7] = lines[7].replace(b",", b";", 3)  # line 8: fields run into a quoted one
+    path.write_bytes(b"\n".join(lines))
+    err = read_bad(path, cache)
+    assert err.row == 8 and "line 8" in str(err) and "malformed" in str(err)
+    assert "Giả Lập" not in str(err)  # the personal-data column of that line is not echoed

@@ -133,8 +133,18 @@ def csv_error(path: Path, message: str) -> InputError:
             path=path,
             row=row,
         )
-    first = message.strip().splitlines()[0] if message.strip() else "unreadable CSV"
-    return InputError(f"cannot read the CSV ({first})", path=path, row=row)
+    lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
+    # the reason follows DuckDB's "Original Line:" (that line itself may hold personal data: not repeated)
+    at = next((i for i, ln in enumerate(lines) if ln.startswith("Original Line:")), None)
+    reason = (
+        lines[at + 1] if at is not None and at + 1 < len(lines) else (lines[0] if lines else "unreadable")
+    )
+    where = f"line {row}: " if row else ""
+    return InputError(
+        f"{where}malformed CSV row ({reason.rstrip('.')}); expected fields separated and quoted as the header",
+        path=path,
+        row=row,
+    )
 
 
 def _line_bytes(path: Path, line: int | None) -> bytes:
