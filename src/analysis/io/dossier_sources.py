@@ -133,15 +133,13 @@ def csv_error(path: Path, message: str) -> InputError:
             path=path,
             row=row,
         )
-    lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
-    # the reason follows DuckDB's "Original Line:" (that line itself may hold personal data: not repeated)
-    at = next((i for i, ln in enumerate(lines) if ln.startswith("Original Line:")), None)
-    reason = (
-        lines[at + 1] if at is not None and at + 1 < len(lines) else (lines[0] if lines else "unreadable")
-    )
+    # DuckDB's message repeats the original line, which may hold personal data: keep only a known reason
+    known = re.search(r"(Value with unterminated quote found|Maximum line size[^\n.]*)", message)
+    reason = known.group(1).strip() if known else "the CSV parser could not read it"
     where = f"line {row}: " if row else ""
+    why = reason.rstrip(".")
     return InputError(
-        f"{where}malformed CSV row ({reason.rstrip('.')}); expected fields separated and quoted as the header",
+        f"{where}malformed CSV row ({why}); expected fields delimited and quoted as in the header",
         path=path,
         row=row,
     )
