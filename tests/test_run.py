@@ -10,7 +10,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis import run
+from analysis import run, site
 from analysis.params import ParameterError
 from analysis.schemas import finalise_counts
 
@@ -257,5 +257,5 @@ def test_merge_results_keeps_other_units_with_outputs(tmp_path):
         {"notebook": "a", "unit": "77", "status": "failed", "output": str(kept_nb)},
     ]
     current = [{"notebook": "a", "unit": "77", "status": "ok", "output": ""}]
-    merged = run.merge_results(previous, current)
+    merged = site.merge_results(previous, current)
     assert [(r["unit"], r["status"]) for r in merged] == [("01", "ok"), ("77", "ok")]

@@ -214,24 +214,6 @@ def format_summary(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def merge_results(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep earlier runs of other (notebook, unit) pairs whose notebook is still on disk; current ones win.
-
-    Examples
-    --------
-    >>> old = [{"notebook": "a", "unit": "01", "output": ""}, {"notebook": "a", "unit": "77", "output": ""}]
-    >>> [(r["notebook"], r["unit"]) for r in merge_results(old, [{"notebook": "a", "unit": "77"}])]
-    [('a', '77')]
-    """
-    done = {(r["notebook"], r["unit"]) for r in current}
-    kept = [
-        r
-        for r in previous
-        if (r.get("notebook"), r.get("unit")) not in done and r.get("output") and Path(r["output"]).is_file()
-    ]
-    return sorted([*kept, *current], key=lambda r: (str(r["unit"]), str(r["notebook"])))
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``analysis run``."""
     p = argparse.ArgumentParser(prog="analysis run", description="Run the notebook matrix for a year.")
@@ -419,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     runs_doc = {
         "year": args.year,
         "started": started.isoformat(timespec="seconds"),
-        "results": merge_results(previous.get("results", []), [asdict(r) for r in results]),
+        "results": site.merge_results(previous.get("results", []), [asdict(r) for r in results]),
     }
     _atomic_write(reports / "runs.json", json.dumps(runs_doc, ensure_ascii=False, indent=1).encode("utf-8"))
     index = site.write_index(reports, figures_root=out_root / "figures")

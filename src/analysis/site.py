@@ -102,6 +102,24 @@ def unit_names(counts_file: Path, units: list[str] = ()) -> dict[str, str]:
     return names
 
 
+def merge_results(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep earlier runs of other (notebook, unit) pairs whose notebook is still on disk; current ones win.
+
+    Examples
+    --------
+    >>> old = [{"notebook": "a", "unit": "01", "output": ""}, {"notebook": "a", "unit": "77", "output": ""}]
+    >>> [(r["notebook"], r["unit"]) for r in merge_results(old, [{"notebook": "a", "unit": "77"}])]
+    [('a', '77')]
+    """
+    done = {(r["notebook"], r["unit"]) for r in current}
+    kept = [
+        r
+        for r in previous
+        if (r.get("notebook"), r.get("unit")) not in done and r.get("output") and Path(r["output"]).is_file()
+    ]
+    return sorted([*kept, *current], key=lambda r: (str(r["unit"]), str(r["notebook"])))
+
+
 def _table(rows: list[tuple[Any, ...]], head: tuple[str, ...]) -> str:
     th = "".join(f"<th>{esc(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
