@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.figure import Figure
 
 from analysis import text
@@ -47,27 +48,28 @@ def late_heatmap(table: pd.DataFrame, *, lang: str = "vi", title: str | None = N
     wide = table.pivot_table(index="unit_name", columns="month", values="late_share", aggfunc="mean")
     wide = wide.loc[wide.mean(axis=1).sort_values(ascending=False).index]
     fig, ax = new_figure(figsize=LIST_FIGSIZE)
+    values = wide.to_numpy()
+    cells = np.vectorize(lambda v: text.format_number(100 * v, lang=lang, digits=1) if np.isfinite(v) else "")
     with style_context():
-        im = ax.imshow(wide.to_numpy(), aspect="auto", cmap="cividis_r", vmin=0)
-        ax.grid(False)
-        ax.set_xticks(range(wide.shape[1]), [str(int(m)) for m in wide.columns])
-        ax.set_yticks(range(wide.shape[0]), [nfc(n) for n in wide.index])
-        vmax = np.nanmax(wide.to_numpy()) if wide.size else 0
-        for (i, j), v in np.ndenumerate(wide.to_numpy()):
-            if np.isfinite(v):
-                ax.text(
-                    j,
-                    i,
-                    text.format_number(100 * v, lang=lang, digits=1),
-                    ha="center",
-                    va="center",
-                    fontsize=6,
-                    color="white" if v > 0.6 * vmax else "black",
-                )
+        sns.heatmap(
+            wide.set_axis([nfc(n) for n in wide.index], axis=0).set_axis(
+                [str(int(m)) for m in wide.columns], axis=1
+            ),
+            ax=ax,
+            cmap="cividis_r",
+            vmin=0,
+            annot=cells(values) if values.size else False,
+            fmt="",
+            annot_kws={"fontsize": 6},
+            linewidths=0.5,
+            linecolor="white",
+            cbar_kws={"shrink": 0.8, "label": text.label("late_share", lang=lang)},
+        )
         ax.set_xlabel(text.label("month", lang=lang))
-        cbar = fig.colorbar(im, ax=ax, shrink=0.8)
+        ax.set_ylabel("")
+        ax.tick_params(axis="y", rotation=0)
+        cbar = ax.collections[0].colorbar
         cbar.ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=1))
-        cbar.set_label(text.label("late_share", lang=lang))
     worst = wide.stack().idxmax() if wide.size else ("–", 0)
     worst_v = float(wide.stack().max()) if wide.size else float("nan")
     month_mean = wide.mean(axis=0)
