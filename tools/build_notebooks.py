@@ -25,6 +25,7 @@ import analysis.plots
 import analysis.plots_tables as tables
 import analysis.stats
 import analysis.text
+import analysis.text_tables
 from IPython.display import Markdown
 
 Markdown(analysis.text.banner(synthetic=P.synthetic, unit_name=P.unit_name, year=P.year, lang=P.lang))"""
@@ -79,8 +80,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "code",
-            'card[["indicator", "convention", "periods", "rate_prev", "rate_curr", "change", "label", '
-            '"target", "target_year"]]',
+            "analysis.text_tables.yoy_view(card, lang=P.lang)",
         ),
         ("code", "fig = analysis.plots.scorecard(card, lang=P.lang)\n" + save("00_scorecard")),
         (
@@ -145,8 +145,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "code",
-            'yoy[["indicator", "convention", "periods", "rate_prev", "rate_curr", "change", "change_lower", '
-            '"change_upper", "label"]]',
+            "analysis.text_tables.yoy_view(yoy, lang=P.lang)",
         ),
         (
             "md",
@@ -243,8 +242,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "code",
-            'yoy[["indicator", "periods", "rate_prev", "rate_curr", "change", "change_lower", "change_upper", '
-            '"label"]]',
+            "analysis.text_tables.yoy_view(yoy, lang=P.lang)",
         ),
         ("md", "## Sở, ban, ngành · Agencies"),
         (
@@ -337,7 +335,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         ("code", 'fig = analysis.plots.trend_band(yearly, by="indicator", lang=P.lang)\n' + save("30_trend")),
         ("code", "yoy = analysis.stats.yoy_table(tables.subset(counts, indicator=welfare), P.year, by=[])"),
-        ("code", 'yoy[["indicator", "periods", "rate_prev", "rate_curr", "change", "label"]]'),
+        ("code", "analysis.text_tables.yoy_view(yoy, lang=P.lang)"),
         ("md", "## Theo xã, phường · By commune\n\nCác xã thấp nhất trước; khoảng tin cậy 95 %."),
         (
             "code",
