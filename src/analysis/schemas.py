@@ -46,7 +46,9 @@ class Counts(pa.DataFrameModel):
     """Numerator and denominator of one indicator for one unit over one period."""
 
     indicator: Series[str] = pa.Field(description="indicator id from analysis.indicators.REGISTRY")
-    unit_code: Series[str] = pa.Field(str_matches=r"^[0-9A-Za-z._-]+$", description="zero-padded code, a string")
+    unit_code: Series[str] = pa.Field(
+        str_matches=r"^[0-9A-Za-z._-]+$", description="zero-padded code, a string"
+    )
     unit_name: Series[str] = pa.Field(description="unit name, Vietnamese, NFC")
     unit_level: Series[str] = pa.Field(isin=list(UNIT_LEVELS), description="province / department / ...")
     code_system: Series[str] = pa.Field(isin=list(CODE_SYSTEMS), description="gso2004 (63) or nso2025 (34)")

@@ -40,6 +40,7 @@ def _rate(p: float, lo: float, hi: float, lang: str) -> str:
 def _points(d: float, lo: float, hi: float, lang: str) -> str:
     if pd.isna(d):
         return "–"
+
     def signed(x: float) -> str:
         return ("+" if x > 0 else "") + text.format_number(100 * x, lang=lang, digits=1)
 
@@ -68,10 +69,12 @@ def yoy_view(yoy: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
         out[head["unit_name"]] = yoy["unit_name"]
     out[head["periods"]] = yoy["periods"]
     out[head["prev"]] = [
-        _rate(*v, lang) for v in yoy[["rate_prev", "rate_prev_lower", "rate_prev_upper"]].itertuples(index=False)
+        _rate(*v, lang)
+        for v in yoy[["rate_prev", "rate_prev_lower", "rate_prev_upper"]].itertuples(index=False)
     ]
     out[head["curr"]] = [
-        _rate(*v, lang) for v in yoy[["rate_curr", "rate_curr_lower", "rate_curr_upper"]].itertuples(index=False)
+        _rate(*v, lang)
+        for v in yoy[["rate_curr", "rate_curr_lower", "rate_curr_upper"]].itertuples(index=False)
     ]
     out[head["change"]] = [
         _points(*v, lang) for v in yoy[["change", "change_lower", "change_upper"]].itertuples(index=False)
