@@ -359,6 +359,7 @@ def generate_sample(out: str | Path, *, seed: int = DEFAULT_SEED) -> Path:
         if out.exists():
             out.rename(old)
         tmp.rename(out)
+        out.chmod(0o755)  # mkdtemp makes the folder private; the sample is meant to be read by anyone
         shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
