@@ -162,8 +162,8 @@ def test_corrupt_manifest_is_reported_not_overwritten(tmp_path):
 
 
 def test_context_save_delegates(tmp_path):
-    params = pytest.importorskip("analysis.context")
-    ctx = params.Context(
+    context = pytest.importorskip("analysis.context")
+    ctx = context.Context(
         "00_overview",
         {"year": 2024, "unit": "77", "lang": "en"},
         Path(tmp_path),

@@ -239,7 +239,7 @@ def test_one_parameters_cell_with_typed_literals(name):
     for line in tagged[0].source.splitlines():
         assert "# help:" in line, f"parameter line without a help comment: {line!r}"
     nxt = nb.cells[nb.cells.index(tagged[0]) + 1]
-    assert f'analysis.params.setup(globals(), notebook="{name}")' in nxt.source
+    assert f'analysis.context.setup(globals(), notebook="{name}")' in nxt.source
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -130,15 +130,15 @@ def test_setup_validates_namespace_and_builds_context(tmp_path, monkeypatch):
     monkeypatch.setenv(params.NOTEBOOKS_ENV, str(tmp_path / "no-such-folder"))
     ns = {"year": 2024, "unit": "01", "data_dir": str(data), "counts_file": str(counts_file), "lang": "en",
           "out_dir": str(tmp_path / "figs"), "In": [], "_": None}  # fmt: skip
-    ctx = params.setup(ns, notebook="zz_not_a_notebook")
+    ctx = context.setup(ns, notebook="zz_not_a_notebook")
     assert (ctx.year, ctx.unit, ctx.unit_name, ctx.lang) == (2024, "01", "Sở có mã 01", "en")
     assert ctx.synthetic is True
     assert ctx.figures_dir == tmp_path / "figs" / "2024" / "01"
     assert len(ctx.counts) == 6
     with pytest.raises(ParameterError, match="no data for year 2030"):
-        params.setup({**ns, "year": 2030}, notebook="zz_not_a_notebook")
+        context.setup({**ns, "year": 2030}, notebook="zz_not_a_notebook")
     with pytest.raises(ParameterError, match="'unit' must be str"):
-        params.setup({**ns, "unit": 1}, notebook="zz_not_a_notebook")
+        context.setup({**ns, "unit": 1}, notebook="zz_not_a_notebook")
 
 
 def test_params_command_prints_table(tmp_path, capsys):
@@ -162,7 +162,7 @@ def test_project_notebooks_have_one_literal_parameters_cell(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     i = params.parameters_cells(nb)[0]
     following = "".join(nb["cells"][i + 1]["source"])
-    assert "analysis.params.setup(globals()" in following and path.stem in following
+    assert "analysis.context.setup(globals()" in following and path.stem in following
     assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), (
         "commit without outputs"
     )

@@ -26,7 +26,7 @@ lang: str = "vi"        # help: label language
 out_dir: str = ""       # help: root folder for figures
 """
 
-SETUP = 'P = analysis.params.setup(globals(), notebook="{name}")'
+SETUP = 'P = analysis.context.setup(globals(), notebook="{name}")'
 UNIT_MD = 'Markdown(f"Unit: **{P.unit_name}** ({P.unit}), year {P.year}")'
 FIGURE_CELL = """import matplotlib.pyplot as plt
 rows = P.counts[P.counts["unit_code"] == P.unit].sort_values("year")
@@ -55,7 +55,7 @@ def tiny_notebook(name: str, *, fail: bool = False, figure: bool = True) -> nbfo
     cells = [
         ("md", f"# {name}: does the runner work?", []),
         ("code", PARAMS_CELL, ["parameters"]),
-        ("code", f"import pandas as pd\nimport analysis.params\n{SETUP.format(name=name)}", []),
+        ("code", f"import pandas as pd\nimport analysis.context\n{SETUP.format(name=name)}", []),
         ("code", f"from IPython.display import Markdown\n{UNIT_MD}", []),
     ]
     if fail:

@@ -41,7 +41,7 @@ FINDINGS_MD = (
 
 def setup_cell(name: str) -> str:
     """Return the cell after the parameters: it validates them and loads the data once."""
-    return f'import analysis.params\n\nP = analysis.params.setup(globals(), notebook="{name}")'
+    return f'import analysis.context\n\nP = analysis.context.setup(globals(), notebook="{name}")'
 
 
 def save(fig_id: str) -> str:

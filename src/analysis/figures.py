@@ -202,7 +202,7 @@ def save_figure(
         shows.  Both are required: an empty or missing one raises ``ValueError``.
     data : pandas.DataFrame
         The plotted data, written as CSV beside the images.
-    context : analysis.params.Context, optional
+    context : analysis.context.Context, optional
         Supplies ``figures_dir``, ``notebook``, ``params``, ``inputs`` and ``synthetic``.  When
         ``context.synthetic`` is true the figure is stamped :data:`SYNTHETIC_STAMP` before saving,
         unless its plot function marked it as drawn only from real shipped data
@@ -280,7 +280,7 @@ def record_findings(
     ----------
     items : sequence of str
         The findings, built by the functions of :mod:`analysis.text` (never typed numbers).
-    context : analysis.params.Context, optional
+    context : analysis.context.Context, optional
         Supplies ``figures_dir`` and ``notebook``.
     out_dir, notebook : optional
         Override the context's folder and notebook name.

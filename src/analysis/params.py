@@ -243,16 +243,6 @@ def has_unit(unit: str, units: list[str]) -> bool:
     return unit in units or any(u.startswith(f"{unit}.") for u in units)
 
 
-def setup(namespace: dict[str, Any], notebook: str) -> Any:
-    """Validate a notebook's parameters from ``namespace``; return its :class:`analysis.context.Context`.
-
-    See :func:`analysis.context.setup` (the notebook-side half of this module, kept apart for size).
-    """
-    from analysis.context import setup as _setup
-
-    return _setup(namespace, notebook)
-
-
 def format_parameters(params: list[Param]) -> str:
     """Return a plain-text table of parameters: name, type, default, help.
 
@@ -283,12 +273,3 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{path.stem}\n")
     print(format_parameters(params))
     return 0
-
-
-def __getattr__(name: str) -> Any:
-    """Give ``analysis.params.Context`` (defined in :mod:`analysis.context`) without an import cycle."""
-    if name == "Context":
-        from analysis.context import Context
-
-        return Context
-    raise AttributeError(f"module 'analysis.params' has no attribute {name!r}")

@@ -15,8 +15,8 @@ import numpy as np
 
 from analysis import cache
 from analysis.aggregate import LEVELS
+from analysis.io.dossier_columns import TYPES, Source, _q
 from analysis.io.dossier_sources import prepare
-from analysis.io.dossiers import TYPES, Source, _q
 from analysis.io.errors import InputError, nfc
 
 __all__ = ["CHECKS", "check_all", "prepare"]

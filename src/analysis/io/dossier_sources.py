@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis import cache
-from analysis.io.dossiers import (
+from analysis.io.dossier_columns import (
     ALIASES,
     TYPES,
     Source,
