@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import tempfile
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,6 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from analysis.io.errors import nfc
 from analysis.schemas import finalise_counts
 
 #: Canonical columns the aggregation reads, with their Ibis types (dates are calendar dates).
@@ -226,7 +226,9 @@ def finish_counts(wide: pd.DataFrame, *, source: str) -> pd.DataFrame:
 
     def clean(col: str, fold: bool = False) -> pd.Series:
         values = long[col].astype(object)
-        uniq = {v: ("" if pd.isna(v) else str(nfc(str(v))).strip()) for v in values.unique()}
+        uniq = {
+            v: ("" if pd.isna(v) else unicodedata.normalize("NFC", str(v)).strip()) for v in values.unique()
+        }
         return values.map({k: (v.lower() if fold else v) for k, v in uniq.items()})
 
     long["unit_code"] = clean("unit_code")
