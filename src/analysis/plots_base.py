@@ -196,3 +196,55 @@ def notice_when_empty(title_key: str):
         return plot
 
     return wrap
+
+
+def indicator_name(ind: str, *, lang: str) -> str:
+    """Return the label of an indicator id, or the id itself (NFC) when it has no label.
+
+    Parameters
+    ----------
+    ind : str
+        Indicator id, e.g. ``"payment.online"`` or a published definition id.
+    lang : {"vi", "en"}
+        Label language.
+
+    Returns
+    -------
+    str
+        ``analysis.text.indicator_label(ind)``, or ``ind`` when the id is unknown.
+
+    >>> indicator_name("no.such.indicator", lang="en")
+    'no.such.indicator'
+    """
+    from analysis import text
+
+    try:
+        return text.indicator_label(ind, lang=lang)
+    except KeyError:
+        return nfc(ind)
+
+
+def target_line(ax, target: float, *, lang: str, vertical: bool = False) -> None:
+    """Draw a target rate as a dotted black line labelled "target <value>" for the legend.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes to draw on (call inside :func:`style_context`).
+    target : float
+        Target rate on the 0–1 scale.
+    lang : {"vi", "en"}
+        Label language.
+    vertical : bool
+        Draw a vertical line (rate on the x axis) instead of a horizontal one.
+    """
+    from analysis import text
+
+    draw = ax.axvline if vertical else ax.axhline
+    draw(
+        target,
+        color=OKABE_ITO["black"],
+        linestyle=":",
+        linewidth=1.2,
+        label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}",
+    )

@@ -47,6 +47,46 @@ def _nothing_to_compare(yoy: pd.DataFrame, *, lang: str, title: str | None) -> F
     return notice_figure(message, title=title or titled(yoy, "yoy", lang=lang), data=yoy)
 
 
+def _last_and_this_year(ax, t: pd.DataFrame, y: np.ndarray, *, lang: str, capsize: float) -> None:
+    """Draw last year's rates as open circles and this year's with their interval, styled by verdict.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes to draw on (call inside :func:`~analysis.plots_base.style_context`).
+    t : pandas.DataFrame
+        Output of :func:`_comparable`: ``rate_prev``, ``rate``, ``lower``, ``upper``, ``verdict``.
+    y : numpy.ndarray
+        Vertical position of each row of ``t``.
+    lang : {"vi", "en"}
+        Label language.
+    capsize : float
+        Length of the interval caps, in points.
+    """
+    ax.scatter(
+        t["rate_prev"],
+        y,
+        facecolor="white",
+        edgecolor="black",
+        marker="o",
+        zorder=3,
+        label=text.label("last_year", lang=lang),
+    )
+    for verdict, st in VERDICT_STYLES.items():
+        m = (t["verdict"] == verdict).to_numpy()
+        if m.any():
+            ax.errorbar(
+                t.loc[m, "rate"],
+                y[m],
+                xerr=[t.loc[m, "rate"] - t.loc[m, "lower"], t.loc[m, "upper"] - t.loc[m, "rate"]],
+                fmt=st["marker"],
+                color=st["color"],
+                capsize=capsize,
+                zorder=4,
+                label=f"{text.label('this_year', lang=lang)}: {text.label(verdict, lang=lang)}",
+            )
+
+
 def _verdict_counts(verdicts: pd.Series, *, lang: str) -> str:
     counts = verdicts.value_counts()
     return ", ".join(f"{int(counts.get(k, 0))} {text.label(k, lang=lang)}" for k in VERDICT_STYLES)
@@ -80,28 +120,7 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
     y = np.arange(len(t))
     with style_context():
         ax.hlines(y, t["rate_prev"], t["rate"], color=OKABE_ITO["grey"], linewidth=1.2)
-        ax.scatter(
-            t["rate_prev"],
-            y,
-            facecolor="white",
-            edgecolor="black",
-            marker="o",
-            zorder=3,
-            label=text.label("last_year", lang=lang),
-        )
-        for verdict, st in VERDICT_STYLES.items():
-            m = (t["verdict"] == verdict).to_numpy()
-            if m.any():
-                ax.errorbar(
-                    t.loc[m, "rate"],
-                    y[m],
-                    xerr=[t.loc[m, "rate"] - t.loc[m, "lower"], t.loc[m, "upper"] - t.loc[m, "rate"]],
-                    fmt=st["marker"],
-                    color=st["color"],
-                    capsize=2,
-                    zorder=4,
-                    label=f"{text.label('this_year', lang=lang)}: {text.label(verdict, lang=lang)}",
-                )
+        _last_and_this_year(ax, t, y, lang=lang, capsize=2)
         ax.set_yticks(y, [nfc(n) for n in t["unit_name"]])
         ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
         ax.set_xlabel(text.label("rate", lang=lang))
@@ -279,28 +298,7 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
     fig, ax = new_figure(figsize=SCORECARD_FIGSIZE)
     y = np.arange(len(t))[::-1]
     with style_context():
-        ax.scatter(
-            t["rate_prev"],
-            y,
-            facecolor="white",
-            edgecolor="black",
-            marker="o",
-            zorder=3,
-            label=text.label("last_year", lang=lang),
-        )
-        for verdict, st in VERDICT_STYLES.items():
-            m = (t["verdict"] == verdict).to_numpy()
-            if m.any():
-                ax.errorbar(
-                    t.loc[m, "rate"],
-                    y[m],
-                    xerr=[t.loc[m, "rate"] - t.loc[m, "lower"], t.loc[m, "upper"] - t.loc[m, "rate"]],
-                    fmt=st["marker"],
-                    color=st["color"],
-                    capsize=3,
-                    zorder=4,
-                    label=f"{text.label('this_year', lang=lang)}: {text.label(verdict, lang=lang)}",
-                )
+        _last_and_this_year(ax, t, y, lang=lang, capsize=3)
         if "target" in t.columns and t["target"].notna().any():
             m = t["target"].notna().to_numpy()
             ax.scatter(

@@ -12,19 +12,13 @@ from analysis.plots_base import (
     OKABE_ITO,
     WIDE_FIGSIZE,
     attach_caption,
+    indicator_name,
     new_figure,
     nfc,
     notice_when_empty,
     require_columns,
     style_context,
 )
-
-
-def _indicator_name(ind: str, *, lang: str) -> str:
-    try:
-        return text.indicator_label(ind, lang=lang)
-    except KeyError:
-        return nfc(ind)
 
 
 @notice_when_empty("source")
@@ -71,10 +65,10 @@ def published_dotplot(
             for lab, flag in zip(ax.get_yticklabels(), hl, strict=True):
                 if flag:
                     lab.set_fontweight("bold")
-            ax.set_title(_indicator_name(ind, lang=lang), fontsize=8)
+            ax.set_title(indicator_name(ind, lang=lang), fontsize=8)
             ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
     parts = [
-        f"{_indicator_name(i, lang=lang)}: {len(table[table['indicator'] == i])} "
+        f"{indicator_name(i, lang=lang)}: {len(table[table['indicator'] == i])} "
         f"({text.format_percent(table.loc[table['indicator'] == i, 'value'].min(), lang=lang)}–"
         f"{text.format_percent(table.loc[table['indicator'] == i, 'value'].max(), lang=lang)})"
         for i in inds

@@ -11,13 +11,14 @@ from analysis.plots_base import (
     OKABE_ITO,
     TALL_FIGSIZE,
     attach_caption,
+    indicator_name,
     new_figure,
-    nfc,
     notice_figure,
     notice_when_empty,
     require_columns,
     series_style,
     style_context,
+    target_line,
     titled,
 )
 
@@ -26,10 +27,7 @@ def _series_name(value: object, *, lang: str) -> str:
     key = str(value)
     if key in text.LABELS:
         return text.label(key, lang=lang)
-    try:
-        return text.indicator_label(key, lang=lang)
-    except KeyError:
-        return nfc(key)
+    return indicator_name(key, lang=lang)
 
 
 @notice_when_empty("trend_by_year")
@@ -96,13 +94,7 @@ def trend_band(
                 f"({int(last['year'])})"
             )
         if target is not None:
-            ax.axhline(
-                target,
-                color=OKABE_ITO["black"],
-                linestyle=":",
-                linewidth=1.2,
-                label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}",
-            )
+            target_line(ax, target, lang=lang)
         ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=1))
         ax.set_xlabel(text.label("year", lang=lang))
         ax.set_ylabel(text.label("rate", lang=lang))
@@ -279,13 +271,7 @@ def projection_plot(
             label=text.label("prediction", lang=lang),
         )
         if target is not None:
-            ax.axhline(
-                target,
-                color=OKABE_ITO["black"],
-                linestyle=":",
-                linewidth=1.2,
-                label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}",
-            )
+            target_line(ax, target, lang=lang)
         ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
         ax.set_xticks(sorted(set(h["year"]) | set(p["year"])))
         ax.set_xlabel(text.label("year", lang=lang))

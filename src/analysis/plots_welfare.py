@@ -18,20 +18,15 @@ from analysis.plots_base import (
     notice_when_empty,
     require_columns,
     style_context,
+    target_line,
     titled,
 )
+from analysis.text_findings import stage_sentences
 
 #: The three welfare rates of DOMAIN.md §1.5, in the order they are shown.
 WELFARE_INDICATORS = ("welfare.account_share", "welfare.paid_share", "welfare.paid_of_holders")
 #: Stage columns of a payout-stage table and their label keys.
 STAGES = (("beneficiaries", "beneficiaries"), ("with_account", "with_account"), ("paid", "paid_account"))
-
-
-def _indicator_name(ind: str, *, lang: str) -> str:
-    try:
-        return text.indicator_label(ind, lang=lang)
-    except KeyError:
-        return nfc(ind)
 
 
 @notice_when_empty("rate")
@@ -98,13 +93,7 @@ def welfare_rates(
                         fontsize=6,
                     )
         if target is not None:
-            ax.axhline(
-                target,
-                color="black",
-                linestyle=":",
-                linewidth=1.2,
-                label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}",
-            )
+            target_line(ax, target, lang=lang)
         ax.set_xticks(x, [text.label(g, lang=lang) for g in groups])
         ax.set_ylim(0, 1.12)
         ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
@@ -187,20 +176,7 @@ def welfare_stages(table: pd.DataFrame, *, lang: str = "vi", title: str | None =
         ax.set_xlabel(text.label("people", lang=lang))
         ax.set_xlim(0, float(t["beneficiaries"].max()) * 1.35)
         ax.legend(loc="lower right", fontsize=8)
-    parts = [
-        text.phrase(
-            "welfare_stage",
-            lang=lang,
-            group=text.label(str(r["group"]), lang=lang),
-            total=text.format_number(r["beneficiaries"], lang=lang),
-            holders=text.format_number(r["with_account"], lang=lang),
-            share=text.format_percent(r["with_account"] / r["beneficiaries"], lang=lang),
-            paid=text.format_number(r["paid"], lang=lang),
-            paid_share=text.format_percent(r["paid"] / r["beneficiaries"], lang=lang),
-        )
-        for _, r in t.iterrows()
-        if r["beneficiaries"]
-    ]
+    parts = stage_sentences(t, lang=lang)
     alt = (
         "Các bước từ đối tượng đến tài khoản đến chi trả. "
         if lang == "vi"
@@ -274,13 +250,7 @@ def rate_dotplot(
                     label=lab,
                 )
         if target is not None:
-            ax.axvline(
-                target,
-                color="black",
-                linestyle=":",
-                linewidth=1.2,
-                label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}",
-            )
+            target_line(ax, target, lang=lang, vertical=True)
         ax.set_yticks(y, [nfc(n) for n in t[label_col]], fontsize=7)
         ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
         ax.set_xlabel(text.label("rate", lang=lang))

@@ -192,18 +192,22 @@ def findings_online(
     return out + synthetic_note(synthetic, lang=lang)
 
 
-def findings_welfare(
-    rates: pd.DataFrame,
-    stages: pd.DataFrame,
-    yoy: pd.DataFrame,
-    *,
-    unit_name: str,
-    target: float | None,
-    lang: str = "vi",
-    synthetic: bool = False,
-) -> list[str]:
-    """Return the welfare findings: stages per group, the change in each rate, target status."""
-    out = [
+def stage_sentences(stages: pd.DataFrame, *, lang: str = "vi") -> list[str]:
+    """Return one sentence per beneficiary group: people, account holders and payouts through accounts.
+
+    Parameters
+    ----------
+    stages : pandas.DataFrame
+        One row per group: ``group``, ``beneficiaries``, ``with_account``, ``paid`` (people).
+    lang : {"vi", "en"}
+        Language of the sentences.
+
+    Returns
+    -------
+    list of str
+        The ``welfare_stage`` phrase per group, in row order; groups without beneficiaries are left out.
+    """
+    return [
         text.phrase(
             "welfare_stage",
             lang=lang,
@@ -217,6 +221,20 @@ def findings_welfare(
         for _, r in stages.iterrows()
         if r["beneficiaries"]
     ]
+
+
+def findings_welfare(
+    rates: pd.DataFrame,
+    stages: pd.DataFrame,
+    yoy: pd.DataFrame,
+    *,
+    unit_name: str,
+    target: float | None,
+    lang: str = "vi",
+    synthetic: bool = False,
+) -> list[str]:
+    """Return the welfare findings: stages per group, the change in each rate, target status."""
+    out = stage_sentences(stages, lang=lang)
     rows = yoy[yoy["rate_curr"].notna() & yoy["rate_prev"].notna()]
     out += [yoy_sentence(r, lang=lang) for _, r in rows.iterrows()]
     paid = rates[(rates["indicator"] == "welfare.paid_share") & (rates["group"] == "all")]
