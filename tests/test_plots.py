@@ -14,7 +14,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 
-from analysis import plots, text
+from analysis import plots, text, text_findings
 from analysis.plots_base import FUNNEL_STYLES, SERIES_STYLES, VERDICT_STYLES, style_context
 
 #: Every Vietnamese letter (lower and upper case, all tones) plus đ/Đ and the currency sign.
@@ -463,14 +463,14 @@ def test_findings_are_built_from_the_table_numbers():
             "target_year": [2023],
         }
     )
-    vi = text.findings_overview(yoy, lang="vi", synthetic=True)
+    vi = text_findings.findings_overview(yoy, lang="vi", synthetic=True)
     assert vi[0] == (
         "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn: 98,8 % kỳ 01–06/2025 so với 97,9 % kỳ "
         "01–06/2024 (+0,9 điểm %; cải thiện)."
     )
     assert vi[1] == "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn: 98,8 % so với chỉ tiêu 98,0 % (2023) (đạt)."
     assert "tổng hợp" in vi[-1]
-    en = text.findings_overview(yoy.assign(rate_curr=0.97), lang="en", synthetic=False)
+    en = text_findings.findings_overview(yoy.assign(rate_curr=0.97), lang="en", synthetic=False)
     assert en[1].endswith("against the target of 98.0% (2023) (not met).") and len(en) == 2
 
 
@@ -478,10 +478,10 @@ def test_welfare_findings_say_when_no_target_exists():
     rates = pd.DataFrame({"indicator": ["welfare.paid_share"], "group": ["all"], "rate": [0.6]})
     stages = pd.DataFrame({"group": ["all"], "beneficiaries": [1000], "with_account": [700], "paid": [600]})
     empty = pd.DataFrame(columns=["indicator", "rate_curr", "rate_prev"])
-    out = text.findings_welfare(rates, stages, empty, unit_name="Tỉnh X", target=None, lang="en")
+    out = text_findings.findings_welfare(rates, stages, empty, unit_name="Tỉnh X", target=None, lang="en")
     assert out[0] == "All: 1,000 beneficiaries, 700 with an account (70.0%), 600 paid through it (60.0%)."
     assert "no target for Tỉnh X was found" in out[-1]
-    met = text.findings_welfare(rates, stages, empty, unit_name="Tỉnh X", target=0.95, lang="en")
+    met = text_findings.findings_welfare(rates, stages, empty, unit_name="Tỉnh X", target=0.95, lang="en")
     assert met[-1].endswith("against the target of 95.0% (not met).")
 
 
@@ -502,7 +502,7 @@ def test_peer_findings_count_per_definition_and_name_the_merger():
             "effective_date": ["2025-07-01"] * 3,
         }
     )
-    out = text.findings_peers(published, cw, unit="77", funnel=pd.DataFrame(), lang="en")
+    out = text_findings.findings_peers(published, cw, unit="77", funnel=pd.DataFrame(), lang="en")
     assert out[0] == (
         "Dossiers paid online: 2 published figures, from 68.1% to 78.9% (provinces and national series: 2)."
     )

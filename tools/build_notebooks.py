@@ -25,6 +25,7 @@ import analysis.plots
 import analysis.plots_tables as tables
 import analysis.stats
 import analysis.text
+import analysis.text_findings
 import analysis.text_tables
 from IPython.display import Markdown
 
@@ -98,7 +99,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             'fig = analysis.plots.trend_band(yearly, by="indicator", lang=P.lang)\n' + save("00_trends"),
         ),
         ("md", FINDINGS_MD),
-        ("code", "P.findings(analysis.text.findings_overview(card, lang=P.lang, synthetic=P.synthetic))"),
+        ("code", "P.findings(analysis.text_findings.findings_overview(card, lang=P.lang, synthetic=P.synthetic))"),
     ],
     "10_dossier_timeliness": [
         (
@@ -211,7 +212,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", FINDINGS_MD),
         (
             "code",
-            "P.findings(analysis.text.findings_timeliness(yoy, yoy_units, funnel, decomposition, lang=P.lang, "
+            "P.findings(analysis.text_findings.findings_timeliness(yoy, yoy_units, funnel, decomposition, lang=P.lang, "
             "synthetic=P.synthetic))",
         ),
     ],
@@ -296,7 +297,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", FINDINGS_MD),
         (
             "code",
-            "P.findings(analysis.text.findings_online(yoy, outlook, pay_units, unit_name=P.unit_name, "
+            "P.findings(analysis.text_findings.findings_online(yoy, outlook, pay_units, unit_name=P.unit_name, "
             "lang=P.lang, synthetic=P.synthetic))",
         ),
     ],
@@ -350,7 +351,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", FINDINGS_MD),
         (
             "code",
-            "P.findings(analysis.text.findings_welfare(rates, stages, yoy, unit_name=P.unit_name, "
+            "P.findings(analysis.text_findings.findings_welfare(rates, stages, yoy, unit_name=P.unit_name, "
             "target=target, lang=P.lang, synthetic=P.synthetic))",
         ),
     ],
@@ -430,7 +431,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", FINDINGS_MD),
         (
             "code",
-            "P.findings(analysis.text.findings_peers(published, crosswalk, unit=P.unit, funnel=funnel, "
+            "P.findings(analysis.text_findings.findings_peers(published, crosswalk, unit=P.unit, funnel=funnel, "
             "lang=P.lang, synthetic=P.synthetic))",
         ),
     ],

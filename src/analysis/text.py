@@ -298,25 +298,6 @@ def banner(*, synthetic: bool, unit_name: str, year: int, lang: str = "vi") -> s
     return f"{head} {warn}"
 
 
-#: Findings builders, defined in ``analysis.text_findings`` and reached as ``analysis.text.findings_*``.
-FINDINGS = (
-    "findings_online",
-    "findings_overview",
-    "findings_peers",
-    "findings_timeliness",
-    "findings_welfare",
-)
-
-
-def __getattr__(name: str):
-    """Reach the findings builders of ``analysis.text_findings`` as attributes of this module."""
-    if name in FINDINGS:
-        from analysis import text_findings
-
-        return getattr(text_findings, name)
-    raise AttributeError(f"module 'analysis.text' has no attribute {name!r}")
-
-
 __all__ = [
     "LABELS",
     "LANGS",
