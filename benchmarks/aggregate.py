@@ -177,7 +177,23 @@ def worker(method: str, path: str, cache: str, out: str) -> None:
     for c in ("period_start", "period_end"):
         counts[c] = pd.to_datetime(counts[c]).astype("datetime64[ns]")
     counts.sort_values(KEY).reset_index(drop=True).to_parquet(out)
-    Path(out + ".json").write_text(json.dumps({"seconds": seconds}))
+    Path(out + ".json").write_text(json.dumps({"seconds": seconds, "peak_mb": _own_peak_mb()}))
+
+
+def _own_peak_mb() -> float | None:
+    """Peak resident memory of this process alone (Linux VmHWM, reset at exec).
+
+    ``ru_maxrss`` from ``wait4`` is used only when VmHWM is unreadable: Linux carries the parent's resident
+    size at fork into the child's ``ru_maxrss`` across exec, so a child of a large parent would report
+    the parent's size.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def measure(method: str, path: Path, cache: Path, out: Path) -> tuple[float, float]:
@@ -198,7 +214,8 @@ def measure(method: str, path: Path, cache: Path, out: Path) -> tuple[float, flo
     _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
         raise SystemExit(f"{method} failed (exit status {status})")
-    return json.loads(Path(str(out) + ".json").read_text())["seconds"], usage.ru_maxrss / 1024
+    result = json.loads(Path(str(out) + ".json").read_text())
+    return result["seconds"], result.get("peak_mb") or usage.ru_maxrss / 1024
 
 
 def main(argv: list[str] | None = None) -> int:
