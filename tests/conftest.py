@@ -19,3 +19,14 @@ def require_tool(name: str, why: str) -> str:
             pytest.fail(msg + " — required in CI")
         pytest.skip(msg)
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_outside_the_project(tmp_path_factory):
+    """Keep the dossier conversion cache of the tests out of the project's data/processed."""
+    from analysis import paths
+
+    saved = paths.PROCESSED_DIR
+    paths.PROCESSED_DIR = tmp_path_factory.mktemp("processed")
+    yield
+    paths.PROCESSED_DIR = saved
