@@ -22,26 +22,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from analysis.io.dossier_columns import ALIASES
+
 HERE = Path(__file__).resolve().parent
-NEEDED = [
-    "MaDonVi",
-    "TenDonVi",
-    "CapDonVi",
-    "NgayTiepNhan",
-    "NgayHenTra",
-    "NgayKetThucXuLy",
-    "NgayYeuCauBoSung",
-    "NgayCongDanBoSung",
-    "SoLanBoSung",
-    "KenhThucHien",
-    "PhiLePhi",
-    "CoPhiLePhi",
-    "DuocThanhToanTrucTuyen",
-]
 CANONICAL_NAMES = [
     "unit_code", "unit_name", "unit_level", "received_at", "due_at", "finished_at", "supplement_requested_at",
     "supplement_provided_at", "supplement_count", "channel", "fee", "fee_bearing", "paid_online",
 ]  # fmt: skip
+#: The export's PascalCase names of those columns (the first alias of each in the library's one alias table).
+NEEDED = [ALIASES[c][0] for c in CANONICAL_NAMES]
 RENAME = dict(zip(NEEDED, CANONICAL_NAMES, strict=True))
 KEY = ["indicator", "unit_code", "period_start", "period_end", "period_type", "numerator", "denominator"]
 MEMORY_LIMIT = "2GB"
