@@ -2,7 +2,7 @@
 
     python benchmarks/aggregate.py --rows 10000000 [--format parquet|csv] [--runs 3] [--json]
 
-Generates one SYNTHETIC file (``analysis.sample_large``), then runs each method in its own child process
+Generates one SYNTHETIC file (``analysis.sample.large``), then runs each method in its own child process
 (peak RSS of that process from ``wait4``), ``--runs`` times; reports the median seconds of the method call
 (imports excluded), rows per second and peak memory, and checks that all three give identical counts.
 The library is timed cold (empty cache: hashing, CSV conversion, input checks, aggregation) and warm
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis.io.dossier_columns import ALIASES
+from analysis.io.dossiers.columns import ALIASES
 
 HERE = Path(__file__).resolve().parent
 CANONICAL_NAMES = [
@@ -43,7 +43,7 @@ def run_library(path: str, cache: str) -> object:
 
 
 def _periods(first, last):
-    from analysis.aggregate import build_periods
+    from analysis.io.dossiers.aggregate import build_periods
 
     return build_periods(first, last)
 
@@ -52,7 +52,7 @@ def run_pandas(path: str, cache: str) -> object:
     """A straightforward pandas implementation: read, flag rows, group by unit x day, sum into periods."""
     import pandas as pd
 
-    from analysis.aggregate import PERIOD_KEYS, to_long
+    from analysis.io.dossiers.aggregate import PERIOD_KEYS, to_long
 
     dates = [c for c in NEEDED if c.startswith("Ngay")]
     if path.endswith(".csv"):
@@ -126,7 +126,7 @@ def run_duckdb_sql(path: str, cache: str) -> object:
     """The hand-written query of ``benchmarks/hand_sql.sql`` over the file (no checks, no cache)."""
     import duckdb
 
-    from analysis.aggregate import to_long
+    from analysis.io.dossiers.aggregate import to_long
 
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'; SET preserve_insertion_order = false")
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.worker:
         worker(a.worker, a.file, a.cache, a.out)
         return 0
-    from analysis.sample_large import write_large_dossiers
+    from analysis.sample.large import write_large_dossiers
 
     work = Path(a.dir) if a.dir else Path(tempfile.mkdtemp(prefix="bench_dossiers_"))
     work.mkdir(parents=True, exist_ok=True)

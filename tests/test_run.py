@@ -10,8 +10,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis import run, site
-from analysis.params import ParameterError
+from analysis import run
+from analysis.notebook.params import ParameterError
+from analysis.report import site
 from analysis.schemas import finalise_counts
 
 pytestmark = pytest.mark.xdist_group("runner")
@@ -26,7 +27,7 @@ lang: str = "vi"        # help: label language
 out_dir: str = ""       # help: root folder for figures
 """
 
-SETUP = 'P = analysis.context.setup(globals(), notebook="{name}")'
+SETUP = 'P = analysis.notebook.context.setup(globals(), notebook="{name}")'
 UNIT_MD = 'Markdown(f"Unit: **{P.unit_name}** ({P.unit}), year {P.year}")'
 FIGURE_CELL = """import matplotlib.pyplot as plt
 rows = P.counts[P.counts["unit_code"] == P.unit].sort_values("year")
@@ -55,7 +56,7 @@ def tiny_notebook(name: str, *, fail: bool = False, figure: bool = True) -> nbfo
     cells = [
         ("md", f"# {name}: does the runner work?", []),
         ("code", PARAMS_CELL, ["parameters"]),
-        ("code", f"import pandas as pd\nimport analysis.context\n{SETUP.format(name=name)}", []),
+        ("code", f"import pandas as pd\nimport analysis.notebook.context\n{SETUP.format(name=name)}", []),
         ("code", f"from IPython.display import Markdown\n{UNIT_MD}", []),
     ]
     if fail:

@@ -22,11 +22,11 @@ out_dir: str = ""  # help: root folder for figures; empty means figures/ in the 
 
 IMPORTS = """import analysis.io
 import analysis.plots
-import analysis.plots_tables as tables
+import analysis.stats.series as tables
 import analysis.stats
 import analysis.text
-import analysis.text_findings
-import analysis.text_tables
+import analysis.text.findings
+import analysis.text.tables
 from IPython.display import Markdown
 
 Markdown(analysis.text.banner(synthetic=P.synthetic, unit_name=P.unit_name, year=P.year, lang=P.lang))"""
@@ -42,7 +42,7 @@ FINDINGS_MD = (
 
 def setup_cell(name: str) -> str:
     """Return the cell after the parameters: it validates them and loads the data once."""
-    return f'import analysis.context\n\nP = analysis.context.setup(globals(), notebook="{name}")'
+    return f'import analysis.notebook.context\n\nP = analysis.notebook.context.setup(globals(), notebook="{name}")'
 
 
 def save(fig_id: str) -> str:
@@ -81,7 +81,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "code",
-            "analysis.text_tables.yoy_view(card, lang=P.lang)",
+            "analysis.text.tables.yoy_view(card, lang=P.lang)",
         ),
         ("code", "fig = analysis.plots.scorecard(card, lang=P.lang)\n" + save("00_scorecard")),
         (
@@ -99,7 +99,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             'fig = analysis.plots.trend_band(yearly, by="indicator", lang=P.lang)\n' + save("00_trends"),
         ),
         ("md", FINDINGS_MD),
-        ("code", "P.findings(analysis.text_findings.findings_overview(card, lang=P.lang, synthetic=P.synthetic))"),
+        ("code", "P.findings(analysis.text.findings.findings_overview(card, lang=P.lang, synthetic=P.synthetic))"),
     ],
     "10_dossier_timeliness": [
         (
@@ -146,7 +146,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "code",
-            "analysis.text_tables.yoy_view(yoy, lang=P.lang)",
+            "analysis.text.tables.yoy_view(yoy, lang=P.lang)",
         ),
         (
             "md",
@@ -212,7 +212,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", FINDINGS_MD),
         (
             "code",
-            "P.findings(analysis.text_findings.findings_timeliness(yoy, yoy_units, funnel, decomposition, lang=P.lang, "
+            "P.findings(analysis.text.findings.findings_timeliness(yoy, yoy_units, funnel, decomposition, lang=P.lang, "
             "synthetic=P.synthetic))",
         ),
     ],
@@ -243,7 +243,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "code",
-            "analysis.text_tables.yoy_view(yoy, lang=P.lang)",
+            "analysis.text.tables.yoy_view(yoy, lang=P.lang)",
         ),
         ("md", "## Sở, ban, ngành · Agencies"),
         (
@@ -297,7 +297,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", FINDINGS_MD),
         (
             "code",
-            "P.findings(analysis.text_findings.findings_online(yoy, outlook, pay_units, unit_name=P.unit_name, "
+            "P.findings(analysis.text.findings.findings_online(yoy, outlook, pay_units, unit_name=P.unit_name, "
             "lang=P.lang, synthetic=P.synthetic))",
         ),
     ],
@@ -336,7 +336,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         ("code", 'fig = analysis.plots.trend_band(yearly, by="indicator", lang=P.lang)\n' + save("30_trend")),
         ("code", "yoy = analysis.stats.yoy_table(tables.subset(counts, indicator=welfare), P.year, by=[])"),
-        ("code", "analysis.text_tables.yoy_view(yoy, lang=P.lang)"),
+        ("code", "analysis.text.tables.yoy_view(yoy, lang=P.lang)"),
         ("md", "## Theo xã, phường · By commune\n\nCác xã thấp nhất trước; khoảng tin cậy 95 %."),
         (
             "code",
@@ -351,7 +351,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", FINDINGS_MD),
         (
             "code",
-            "P.findings(analysis.text_findings.findings_welfare(rates, stages, yoy, unit_name=P.unit_name, "
+            "P.findings(analysis.text.findings.findings_welfare(rates, stages, yoy, unit_name=P.unit_name, "
             "target=target, lang=P.lang, synthetic=P.synthetic))",
         ),
     ],
@@ -431,7 +431,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", FINDINGS_MD),
         (
             "code",
-            "P.findings(analysis.text_findings.findings_peers(published, crosswalk, unit=P.unit, funnel=funnel, "
+            "P.findings(analysis.text.findings.findings_peers(published, crosswalk, unit=P.unit, funnel=funnel, "
             "lang=P.lang, synthetic=P.synthetic))",
         ),
     ],

@@ -1,9 +1,50 @@
 """Analysis of Vietnamese administrative-reform indicators as proportions (numerator / denominator).
 
-Modules: ``paths`` (project folders), ``schemas`` (the Counts table), ``indicators`` (registry),
-``io`` (readers of real exports), ``stats`` (intervals, tests, trends), ``plots`` and ``figures``
-(figures and their manifest), ``params`` and ``run`` (parameterised notebooks), ``sample``
-(the synthetic sample province).
+Ground floor: ``paths`` (project folders and the output layout), ``schemas`` (the Counts table),
+``indicators`` (registry), ``errors`` (the errors analysts see), ``counts`` (the one unit-scope rule),
+``provenance`` (hashes, atomic writes, sidecars, commit, versions, synthetic flag).  Above it: ``io``
+(readers; ``io.dossiers`` aggregates dossier records), ``stats`` (intervals, tests, trends, tables),
+``plots`` (figures), ``text`` (labels, findings, reading tables), ``report`` (figure files, manifest,
+reviewer site), ``notebook`` (parameters and the notebook context), ``sample`` (the SYNTHETIC sample
+province), ``run`` (the ``analysis run`` matrix) and ``cli``.
 """
 
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+
 __version__ = "0.1.0"
+
+#: Module paths of the first layout, kept importable for outside callers (each is the same module object).
+LEGACY_MODULES = {
+    "analysis.aggregate": "analysis.io.dossiers.aggregate",
+    "analysis.cache": "analysis.io.dossiers.cache",
+    "analysis.context": "analysis.notebook.context",
+    "analysis.figures": "analysis.report.figures",
+    "analysis.params": "analysis.notebook.params",
+    "analysis.site": "analysis.report.site",
+}
+
+
+class _LegacyAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Resolve a first-layout module path to its module in the current layout."""
+
+    def find_spec(self, fullname, path=None, target=None):  # noqa: D102
+        if fullname in LEGACY_MODULES:
+            return importlib.machinery.ModuleSpec(fullname, self)
+        return None
+
+    def create_module(self, spec):  # noqa: D102
+        module = importlib.import_module(LEGACY_MODULES[spec.name])
+        spec.loader_state = module.__spec__  # the import system overwrites __spec__; put it back below
+        return module
+
+    def exec_module(self, module):  # noqa: D102
+        module.__spec__ = module.__spec__.loader_state
+
+
+if not any(isinstance(f, _LegacyAlias) for f in sys.meta_path):
+    sys.meta_path.append(_LegacyAlias())

@@ -8,7 +8,7 @@ import sys
 SUBCOMMANDS = {
     "sample": ("analysis.sample", "Write the synthetic sample province (or a large dossier file)."),
     "run": ("analysis.run", "Run the notebook matrix for a year and build the reviewer site."),
-    "params": ("analysis.params", "Print a notebook's parameters with types, defaults and help."),
+    "params": ("analysis.notebook.params", "Print a notebook's parameters with types, defaults and help."),
     "counts": ("analysis.io", "Read every export in a folder and print or write the Counts table."),
 }
 

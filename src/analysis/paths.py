@@ -1,8 +1,10 @@
-"""Project folders, defined once: every path in the package resolves from here."""
+"""Project folders and the output layout, defined once: every path in the package resolves from here."""
 
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -28,3 +30,53 @@ NOTEBOOKS_DIR = ROOT / "notebooks"
 FIGURES_DIR = ROOT / "figures"
 REPORTS_DIR = ROOT / "reports"
 RUNS_FILE = NOTEBOOKS_DIR / "runs.yaml"
+
+#: A unit code or figure id that may become a path component: letters, digits, ``.``, ``_`` and ``-``, not
+#: starting with a dot (so never ``..``, never a separator).
+SAFE_COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+
+def safe_component(value: object, *, what: str = "unit code") -> str:
+    """Return ``value`` as a string that is safe as one path component, else raise ``ValueError``.
+
+    >>> safe_component("77.H01")
+    '77.H01'
+    >>> safe_component("..")
+    Traceback (most recent call last):
+    ...
+    ValueError: unit code '..' cannot name a folder: use letters, digits, '.', '_' or '-', not starting with '.'
+    """
+    text = str(value)
+    if not SAFE_COMPONENT.match(text) or ".." in text:
+        raise ValueError(
+            f"{what} {text!r} cannot name a folder: use letters, digits, '.', '_' or '-', not starting with '.'"
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class OutputLayout:
+    """Where outputs go: the one place that knows the layout (runner, notebook context and site use it).
+
+    ``<figures_root>/<year>/<unit>/`` holds a unit's figures (PNG, SVG, CSV, ``manifest.json``,
+    ``findings.json``); ``<reports_root>/<year>/`` the reviewer site (``index.html`` and
+    ``<unit>/<notebook>.html`` / ``.ipynb``).  By default both are in the project.
+    """
+
+    figures_root: Path = FIGURES_DIR
+    reports_root: Path = REPORTS_DIR
+
+    @classmethod
+    def under(cls, root: str | Path) -> OutputLayout:
+        """The layout with ``figures/`` and ``reports/`` under ``root`` (``analysis run --out ROOT``)."""
+        return cls(Path(root) / "figures", Path(root) / "reports")
+
+    def figures(self, year: int, unit: str | None = None) -> Path:
+        """Figure folder of ``year`` (and of ``unit`` in it)."""
+        folder = Path(self.figures_root) / str(int(year))
+        return folder / safe_component(unit) if unit is not None else folder
+
+    def reports(self, year: int, unit: str | None = None) -> Path:
+        """Reviewer-site folder of ``year`` (and of ``unit`` in it)."""
+        folder = Path(self.reports_root) / str(int(year))
+        return folder / safe_component(unit) if unit is not None else folder

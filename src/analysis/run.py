@@ -19,8 +19,9 @@ from typing import Any
 import yaml
 
 from analysis import paths
-from analysis.context import cached_counts, ensure_sample, list_inputs
-from analysis.params import NOTEBOOKS_ENV, ParameterError, read_parameters, validate
+from analysis.notebook.context import cached_counts, ensure_sample
+from analysis.notebook.params import NOTEBOOKS_ENV, ParameterError, read_parameters, validate
+from analysis.provenance import is_synthetic, list_inputs, write_bytes_atomic
 
 #: Keys allowed at the top of runs.yaml and under each notebook.
 RUNS_KEYS = {"units", "parameters", "notebooks"}
@@ -125,13 +126,6 @@ def expand_runs(
     return out
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def execute_job(job: Job) -> Result:
     """Run one notebook with papermill (in the calling process); keep the partial notebook on failure.
 
@@ -140,7 +134,7 @@ def execute_job(job: Job) -> Result:
     """
     import papermill
 
-    from analysis import site
+    from analysis.report import site
 
     for key, value in KERNEL_ENV.items():
         os.environ[key] = value
@@ -275,11 +269,12 @@ def plan(args: argparse.Namespace, *, on_valid: Any = None) -> tuple[list[Job], 
         if not source.is_file():
             raise ParameterError(f"notebook {name} listed in runs.yaml but {source} does not exist")
         declared[name] = read_parameters(source)
-    reports = out_root / "reports" / str(args.year)
+    layout = paths.OutputLayout.under(out_root)
+    reports = layout.reports(args.year)
     counts_file = reports / "counts.parquet"
     data_dir = ensure_sample(str(_resolve(args.data_dir, Path())) if args.data_dir else "")
     base = {"year": args.year, "data_dir": str(data_dir), "counts_file": str(counts_file)}
-    base["out_dir"] = str(out_root / "figures")
+    base["out_dir"] = str(layout.figures_root)
     values = {}
     for name, unit, overrides in runs:
         names = {p.name for p in declared[name]}
@@ -292,13 +287,13 @@ def plan(args: argparse.Namespace, *, on_valid: Any = None) -> tuple[list[Job], 
 
         counts = validate_counts(pd.read_parquet(_resolve(args.counts_file, Path())))
     else:
-        counts = cached_counts(data_dir, cache_dir=out_root / "reports" / CACHE_DIR)
+        counts = cached_counts(data_dir, cache_dir=layout.reports_root / CACHE_DIR)
     years = sorted(int(y) for y in counts["year"].unique())
     units = sorted(str(u) for u in counts["unit_code"].unique())
     jobs = []
     for name, unit, _ in runs:
         checked = validate(values[(name, unit)], declared[name], years=years, units=units, where=f"{name}")
-        target = reports / unit
+        target = layout.reports(args.year, unit)
         jobs.append(
             Job(
                 name, unit, str(nb_dir / f"{name}.ipynb"), checked,
@@ -313,11 +308,11 @@ def write_shared_inputs(counts: Any, data_dir: Path, reports: Path) -> None:
     """Write ``counts.parquet`` and ``inputs.json`` (files, sha256, synthetic flags) atomically."""
     buf = io.BytesIO()
     counts.to_parquet(buf, index=False)
-    _atomic_write(reports / "counts.parquet", buf.getvalue())
+    write_bytes_atomic(reports / "counts.parquet", buf.getvalue())
     inputs = list_inputs(data_dir)
-    synthetic = (data_dir / "SYNTHETIC.md").is_file() or any(i["synthetic"] for i in inputs)
+    synthetic = is_synthetic(data_dir, inputs)
     doc = {"data_dir": str(data_dir), "synthetic": synthetic, "inputs": inputs}
-    _atomic_write(reports / "inputs.json", json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
+    write_bytes_atomic(reports / "inputs.json", json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 def warm_up() -> None:
@@ -325,7 +320,6 @@ def warm_up() -> None:
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
-    from analysis import site  # noqa: F401
 
 
 def start_pool(workers: int) -> ProcessPoolExecutor:
@@ -336,7 +330,7 @@ def start_pool(workers: int) -> ProcessPoolExecutor:
     process (which runs DuckDB threads).
     """
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["analysis.run", "analysis.site", "papermill", "nbconvert"])
+    ctx.set_forkserver_preload(["analysis.run", "analysis.report.site", "papermill", "nbconvert"])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     for _ in range(workers):
         pool.submit(warm_up)
@@ -365,8 +359,8 @@ def run_jobs(jobs: list[Job], *, pool: ProcessPoolExecutor) -> list[Result]:
 def main(argv: list[str] | None = None) -> int:
     """``analysis run``: validate, run every notebook of the matrix, write the site; return the exit code."""
     args = build_parser().parse_args(argv)
-    from analysis import site
     from analysis.io import InputError
+    from analysis.report import site
 
     for key, value in KERNEL_ENV.items():
         os.environ[key] = value
@@ -385,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
                 pool.shutdown(wait=False, cancel_futures=True)
             pools.clear()
             return EXIT_INVALID
-        reports = out_root / "reports" / str(args.year)
+        reports = paths.OutputLayout.under(out_root).reports(args.year)
         if not pools:
             for job in jobs:
                 print(f"{job.notebook}  unit {job.unit}  -> {job.output}  {json.dumps(job.parameters)}")
@@ -403,10 +397,11 @@ def main(argv: list[str] | None = None) -> int:
         "started": started.isoformat(timespec="seconds"),
         "results": site.merge_results(previous.get("results", []), [asdict(r) for r in results]),
     }
-    _atomic_write(reports / "runs.json", json.dumps(runs_doc, ensure_ascii=False, indent=1).encode("utf-8"))
-    index = site.write_index(reports, figures_root=out_root / "figures")
+    write_bytes_atomic(reports / "runs.json", json.dumps(runs_doc, ensure_ascii=False, indent=1).encode("utf-8"))
+    layout = paths.OutputLayout.under(out_root)
+    index = site.write_index(reports, figures_root=layout.figures_root)
     print(format_summary(results))
-    print(f"\nreviewer site: {index}\nfigures:       {out_root / 'figures' / str(args.year)}")
+    print(f"\nreviewer site: {index}\nfigures:       {layout.figures(args.year)}")
     failed = [r for r in results if r.status != "ok"]
     if failed:
         print(f"{len(failed)} of {len(results)} run(s) failed; see the .log and .html beside each notebook")

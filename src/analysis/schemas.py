@@ -7,6 +7,8 @@ numerator <= denominator, period order) and raises :class:`CountsError` naming t
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -36,6 +38,11 @@ COUNTS_COLUMNS = [
     "convention",
     "source",
 ]
+
+
+def nfc(text: object) -> object:
+    """Return ``text`` normalised to Unicode NFC (non-strings are returned unchanged); all text is NFC."""
+    return unicodedata.normalize("NFC", text) if isinstance(text, str) else text
 
 
 class CountsError(ValueError):

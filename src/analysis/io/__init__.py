@@ -6,15 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from analysis.errors import InputError, ParameterError
 from analysis.io.bieu06 import read_bieu06
 from analysis.io.crosswalk import read_crosswalk, to_2025_units
 from analysis.io.dossiers import read_dossiers
-from analysis.io.errors import InputError
 from analysis.io.load import load_counts
 from analysis.io.payment766 import read_payment766
-from analysis.io.provenance import read_sidecar, verify_sidecar, write_sidecar
 from analysis.io.published import read_published, read_targets
 from analysis.io.welfare import read_welfare
+from analysis.provenance import read_sidecar, verify_sidecar, write_sidecar
 
 __all__ = [
     "InputError",
@@ -67,22 +67,19 @@ def summarise_counts(counts):
     return out
 
 
-def _write_atomic(df, out: Path) -> None:
-    import os
-    import tempfile
+def _write_table(df, out: Path) -> None:
+    """Write a Counts table to ``out`` (.parquet, or .csv with formula triggers neutralised) atomically."""
+    import io
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        if out.suffix.lower() == ".parquet":
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n", date_format="%Y-%m-%d")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from analysis.provenance import write_bytes_atomic
+
+    if out.suffix.lower() == ".parquet":
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        write_bytes_atomic(out, buf.getvalue())
+    else:
+        text = df.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+        write_bytes_atomic(out, text.encode("utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--out must end in .parquet or .csv")
     try:
         counts = load_counts(args.data_dir, indicator=args.indicator, unit=args.unit)
-    except InputError as exc:
+    except (InputError, ParameterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     import pandas as pd
@@ -113,6 +110,6 @@ def main(argv: list[str] | None = None) -> int:
     if counts.attrs.get("synthetic") or (Path(args.data_dir) / "SYNTHETIC.md").exists():
         print("NOTE: these data are SYNTHETIC (generated, e.g. the sample province), not real figures.")
     if args.out is not None:
-        _write_atomic(counts, args.out)
+        _write_table(counts, args.out)
         print(f"wrote {args.out}")
     return 0

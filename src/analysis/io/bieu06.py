@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.errors import InputError
 from analysis.io import excel, periods
 from analysis.io.bieu06_layout import LABELS, NUMBERS, column_label, find_layout
-from analysis.io.errors import InputError, guess_level, slugify
-from analysis.io.provenance import source_id, verify_sidecar
+from analysis.io.names import guess_level, slugify
+from analysis.provenance import source_id, verify_sidecar
 from analysis.schemas import CountsError, finalise_counts
 
 #: Group-row labels (folded) and the unit level of the rows under them.

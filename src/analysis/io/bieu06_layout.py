@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from analysis.errors import InputError
 from analysis.io import excel
-from analysis.io.errors import InputError
 
 NUMBERS = {
     "received": 3,

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.io.errors import InputError, nfc
+from analysis.errors import InputError
 from analysis.io.excel import decode_text, fold
-from analysis.io.provenance import verify_sidecar
+from analysis.io.names import nfc
 from analysis.paths import REFERENCE_DIR
+from analysis.provenance import verify_sidecar
 from analysis.schemas import BREAKDOWN_COLUMNS, KEY_COLUMNS, finalise_counts
 
 CROSSWALK_FILE = REFERENCE_DIR / "province_crosswalk_2025.csv"

@@ -9,7 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.io.errors import InputError, nfc
+from analysis.errors import InputError
+from analysis.io.names import nfc
 
 #: Cell texts that mean "zero" in a count column.
 ZERO_TOKENS = frozenset({"", "-", "–", "—", "x", "0"})

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.counts import in_scope
+from analysis.errors import InputError
 from analysis.indicators import REGISTRY
 from analysis.io import excel
-from analysis.io.errors import InputError
-from analysis.io.provenance import SUFFIX, read_sidecar, verify_sidecar
+from analysis.provenance import SUFFIX, read_sidecar, verify_sidecar
 from analysis.schemas import CountsError, empty_counts, finalise_counts, key_columns
 
 #: Sub-folder names that say what a file is.
@@ -182,21 +183,6 @@ def check_agreement(counts: pd.DataFrame) -> pd.DataFrame:
     return df.drop_duplicates(keys, keep="first").drop(columns="_prio")
 
 
-def select_unit(counts: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """Rows of one unit; a two-digit province code selects the province and every unit coded ``<code>.…``.
-
-    >>> df = pd.DataFrame({"unit_code": ["77", "77.S01", "77.H01.X01", "770", "79.S01"]})
-    >>> select_unit(df, "77")["unit_code"].tolist()
-    ['77', '77.S01', '77.H01.X01']
-    """
-    unit = str(unit).strip()
-    codes = counts["unit_code"].astype(str)
-    mask = codes == unit
-    if unit.isdigit() and len(unit) == 2:
-        mask |= codes.str.startswith(unit + ".") | codes.str.startswith(unit + "-")
-    return counts[mask]
-
-
 def load_counts(
     data_dir: str | Path, indicator: str | None = None, unit: str | None = None, *, verify: bool = True
 ) -> pd.DataFrame:
@@ -259,10 +245,10 @@ def load_counts(
     if not frames:
         return empty_counts()
     counts = pd.concat(frames, ignore_index=True)
+    if unit is not None:
+        counts = in_scope(counts, unit)
     if indicator is not None:
         counts = counts[counts["indicator"] == indicator]
-    if unit is not None:
-        counts = select_unit(counts, unit)
     if counts.empty:
         return empty_counts()
     counts = check_agreement(counts).drop(columns="_kind")

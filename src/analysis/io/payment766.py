@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.errors import InputError
 from analysis.io import excel, periods
-from analysis.io.errors import InputError, guess_level, slugify
-from analysis.io.provenance import source_id, verify_sidecar
+from analysis.io.names import guess_level, slugify
+from analysis.provenance import source_id, verify_sidecar
 from analysis.schemas import CountsError, finalise_counts
 
 #: Column roles of the payment export: folded label fragments, tried in this order for each header cell.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from analysis.io.errors import InputError
+from analysis.errors import InputError
 from analysis.io.excel import fold
 
 #: Roman numerals of quarters as printed in titles ("Quý III").

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.errors import InputError
 from analysis.indicators import REGISTRY
 from analysis.io.crosswalk import province_code
-from analysis.io.errors import InputError
 from analysis.io.excel import decode_text, fold
-from analysis.io.provenance import verify_sidecar
 from analysis.paths import PUBLISHED_DIR, REFERENCE_DIR
+from analysis.provenance import verify_sidecar
 
 PUBLISHED_FILE = PUBLISHED_DIR / "published_indicators.csv"
 TARGETS_FILE = REFERENCE_DIR / "targets.csv"

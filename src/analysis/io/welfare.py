@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.errors import InputError
 from analysis.io import excel, periods
-from analysis.io.errors import InputError
 from analysis.io.payment766 import (
     finalise,
     group_row_level,
@@ -18,7 +18,7 @@ from analysis.io.payment766 import (
     title_period,
     unit_identity,
 )
-from analysis.io.provenance import source_id, verify_sidecar
+from analysis.provenance import source_id, verify_sidecar
 
 #: Column roles of the welfare report, tried in this order for each header cell (folded fragments).
 WELFARE_COLUMNS = (

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis import indicators
+from analysis.counts import SERIES_KEYS, drop_double_counting  # noqa: F401  (re-used by the tables)
 from analysis.schemas import BREAKDOWN_COLUMNS, finalise_counts, validate_counts
 
-#: Columns that identify one series (a definition family in one code system); never mixed.
-SERIES_KEYS = ["indicator", "convention", "code_system"]
 #: Default grouping of the tables: one row per unit.
 DEFAULT_BY = ("unit_code",)
 
@@ -27,15 +26,6 @@ def check_by(counts: pd.DataFrame, by: Sequence[str] | str | None) -> list[str]:
     if missing:
         raise ValueError(f"by= names column(s) {missing} not in the Counts table: {list(counts.columns)}")
     return [c for c in cols if c not in SERIES_KEYS]
-
-
-def drop_double_counting(counts: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Drop a series' province rows when it has unit rows too and units are summed (no unit_code in by)."""
-    if "unit_code" in by or counts.empty:
-        return counts
-    is_prov = counts["unit_level"] == "province"
-    has_units = (~is_prov).groupby([counts[k] for k in SERIES_KEYS]).transform("any")
-    return counts[~(is_prov & has_units)]
 
 
 def aggregate(rows: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:

@@ -1,0 +1,341 @@
+"""The dossier-to-Counts aggregation, written once as an Ibis expression; runs on DuckDB, Spark, PostgreSQL.
+
+The expression takes a table with the canonical columns of ``docs/DATA_FORMATS.md`` §1 (``CANONICAL``) and a
+small table of periods, and returns numerator and denominator per indicator x unit x period.  DuckDB
+(embedded, streaming, spilling to disk) runs it by default; any Ibis backend holding such a table runs the
+same expression.  Only the small aggregated result is brought back to pandas.
+"""
+
+from __future__ import annotations
+
+import calendar
+import tempfile
+import unicodedata
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from analysis.schemas import finalise_counts
+
+#: Canonical columns the aggregation reads, with their Ibis types (dates are calendar dates).
+CANONICAL: dict[str, str] = {
+    "unit_code": "string",
+    "unit_name": "string",
+    "unit_level": "string",
+    "received_at": "date",
+    "due_at": "date",
+    "finished_at": "date",
+    "supplement_requested_at": "date",
+    "supplement_provided_at": "date",
+    "supplement_count": "int64",
+    "channel": "int64",
+    "fee": "float64",
+    "fee_bearing": "int64",
+    "paid_online": "int64",
+}
+#: Indicator id -> (convention, numerator component, denominator component).
+INDICATORS: dict[str, tuple[str, str, str]] = {
+    "timeliness.on_time": ("bieu06", "on_time", "finished"),
+    "timeliness.on_time_766": ("qd766", "ok_766", "base_766"),
+    "timeliness.overdue_pending": ("bieu06", "overdue", "pending"),
+    "online.submission": ("qd766", "online", "received"),
+    "payment.online": ("qd766", "paid", "fee_base"),
+}
+#: Unit levels as exports spell them -> Counts ``unit_level``.
+LEVELS: dict[str, str] = {
+    "so-ban-nganh": "department",
+    "quan-huyen": "district",
+    "xa-phuong": "commune",
+    **{v: v for v in ("province", "department", "district", "commune", "centre")},
+}
+#: First day of the 34-province code system (Nghị quyết 202/2025/QH15); earlier periods use gso2004 codes.
+NSO2025_FROM = date(2025, 7, 1)
+#: A date after any real one: "not finished" compares as finished in the far future.
+FAR_FUTURE = date(9999, 12, 31)
+COMPONENTS = (
+    "received",
+    "online",
+    "fee_base",
+    "paid",
+    "finished",
+    "on_time",
+    "on_time_766",
+    "pending",
+    "overdue",
+    "within_766",
+)
+PERIOD_KEYS = ["unit_code", "period_start", "period_end", "period_type"]
+
+
+def build_periods(first: date, last: date, *, data_end: date | None = None) -> pd.DataFrame:
+    """Return the periods to aggregate: every calendar month and year, and like-for-like ``ytd`` spans.
+
+    ``data_end`` defaults to the last day of the month of ``last``.  When it is not 31 December, the last year
+    gets no ``year`` row; instead every year gets a ``ytd`` row from 1 January to the same month-day.
+
+    Examples
+    --------
+    >>> p = build_periods(date(2024, 11, 3), date(2025, 2, 10))
+    >>> p.groupby("period_type").size().to_dict()
+    {'month': 4, 'year': 1, 'ytd': 2}
+    >>> p[p.period_type == "ytd"].period_end.astype(str).tolist()
+    ['2024-02-29', '2025-02-28']
+    """
+    end = data_end or date(last.year, last.month, calendar.monthrange(last.year, last.month)[1])
+    rows = []
+    y, m = first.year, first.month
+    while (y, m) <= (end.year, end.month):
+        rows.append((date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1]), "month"))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    full_year = (end.month, end.day) == (12, 31)
+    for year in range(first.year, end.year + (1 if full_year else 0)):
+        rows.append((date(year, 1, 1), date(year, 12, 31), "year"))
+    if not full_year:
+        for year in range(first.year, end.year + 1):
+            last_day = calendar.monthrange(year, end.month)[1]
+            same = date(
+                year,
+                end.month,
+                last_day
+                if end.day == calendar.monthrange(end.year, end.month)[1]
+                else min(end.day, last_day),
+            )
+            rows.append((date(year, 1, 1), same, "ytd"))
+    rows = [r for r in rows if r[1] <= end]
+    return pd.DataFrame(rows, columns=["period_start", "period_end", "period_type"])
+
+
+def _pause(t: ir.Table, at: ir.DateValue) -> ir.IntegerValue:
+    """Days of supplement pause up to ``at``: from the request to the citizen's supplement (or ``at``)."""
+    req, prov = t.supplement_requested_at, t.supplement_provided_at
+    stop = ibis.least(prov.fill_null(at), at)
+    return ibis.cases(((req.isnull()) | (req > at), 0), else_=stop.delta(req, unit="day"))
+
+
+def _count(cond: ir.BooleanValue) -> ir.IntegerScalar:
+    return cond.cast("int64").sum()
+
+
+def counts_expr(
+    t: ir.Table, periods: ir.Table, *, month_ends_only: bool = False, labels: bool = True
+) -> ir.Table:
+    """Build the aggregation: one row per unit x period with the ten component counts and the unit's name.
+
+    Parameters
+    ----------
+    t : ibis.Table
+        Dossier records with the ``CANONICAL`` columns (extra columns are ignored).
+    periods : ibis.Table
+        ``period_start``, ``period_end`` (dates) and ``period_type``, as from :func:`build_periods`.
+    month_ends_only : bool
+        True when every period ends on a month's last day: lets the pending count skip dossiers received
+        and finished within one month (a filter, same result).
+    labels : bool
+        Add each unit's name and level (the largest value seen); False when the caller knows them.
+
+    Returns
+    -------
+    ibis.Table
+        Columns ``PERIOD_KEYS`` + ``COMPONENTS``; see ``docs/DATA_FORMATS.md`` §1 for their definitions.
+
+    Notes
+    -----
+    On time (Biểu 06): finished on or before the due date plus the supplement pause; no due date = on time.
+    On time (QĐ 766 §2.1): the same and at most one supplement request.  Pending at a period end ``e``:
+    received on or before ``e`` and not finished by ``e``; overdue when ``e`` is past the due date plus the
+    pause up to ``e``.
+    """
+    skip = {"unit_code", "day", "unit_name", "unit_level"}
+    recv = t.group_by(t.unit_code, day=t.received_at).aggregate(
+        received=t.count(),
+        online=_count(t.channel == 2),
+        fee_base=_count((t.fee_bearing == 1) & (t.fee > 0)),
+        paid=_count((t.fee_bearing == 1) & (t.fee > 0) & t.paid_online.isin([1, 2])),
+        **({"unit_name": t.unit_name.max(), "unit_level": t.unit_level.max()} if labels else {}),
+    )
+    on_time = t.due_at.isnull() | (t.finished_at.delta(t.due_at, unit="day") <= _pause(t, t.finished_at))
+    one_supp = t.supplement_count.fill_null(0) <= 1
+    done = t.filter(t.finished_at.notnull())
+    fin = done.group_by(done.unit_code, day=done.finished_at).aggregate(
+        finished=done.count(),
+        on_time=_count(on_time),
+        on_time_766=_count(on_time & one_supp),
+    )
+    ends = periods.select(e=periods.period_end).distinct()
+    if month_ends_only:  # a dossier received and finished in one month is pending at no month end
+        f, r = t.finished_at, t.received_at
+        t = t.filter(f.isnull() | (f.year() != r.year()) | (f.month() != r.month()))
+    j = t.join(ends, [t.received_at <= ends.e, t.finished_at.fill_null(FAR_FUTURE) > ends.e])
+    overdue = j.due_at.notnull() & (j.e.delta(j.due_at, unit="day") > _pause(j, j.e))
+    stock = j.group_by(j.unit_code, j.e).aggregate(
+        pending=j.count(),
+        overdue=_count(overdue),
+        within_766=_count(~overdue & (j.supplement_count.fill_null(0) <= 1)),
+    )
+    parts = []
+    for flows in (recv, fin):
+        m = flows.join(periods, [flows.day >= periods.period_start, flows.day <= periods.period_end])
+        parts.append(
+            m.group_by(PERIOD_KEYS).aggregate(**{c: m[c].sum() for c in flows.columns if c not in skip})
+        )
+    s = stock.join(periods, stock.e == periods.period_end)
+    parts.append(s.select(*PERIOD_KEYS, "pending", "overdue", "within_766"))
+    zero = ibis.literal(0, type="int64")
+    wide = ibis.union(
+        *[
+            p.select(
+                *PERIOD_KEYS, **{c: (p[c].cast("int64") if c in p.columns else zero) for c in COMPONENTS}
+            )
+            for p in parts
+        ]
+    )
+    out = wide.group_by(PERIOD_KEYS).aggregate(**{c: wide[c].sum() for c in COMPONENTS})
+    if not labels:
+        return out
+    names = recv.group_by("unit_code").aggregate(
+        unit_name=recv.unit_name.max(), unit_level=recv.unit_level.max()
+    )
+    return out.join(names, "unit_code")
+
+
+def to_long(wide: pd.DataFrame) -> pd.DataFrame:
+    """Turn the wide component table into one row per indicator (rows with a zero denominator dropped)."""
+    frames = []
+    for ind, (conv, num, den) in INDICATORS.items():
+        w = wide.assign(
+            base_766=wide["finished"] + wide["pending"], ok_766=wide["on_time_766"] + wide["within_766"]
+        )
+        f = w[PERIOD_KEYS + ["unit_name", "unit_level"]].assign(
+            indicator=ind,
+            convention=conv,
+            numerator=w[num].astype("int64"),
+            denominator=w[den].astype("int64"),
+        )
+        frames.append(f[f["denominator"] > 0])
+    return pd.concat(frames, ignore_index=True)
+
+
+def finish_counts(wide: pd.DataFrame, *, source: str) -> pd.DataFrame:
+    """Map levels, NFC-normalise names, set ``code_system`` and ``source``; return validated Counts."""
+    long = to_long(wide)
+
+    def clean(col: str, fold: bool = False) -> pd.Series:
+        values = long[col].astype(object)
+        uniq = {
+            v: ("" if pd.isna(v) else unicodedata.normalize("NFC", str(v)).strip()) for v in values.unique()
+        }
+        return values.map({k: (v.lower() if fold else v) for k, v in uniq.items()})
+
+    long["unit_code"] = clean("unit_code")
+    long["unit_name"] = clean("unit_name")
+    level = clean("unit_level", fold=True)
+    unknown = sorted(set(level) - set(LEVELS))
+    if unknown:
+        raise ValueError(f"unknown unit level(s) {unknown}; expected one of {sorted(LEVELS)}")
+    long["unit_level"] = level.map(LEVELS)
+    before = pd.to_datetime(long["period_end"]) < pd.Timestamp(NSO2025_FROM)
+    long["code_system"] = np.where(before, "gso2004", "nso2025")
+    long["source"] = source
+    long = long.sort_values(["indicator", "unit_code", "period_type", "period_start", "period_end"])
+    return finalise_counts(long)
+
+
+def data_span(t: ir.Table) -> tuple[date, date]:
+    """Return the first received date and the latest received or finished date of ``t``."""
+    r = t.aggregate(
+        first=t.received_at.min(), last_r=t.received_at.max(), last_f=t.finished_at.max()
+    ).execute()
+    first, last_r, last_f = (pd.Timestamp(r.iloc[0][c]) for c in ("first", "last_r", "last_f"))
+    last = last_r if pd.isna(last_f) else max(last_r, last_f)
+    return first.date(), last.date()
+
+
+def aggregate_table(
+    t: ir.Table,
+    *,
+    data_end: date | None = None,
+    source: str = "",
+    span: tuple[date, date] | None = None,
+    labels: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Run the aggregation on ``t`` (any Ibis backend) and return a validated Counts table.
+
+    Parameters
+    ----------
+    t : ibis.Table
+        Dossier records with the ``CANONICAL`` columns, on any backend (DuckDB, PySpark, PostgreSQL ...).
+    data_end : date, optional
+        Last day the data cover; default the end of the month of the latest received/finished date.
+    source : str
+        Provenance written in the ``source`` column.
+    span : (date, date), optional
+        First and latest date when already known (skips one query).
+    labels : DataFrame, optional
+        ``unit_code``, ``unit_name``, ``unit_level`` when already known (skips the names in the expression).
+    """
+    first, last = span or data_span(t)
+    periods = build_periods(first, last, data_end=data_end)
+    con = t.get_backend()
+    mem = ibis.memtable(periods)
+    month_ends = bool((pd.to_datetime(periods["period_end"]) + pd.Timedelta(days=1)).dt.day.eq(1).all())
+    wide = con.execute(counts_expr(t, mem, month_ends_only=month_ends, labels=labels is None))
+    if labels is not None:
+        wide = wide.merge(labels, on="unit_code", how="left", validate="many_to_one")
+    return finish_counts(wide, source=source)
+
+
+def duckdb_backend(
+    *, memory_limit: str = "2GB", threads: int | None = None, temp_directory: str | Path | None = None
+) -> Any:
+    """Return an in-memory Ibis DuckDB backend with a memory limit, spill directory and thread count set."""
+    con = ibis.duckdb.connect()
+    tmp = Path(temp_directory or Path(tempfile.gettempdir()) / "analysis_duckdb_spill")
+    tmp.mkdir(parents=True, exist_ok=True)
+    con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+    con.raw_sql(f"SET temp_directory = '{tmp.as_posix()}'")
+    con.raw_sql("SET preserve_insertion_order = false")
+    if threads:
+        con.raw_sql(f"SET threads = {int(threads)}")
+    return con
+
+
+def aggregate_spark(
+    session: Any, data: Any, *, data_end: date | None = None, source: str = ""
+) -> pd.DataFrame:
+    """Run the same aggregation on Spark: ``data`` is a Spark DataFrame or table name with canonical columns.
+
+    Examples
+    --------
+    A cluster job reading canonical Parquet (e.g. the ``data/processed`` cache)::
+
+        df = spark.read.parquet("hdfs:///dossiers/")          # columns of analysis.io.dossiers.aggregate.CANONICAL
+        counts = aggregate_spark(spark, df, source="dossiers 2019-2025")
+    """
+    con = ibis.pyspark.connect(session)
+    if isinstance(data, str):
+        return aggregate_table(con.table(data), data_end=data_end, source=source or data)
+    name = f"analysis_dossiers_{id(data):x}"
+    data.createOrReplaceTempView(name)
+    return aggregate_table(con.table(name), data_end=data_end, source=source or name)
+
+
+def aggregate_sql(
+    con_or_url: Any, table: str, *, data_end: date | None = None, source: str = ""
+) -> pd.DataFrame:
+    """Run the same aggregation inside a database: an Ibis connection or URL, and a table or view name.
+
+    The table (or a view over the province's dossier table) must expose the ``CANONICAL`` columns.
+
+    Examples
+    --------
+    PostgreSQL (``pip install 'ibis-framework[postgres]'``)::
+
+        counts = aggregate_sql("postgres://analyst@db.example/dvc", "v_dossiers_canonical")
+    """
+    con = ibis.connect(con_or_url) if isinstance(con_or_url, str) else con_or_url
+    return aggregate_table(con.table(table), data_end=data_end, source=source or table)

@@ -1,0 +1,253 @@
+"""Dossier export columns: the alias table, canonical types, file resolution and DuckDB read expressions.
+
+The lowest layer of the dossier reader (``analysis.io.dossiers``): it names the columns (``ALIASES``; personal
+data are never mapped, so never selected) and builds the SQL that reads a Parquet, CSV or xlsx export.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob as globmod
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from analysis.errors import InputError
+from analysis.io.names import nfc
+
+#: canonical name -> accepted column names (PascalCase DVCQG first, then camelCase one-stop).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "dossier_id": ("MaHoSo", "maHoSo"),
+    "unit_code": ("MaDonVi", "MaCoQuan", "maDinhDanh", "donViId"),
+    "unit_name": ("TenDonVi", "TenCoQuan", "tenDonVi"),
+    "unit_level": ("CapDonVi", "catalog"),
+    "received_at": ("NgayTiepNhan", "ngayTiepNhan"),
+    "due_at": ("NgayHenTra", "ngayHenTra"),
+    "finished_at": ("NgayKetThucXuLy", "ngayKetThucXuLy"),
+    "supplement_requested_at": ("NgayYeuCauBoSung", "ngayYeuCauBoSung"),
+    "supplement_provided_at": ("NgayCongDanBoSung", "ngayCongDanBoSung"),
+    "supplement_count": ("SoLanBoSung", "soLanBoSung"),
+    "channel": ("KenhThucHien", "kenhThucHien"),
+    "fee": ("PhiLePhi", "Gia", "soTien"),
+    "fee_bearing": ("CoPhiLePhi", "coPhi"),
+    "paid_online": ("DuocThanhToanTrucTuyen", "duocThanhToanTrucTuyen"),
+}
+#: canonical name -> groups of columns summed into it (camelCase exports split the fee into phí + lệ phí).
+SUMMED_ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {"fee": (("phi", "lePhi"),)}
+#: Columns without which no indicator can be computed.
+REQUIRED = ("dossier_id", "unit_code", "received_at", "due_at", "finished_at")
+#: DuckDB type of each canonical column.
+TYPES: dict[str, str] = {
+    "dossier_id": "VARCHAR",
+    "unit_code": "VARCHAR",
+    "unit_name": "VARCHAR",
+    "unit_level": "VARCHAR",
+    "received_at": "DATE",
+    "due_at": "DATE",
+    "finished_at": "DATE",
+    "supplement_requested_at": "DATE",
+    "supplement_provided_at": "DATE",
+    "supplement_count": "BIGINT",
+    "channel": "BIGINT",
+    "fee": "DOUBLE",
+    "fee_bearing": "BIGINT",
+    "paid_online": "BIGINT",
+}
+SUFFIXES = (".parquet", ".csv", ".xlsx")
+
+
+def _key(name: str) -> str:
+    return str(nfc(str(name))).strip().casefold()
+
+
+@dataclass
+class Source:
+    """One input file, mapped: DuckDB SQL giving canonical columns, and how to locate a bad row."""
+
+    path: Path
+    kind: str
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> source column (as written)
+    relation: str = ""  # SELECT ... giving canonical columns (+ ``<c>__raw`` text for typed-from-text)
+    locate: str = ""  # the same with ``_pos``: the row (Parquet, xlsx) or line (CSV) to report
+    unit: str = "row"
+    sha: str = ""
+    raw_checks: list[str] = field(default_factory=list)  # canonical columns parsed from text
+
+
+def resolve_files(path_or_glob: str | Path | list | tuple) -> list[Path]:
+    """Return the dossier files named by a path, a folder (its .parquet/.csv/.xlsx), a glob or a list."""
+    items = path_or_glob if isinstance(path_or_glob, (list, tuple)) else [path_or_glob]
+    files: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            files += sorted(
+                f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES and not f.name.startswith(".")
+            )
+        elif any(ch in str(item) for ch in "*?["):
+            files += sorted(Path(f) for f in globmod.glob(str(item), recursive=True))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise InputError(
+                f"no such file or folder (expected dossier records {', '.join(SUFFIXES)})", path=p
+            )
+    files = [f for f in files if f.suffix.lower() in SUFFIXES]
+    if not files:
+        raise InputError(f"no dossier files ({', '.join(SUFFIXES)}) match {path_or_glob!s}")
+    return files
+
+
+def map_columns(names: list[str], *, path: Path) -> dict[str, str | tuple[str, ...]]:
+    """Map source column names to canonical ones with ``ALIASES`` (case-insensitive, NFC); check required."""
+    by_key = {}
+    for n in names:
+        by_key.setdefault(_key(n), n)
+    found: dict[str, str | tuple[str, ...]] = {}
+    for canon, aliases in ALIASES.items():
+        hit = next((by_key[_key(a)] for a in aliases if _key(a) in by_key), None)
+        if hit is not None:
+            found[canon] = hit
+    for canon, groups in SUMMED_ALIASES.items():
+        for group in groups:
+            if canon not in found and any(_key(a) in by_key for a in group):
+                found[canon] = tuple(by_key[_key(a)] for a in group if _key(a) in by_key)
+    for canon in REQUIRED:
+        if canon not in found:
+            raise InputError(
+                f"missing required column {canon!r}: looked for {' / '.join(ALIASES[canon])} "
+                f"(case-insensitive); found {', '.join(map(str, names)) or 'no columns'}",
+                path=path,
+                column=ALIASES[canon][0],
+            )
+    return found
+
+
+def _q(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def select_list(
+    mapping: dict, types: dict[str, str], *, unit_level: str | None, path: Path
+) -> tuple[str, list[str]]:
+    """Return the SQL select list producing canonical columns from source columns of DuckDB ``types``.
+
+    Text columns cast to dates or numbers keep their text as ``<canonical>__raw``: a failed cast is reported.
+    """
+    exprs, raw = [], []
+    for canon, ctype in TYPES.items():
+        src = mapping.get(canon)
+        if isinstance(src, tuple):  # summed fee parts
+            parts = [f"TRY_CAST({_q(s)} AS DOUBLE)" for s in src]
+            nulls = " AND ".join(f"{p} IS NULL" for p in parts)
+            expr = f"CASE WHEN {nulls} THEN NULL ELSE {' + '.join(f'coalesce({p}, 0)' for p in parts)} END"
+        elif src is None:
+            expr = f"CAST(NULL AS {ctype})"
+            if canon == "unit_name":
+                expr = f"CAST({_q(mapping['unit_code'])} AS VARCHAR)"
+            elif canon == "unit_level":
+                if unit_level is None:
+                    raise InputError(
+                        f"missing column 'unit_level': looked for {' / '.join(ALIASES['unit_level'])}; "
+                        "or pass unit_level='department' (or district, commune ...) for a one-level export",
+                        path=path,
+                        column=ALIASES["unit_level"][0],
+                    )
+                expr = "'" + unit_level.replace("'", "''") + "'"
+            elif canon == "fee_bearing" and "fee" in mapping:
+                expr = None  # filled below from fee
+        else:
+            stype = types.get(src, "VARCHAR").upper()
+            if ctype != "VARCHAR" and stype == "VARCHAR":
+                expr = f"TRY_CAST(NULLIF(trim({_q(src)}), '') AS {ctype})"
+                exprs.append(f"{_q(src)} AS {canon}__raw")
+                raw.append(canon)
+            else:
+                expr = f"CAST({_q(src)} AS {ctype})"
+        if expr is not None:
+            exprs.append(f"{expr} AS {canon}")
+    if "fee_bearing" not in mapping and "fee" in mapping:
+        fee_expr = next(e for e in exprs if e.endswith(" AS fee"))[: -len(" AS fee")]
+        exprs.append(f"CASE WHEN ({fee_expr}) IS NULL THEN 0 ELSE 1 END AS fee_bearing")
+    return ", ".join(exprs), raw
+
+
+def _sql_str(p: Path | str) -> str:
+    return "'" + str(p).replace("'", "''") + "'"
+
+
+def parquet_source(path: Path, *, unit_level: str | None, sha: str) -> Source:
+    """Map a Parquet file (read in place by DuckDB; only mapped columns are selected)."""
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input
+        raise InputError(f"not a readable Parquet file ({exc})", path=path) from None
+    described = duckdb.connect().sql(f"DESCRIBE SELECT * FROM read_parquet({_sql_str(path)})").fetchall()
+    types = {row[0]: row[1] for row in described}
+    mapping = map_columns(list(schema.names), path=path)
+    sel, raw = select_list(mapping, types, unit_level=unit_level, path=path)
+    src = f"read_parquet({_sql_str(path)})"
+    return Source(
+        path=path,
+        kind="parquet",
+        columns=_display(mapping),
+        sha=sha,
+        raw_checks=raw,
+        relation=f"SELECT {sel} FROM {src}",
+        locate=f"SELECT {sel}, file_row_number + 1 AS _pos FROM {src[:-1]}, file_row_number=true)",
+    )
+
+
+def _display(mapping: dict) -> dict[str, str]:
+    return {k: (" + ".join(v) if isinstance(v, tuple) else v) for k, v in mapping.items()}
+
+
+def csv_header(path: Path) -> tuple[list[str], str]:
+    """Return the header names and delimiter of a CSV; raise InputError for an empty or non-UTF-8 file."""
+    with open(path, "rb") as fh:
+        first = fh.readline()
+        second = fh.readline()
+    if not first.strip():
+        raise InputError("empty file (expected a header row and dossier rows)", path=path, row=1)
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(not_utf8_message(first), path=path, row=1) from None
+    delim = max([",", ";", "\t", "|"], key=text.count)
+    names = next(csv.reader(io.StringIO(text), delimiter=delim))
+    if not second.strip():
+        raise InputError("empty file: a header row but no dossier rows", path=path, row=2)
+    return [str(nfc(n)).strip() for n in names], delim
+
+
+def not_utf8_message(sample: bytes) -> str:
+    """Say that bytes are not UTF-8 and, when they decode as Windows-1258 Vietnamese, say that."""
+    guess = ""
+    try:
+        text = sample.decode("cp1258")
+        marks = sum(text.count(ch) for ch in "\u0300\u0301\u0303\u0309\u0323ĐđƯưƠơĂăÂâÊêÔô")
+        if marks:
+            guess = "; it looks like Windows-1258 (Vietnamese legacy encoding)"
+    except UnicodeDecodeError:
+        pass
+    return (
+        f"the CSV is not UTF-8{guess}: expected UTF-8 text — re-save it as 'CSV UTF-8' "
+        "(in Excel: Save As > CSV UTF-8)"
+    )
+
+
+def csv_read_sql(path: Path, names: list[str], delim: str, mapping: dict, date_format: str | None) -> str:
+    """Return DuckDB ``read_csv`` with explicit types (dates, numbers for mapped columns; text otherwise)."""
+    wanted = {}
+    for canon, src in mapping.items():
+        for s in src if isinstance(src, tuple) else (src,):
+            wanted[s] = TYPES[canon] if not isinstance(src, tuple) else "DOUBLE"
+    cols = ", ".join(f"{_sql_str(n)}: {_sql_str(wanted.get(n, 'VARCHAR'))}" for n in names)
+    opts = f", dateformat={_sql_str(date_format)}" if date_format else ""
+    return (
+        f"read_csv({_sql_str(path)}, header=true, auto_detect=false, delim={_sql_str(delim)}, quote='\"', "
+        f"escape='\"', columns={{{cols}}}{opts})"
+    )

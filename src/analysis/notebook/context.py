@@ -1,0 +1,231 @@
+"""Notebook context: the data, provenance and figure folder a notebook gets from its validated parameters."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis import paths
+from analysis.notebook.params import NOTEBOOKS_ENV, STANDARD, Param, ParameterError, read_parameters, validate
+from analysis.provenance import is_synthetic, list_inputs, write_bytes_atomic
+
+#: Attribute set on a saved Figure: (PNG bytes as written, display metadata with the alt text).
+SAVED_ATTR = "_analysis_saved_png"
+
+
+def unit_name(counts: pd.DataFrame, unit: str) -> str:
+    """Return the name of ``unit``: from its Counts rows, else the province crosswalk, else the code."""
+    rows = counts.loc[counts["unit_code"] == unit, "unit_name"]
+    if len(rows):
+        return str(rows.iloc[0])
+    if unit.isdigit() and len(unit) == 2:
+        try:
+            from analysis.io.crosswalk import read_crosswalk
+
+            cw = read_crosswalk()
+            match = cw.loc[cw["old_code"] == unit, "old_name"]
+            if len(match):
+                return str(match.iloc[0])
+        except (ImportError, ValueError, OSError):
+            pass
+    return unit
+
+
+def ensure_sample(data_dir: str | Path = "") -> Path:
+    """Return the data folder to use: ``data_dir``, or the sample folder (generated when absent)."""
+    if data_dir:
+        folder = Path(data_dir)
+        if not folder.is_absolute():
+            folder = paths.ROOT / folder
+        if not folder.is_dir():
+            raise ParameterError(f"data_dir {str(data_dir)!r}: folder not found ({folder})")
+        return folder
+    if not (paths.SAMPLE_DIR / "SYNTHETIC.md").is_file():
+        from analysis.sample import generate_sample
+
+        generate_sample(paths.SAMPLE_DIR)
+    return paths.SAMPLE_DIR
+
+
+@dataclass
+class Context:
+    """What a notebook needs after its parameters cell: validated values, data, and where figures go."""
+
+    notebook: str
+    params: dict[str, Any]
+    data_dir: Path
+    counts: pd.DataFrame
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    synthetic: bool = False
+    figures_dir: Path = paths.FIGURES_DIR
+
+    @property
+    def year(self) -> int:
+        """Reporting year."""
+        return int(self.params["year"])
+
+    @property
+    def unit(self) -> str:
+        """Unit code (a string)."""
+        return str(self.params["unit"])
+
+    @property
+    def lang(self) -> str:
+        """Label language."""
+        return str(self.params.get("lang", "vi"))
+
+    @property
+    def unit_name(self) -> str:
+        """Name of the unit (:func:`unit_name`: Counts rows, else the province crosswalk, else the code)."""
+        if "_unit_name" not in self.__dict__:
+            self.__dict__["_unit_name"] = unit_name(self.counts, self.unit)
+        return self.__dict__["_unit_name"]
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """Targets table (``analysis.io.read_targets()``), read on first use."""
+        import analysis.io
+
+        return analysis.io.read_targets()
+
+    def save(self, fig: Any, fig_id: str, *, title: str, alt: str, data: Any) -> Any:
+        """Save a figure through ``analysis.report.figures.save_figure`` (files + manifest entry); return ``fig``."""
+        from analysis.report.figures import save_figure
+
+        fig = save_figure(fig, fig_id, title=title, alt=alt, data=data, context=self)
+        png = (self.figures_dir / f"{fig_id}.png").read_bytes()
+        setattr(fig, SAVED_ATTR, (png, {"alt": alt}))
+        return fig
+
+    def findings(self, items: list[str]) -> Any:
+        """Record key findings (``analysis.report.figures.record_findings``) and return them as IPython Markdown."""
+        from IPython.display import Markdown
+
+        from analysis.report.figures import record_findings
+
+        record_findings(items, context=self)
+        return Markdown("\n".join(f"- {item}" for item in items))
+
+
+def _notebook_params(notebook: str) -> list[Param]:
+    """Return the declared parameters of ``notebook``, or the standard ones when its file is not found."""
+    folders = [Path(os.environ[NOTEBOOKS_ENV])] if os.environ.get(NOTEBOOKS_ENV) else []
+    for folder in [*folders, paths.NOTEBOOKS_DIR]:
+        path = folder / f"{notebook}.ipynb"
+        if path.is_file():
+            return read_parameters(path)
+    return [Param(n, t, d, h) for n, (t, d, h) in STANDARD.items()]
+
+
+def load_context_counts(*, counts_file: str, data_dir: Path) -> pd.DataFrame:
+    """Read the Counts table: ``counts_file`` (parquet) when given, else every export in ``data_dir``."""
+    if counts_file:
+        from analysis.schemas import validate_counts
+
+        return validate_counts(pd.read_parquet(counts_file))
+    import analysis.io
+
+    return analysis.io.load_counts(data_dir)
+
+
+def _inputs_for(counts_file: str, data_dir: Path) -> list[dict[str, Any]]:
+    """Return the inputs recorded by ``analysis run`` beside ``counts_file``, else hash them afresh."""
+    if counts_file:
+        recorded = Path(counts_file).with_name("inputs.json")
+        if recorded.is_file():
+            doc = json.loads(recorded.read_text(encoding="utf-8"))
+            if Path(doc.get("data_dir", "")) == data_dir:
+                return list(doc["inputs"])
+    return list_inputs(data_dir)
+
+
+def figure_png(fig: Any) -> tuple[bytes, dict[str, str]] | bytes:
+    """Return the PNG shown for a Figure: the saved file and its alt text when saved, else a fresh render."""
+    saved = getattr(fig, SAVED_ATTR, None)
+    if saved is not None:
+        return saved
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png")
+
+
+def show_figures_inline() -> None:
+    """In an IPython kernel, display matplotlib Figures returned by a cell as PNG (no pyplot needed).
+
+    A figure saved through :meth:`Context.save` shows the very PNG that was written, with its alt text in
+    the output metadata (the reviewer pages use it); others are rendered as JupyterLab's inline backend does.
+    """
+    try:
+        from IPython import get_ipython
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover - outside Jupyter
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+
+
+def setup(namespace: dict[str, Any], notebook: str) -> Context:
+    """Validate a notebook's parameter values from ``namespace`` and return its :class:`Context`.
+
+    Reads the notebook's declared parameters (its file in ``notebooks/``; the standard ones otherwise),
+    takes their current values from ``namespace`` (the notebook's ``globals()``), checks types, loads the
+    Counts table once and checks that the year and unit have data. In a kernel, Figures returned by a cell
+    are then displayed as PNG (so they appear in JupyterLab and on the reviewer pages).
+    """
+    declared = _notebook_params(notebook)
+    values = {p.name: namespace[p.name] for p in declared if p.name in namespace}
+    checked = validate(values, declared, where=notebook)
+    data_dir = ensure_sample(checked.get("data_dir", ""))
+    counts = load_context_counts(counts_file=checked.get("counts_file", ""), data_dir=data_dir)
+    checked = validate(
+        checked,
+        declared,
+        years=sorted(int(y) for y in counts["year"].unique()),
+        units=sorted(str(u) for u in counts["unit_code"].unique()),
+        where=notebook,
+    )
+    inputs = _inputs_for(checked.get("counts_file", ""), data_dir)
+    synthetic = is_synthetic(data_dir, inputs)
+    show_figures_inline()
+    layout = paths.OutputLayout(figures_root=Path(checked["out_dir"])) if checked.get("out_dir") else paths.OutputLayout()
+    figures_dir = layout.figures(checked["year"], checked["unit"])
+    return Context(notebook, checked, data_dir, counts, inputs, synthetic, figures_dir)
+
+
+def code_digest() -> str:
+    """Return a SHA-256 over the package's Python sources: any change to the readers invalidates the cache."""
+    h = hashlib.sha256()
+    for path in sorted(paths.PACKAGE_DIR.rglob("*.py")):
+        h.update(path.relative_to(paths.PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def cached_counts(data_dir: Path, *, cache_dir: Path) -> Any:
+    """Return ``analysis.io.load_counts(data_dir)``, reusing an earlier result for the same inputs and code.
+
+    The cache key is a SHA-256 of every input file's path and content hash plus :func:`code_digest`, so a
+    changed export, an added file or an edited reader recomputes. Entries are written atomically.
+    """
+    import analysis.io
+    from analysis.schemas import validate_counts
+
+    key = hashlib.sha256(
+        json.dumps([list_inputs(data_dir), code_digest()], sort_keys=True).encode("utf-8")
+    ).hexdigest()[:32]
+    path = cache_dir / f"counts-{key}.parquet"
+    if path.is_file():
+        return validate_counts(pd.read_parquet(path))
+    counts = analysis.io.load_counts(data_dir)
+    buf = io.BytesIO()
+    counts.to_parquet(buf, index=False)
+    write_bytes_atomic(path, buf.getvalue())
+    return counts

@@ -1,0 +1,1 @@
+"""The annual figure set: figure files and manifest, reviewer pages and index."""
