@@ -25,6 +25,11 @@ class Indicator:
 
     ``stock`` is True when the indicator counts dossiers standing at the period end (pending), so
     monthly rows cannot be summed into a year; flows (resolved, received, paid) can.
+
+    ``materiality`` is the smallest change that matters, on the 0–1 scale (0.005 = 0.5 percentage
+    points).  It is **an assumption of this project**, not a figure from a source (see
+    :data:`MATERIALITY_ASSUMPTION`); verdicts use it to tell "stable" from "no clear change", and a run
+    can override it.
     """
 
     id: str
@@ -39,6 +44,7 @@ class Indicator:
     higher_is_better: bool
     source: str
     stock: bool = False
+    materiality: float = 0.01
 
     def label(self, lang: str = "vi") -> str:
         """Return the label in ``lang`` ("vi" or "en")."""
@@ -54,7 +60,7 @@ REGISTRY: dict[str, Indicator] = {
             "Số hồ sơ đã giải quyết trước hạn + đúng hạn (cột 8 + 9)",
             "Resolved early + on time (columns 8 + 9)",
             "Số hồ sơ đã giải quyết (cột 7)", "Resolved dossiers (column 7)",
-            "bieu06", True, SRC_BIEU06,
+            "bieu06", True, SRC_BIEU06, materiality=0.005,
         ),
         Indicator(
             "timeliness.on_time_766", "timeliness",
@@ -67,14 +73,14 @@ REGISTRY: dict[str, Indicator] = {
             "qd766", True,
             SRC_766 + "; supplement pauses subtracted, more than one supplement request = overdue, "
             "null due date = no deadline, pending dossiers end on the last day of the period",
-            stock=True,
+            stock=True, materiality=0.005,
         ),
         Indicator(
             "timeliness.overdue_pending", "timeliness",
             "Tỷ lệ hồ sơ đang giải quyết quá hạn", "Pending dossiers that are overdue",
             "Số hồ sơ đang giải quyết quá hạn (cột 13)", "Pending overdue (column 13)",
             "Số hồ sơ đang giải quyết (cột 11)", "Pending dossiers (column 11)",
-            "bieu06", False, SRC_BIEU06, stock=True,
+            "bieu06", False, SRC_BIEU06, stock=True, materiality=0.005,
         ),
         Indicator(
             "online.submission", "online",
@@ -118,6 +124,14 @@ REGISTRY: dict[str, Indicator] = {
 }
 
 FAMILIES = ("timeliness", "online", "payment", "welfare")
+
+#: Why the materialities are what they are: shown to users beside every verdict.
+MATERIALITY_ASSUMPTION = (
+    "Assumption of this project (not from a source): the smallest change that matters is 0.5 percentage "
+    "points for rates that sit near 99 % or near 1 % (on-time resolution, overdue pending dossiers), where a "
+    "1-point move would be large, and 1 percentage point elsewhere. Override per run where a province's own "
+    "targets say otherwise."
+)
 
 
 def get(indicator_id: str) -> Indicator:
