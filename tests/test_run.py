@@ -156,9 +156,16 @@ def test_validation_errors_exit_2_before_any_kernel(tmp_path, capsys, extra, mes
 
 
 def test_wrong_type_override_is_refused(tmp_path, capsys):
-    proj = make_project(tmp_path, {"t_ok": {"parameters": {"year": "2024"}}})
+    proj = make_project(tmp_path, {"t_ok": {"parameters": {"lang": 1}}})
     assert run.main([*proj["args"], "--out", str(proj["out"]), "--year", "2024"]) == 2
-    assert "parameter 'year' must be int, got str '2024'" in capsys.readouterr().err
+    assert "parameter 'lang' must be str, got int 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["year", "out_dir", "counts_file"])
+def test_runs_yaml_cannot_set_what_the_runner_sets(tmp_path, capsys, name):
+    proj = make_project(tmp_path, {"t_ok": {"parameters": {name: "x"}}})
+    assert run.main([*proj["args"], "--out", str(proj["out"]), "--year", "2024"]) == 2
+    assert f"['{name}'] are set by `analysis run`" in capsys.readouterr().err
 
 
 def test_unknown_parameter_is_refused(tmp_path, capsys):

@@ -15,7 +15,10 @@ import pandas as pd
 
 from analysis import paths
 from analysis.io.crosswalk import unit_name
-from analysis.notebook.params import NOTEBOOKS_ENV, STANDARD, Param, ParameterError, read_parameters, validate
+from analysis.notebook.outputs import figures_layout, official_root
+from analysis.notebook.params import (
+    NOTEBOOKS_ENV, STANDARD, Param, ParameterError, check_injected, read_parameters, validate,
+)  # fmt: skip
 from analysis.provenance import is_synthetic, list_inputs, write_bytes_atomic
 
 #: Attribute set on a saved Figure: (PNG bytes as written, display metadata with the alt text).
@@ -153,10 +156,13 @@ def load_context_counts(*, counts_file: str, data_dir: Path) -> pd.DataFrame:
     return analysis.io.load_counts(data_dir)
 
 
-def _inputs_for(counts_file: str, data_dir: Path) -> list[dict[str, Any]]:
-    """Return the inputs recorded by ``analysis run`` beside ``counts_file``, else hash them afresh."""
+def _inputs_for(counts_file: str, data_dir: Path, year: int) -> list[dict[str, Any]]:
+    """Return the inputs recorded by ``analysis run`` (in the set it builds), else hash them afresh."""
+    root = official_root()
+    candidates = [paths.OutputLayout.under(root).reports(year) / "inputs.json"] if root is not None else []
     if counts_file:
-        recorded = Path(counts_file).with_name("inputs.json")
+        candidates.append(Path(counts_file).with_name("inputs.json"))
+    for recorded in candidates:
         if recorded.is_file():
             doc = json.loads(recorded.read_text(encoding="utf-8"))
             if Path(doc.get("data_dir", "")) == data_dir:
@@ -199,8 +205,10 @@ def setup(namespace: dict[str, Any], notebook: str) -> Context:
     are then displayed as PNG (so they appear in JupyterLab and on the reviewer pages).
     """
     declared = _notebook_params(notebook)
+    check_injected(namespace, declared, where=notebook)
     values = {p.name: namespace[p.name] for p in declared if p.name in namespace}
     checked = validate(values, declared, where=notebook)
+    layout, notice = figures_layout(str(checked.get("out_dir", "")), lang=str(checked.get("lang", "vi")))
     data_dir = ensure_sample(checked.get("data_dir", ""))
     counts = load_context_counts(counts_file=checked.get("counts_file", ""), data_dir=data_dir)
     checked = validate(
@@ -210,12 +218,28 @@ def setup(namespace: dict[str, Any], notebook: str) -> Context:
         units=sorted(str(u) for u in counts["unit_code"].unique()),
         where=notebook,
     )
-    inputs = _inputs_for(checked.get("counts_file", ""), data_dir)
+    inputs = _inputs_for(checked.get("counts_file", ""), data_dir, checked["year"])
     synthetic = is_synthetic(data_dir, inputs)
     show_figures_inline()
-    layout = paths.OutputLayout(figures_root=Path(checked["out_dir"])) if checked.get("out_dir") else paths.OutputLayout()
     figures_dir = layout.figures(checked["year"], checked["unit"])
+    if notice:
+        _show(notice.replace("<year>/<unit>", f"{checked['year']}/{checked['unit']}")
+              .replace("<năm>/<đơn vị>", f"{checked['year']}/{checked['unit']}"))  # fmt: skip
     return Context(notebook, checked, data_dir, counts, inputs, synthetic, figures_dir)
+
+
+def _show(markdown: str) -> None:
+    """Display ``markdown`` as the cell's output in a kernel; print it elsewhere."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        print(markdown)
+        return
+    if get_ipython() is not None:
+        display(Markdown(markdown))
+    else:
+        print(markdown)
 
 
 def code_digest() -> str:
@@ -226,19 +250,22 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def cached_counts(data_dir: Path, *, cache_dir: Path) -> Any:
+def cache_key(inputs: list[dict[str, Any]]) -> str:
+    """Key of the Counts cache: input files (paths and hashes) and :func:`code_digest`."""
+    return hashlib.sha256(json.dumps([inputs, code_digest()], sort_keys=True).encode("utf-8")).hexdigest()[:32]
+
+
+def cached_counts(data_dir: Path, *, cache_dir: Path, inputs: list[dict[str, Any]] | None = None) -> Any:
     """Return ``analysis.io.load_counts(data_dir)``, reusing an earlier result for the same inputs and code.
 
     The cache key is a SHA-256 of every input file's path and content hash plus :func:`code_digest`, so a
     changed export, an added file or an edited reader recomputes. Entries are written atomically.
+    ``inputs`` is ``list_inputs(data_dir)`` when the caller has it already.
     """
     import analysis.io
     from analysis.schemas import validate_counts
 
-    key = hashlib.sha256(
-        json.dumps([list_inputs(data_dir), code_digest()], sort_keys=True).encode("utf-8")
-    ).hexdigest()[:32]
-    path = cache_dir / f"counts-{key}.parquet"
+    path = cache_dir / f"counts-{cache_key(list_inputs(data_dir) if inputs is None else inputs)}.parquet"
     if path.is_file():
         return validate_counts(pd.read_parquet(path))
     counts = analysis.io.load_counts(data_dir)

@@ -172,6 +172,7 @@ def render_notebook(
     error: str = "",
     parameters: dict[str, Any] | None = None,
     inputs_file: Path | None = None,
+    lang: str = "vi",  # noqa: ARG001 - the run's language (analysis run --lang); pages' words follow it later
 ) -> Path:
     """Write an executed notebook as reviewer HTML: outputs only (no code, no prompts), banner on top.
 
@@ -261,7 +262,7 @@ def figures_html(fig_dir: Path, start: Path, *, notebook: str | None = None) -> 
     return f'<div class="rv-figures">{"".join(cards)}</div>' if cards else "<p>No figures recorded.</p>"
 
 
-def index_html(reports: Path, *, figures_root: Path) -> str:
+def index_html(reports: Path, *, figures_root: Path, lang: str = "vi") -> str:
     """Return the year's index page: every notebook and unit with status, key findings and figures."""
     runs = read_json(reports / "runs.json", {"results": []})
     doc = read_json(reports / "inputs.json", {})
@@ -296,6 +297,9 @@ def index_html(reports: Path, *, figures_root: Path) -> str:
     parts.append(f"<p>{len(results)} run(s), {n_failed} failed · commit <code>{esc(git_commit())}</code> · "
                  f"started {esc(runs.get('started', ''))}</p>")  # fmt: skip
     parts.append(_table(rows, ("notebook", "unit", "status", "seconds", "links", "error")))
+    from analysis.report.revisions import revisions_html
+
+    parts.append(revisions_html(read_json(reports / "revisions.json", None), lang=lang))
     for unit in dict.fromkeys(str(r["unit"]) for r in results):
         fig_dir = paths.OutputLayout(figures_root=figures_root).figures(year, unit)
         parts.append(f"<h2>{esc(unit)} {esc(names.get(unit, ''))}</h2>")
@@ -317,9 +321,9 @@ def index_html(reports: Path, *, figures_root: Path) -> str:
     )
 
 
-def write_index(reports: Path, *, figures_root: Path = paths.FIGURES_DIR) -> Path:
+def write_index(reports: Path, *, figures_root: Path = paths.FIGURES_DIR, lang: str = "vi") -> Path:
     """Write ``reports/<year>/index.html`` (atomically) and return its path."""
-    text = index_html(reports, figures_root=figures_root)
+    text = index_html(reports, figures_root=figures_root, lang=lang)
     check_offline(text, where=str(reports / "index.html"))
     out = reports / "index.html"
     write_text_atomic(out, text)
