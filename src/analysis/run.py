@@ -166,6 +166,7 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
     stage = _stage(release, state)
     layout = paths.OutputLayout.under(stage)
     reports = layout.reports(args.year)
+    earlier = {n: _read_bytes(reports / n) for n in ("inputs.json", "revisions.json", "counts.parquet")}
     write_shared_inputs(counts, checked.data_dir, reports, inputs)
     runs_doc = site.read_json(reports / "runs.json", {})
     previous = {(r["notebook"], r["unit"]): r for r in rebase(runs_doc.get("results", []), pub_reports, reports)}
@@ -196,12 +197,20 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
         done = {i: replace(r, fingerprint=prints[i]) for i, r in zip(todo, ran, strict=True)}
         _shutdown(pools)
     results = [kept.get(i) or done[i] for i in range(len(staged))]
+    found = revisions.find_revisions(layout.figures(args.year), published.figures_root, args.year)
+    write_bytes_atomic(reports / "revisions.json", _json(found))
+    if not todo and release.current() is not None and all(
+        earlier[n] == _read_bytes(reports / n) for n in earlier
+    ):  # nothing to publish: the published set stays as it is, byte for byte
+        release.discard(stage)
+        print(format_summary(results))
+        _revisions_line(found)
+        print(f"\nnothing changed: the published set is kept as it was\nreviewer site: {pub_reports / 'index.html'}")
+        return EXIT_OK
     current = [asdict(r) for r in results]
     merged = site.merge_results(rebase(runs_doc.get("results", []), pub_reports, reports), current)
     doc = {"year": args.year, "started": _iso(started), "results": merged}
     write_bytes_atomic(reports / "runs.json", _json(doc))
-    found = revisions.find_revisions(layout.figures(args.year), published.figures_root, args.year)
-    write_bytes_atomic(reports / "revisions.json", _json(found))
     site.write_index(reports, figures_root=layout.figures_root, **_lang_kw(site.write_index, lang))
     doc["results"] = rebase(merged, reports, pub_reports)  # as published
     write_bytes_atomic(reports / "runs.json", _json(doc))
@@ -215,6 +224,13 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
         print(f"{len(failed)} of {len(results)} run(s) failed; see the .log and .html beside each notebook")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _revisions_line(found: dict[str, Any]) -> None:

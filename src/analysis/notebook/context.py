@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 
 from analysis import paths
-from analysis.io.crosswalk import unit_name
 from analysis.notebook.outputs import figures_layout, official_root
 from analysis.notebook.params import (
     NOTEBOOKS_ENV, STANDARD, Param, ParameterError, check_injected, read_parameters, validate,
@@ -23,6 +22,13 @@ from analysis.provenance import is_synthetic, list_inputs, write_bytes_atomic
 
 #: Attribute set on a saved Figure: (PNG bytes as written, display metadata with the alt text).
 SAVED_ATTR = "_analysis_saved_png"
+
+
+def unit_name(counts: pd.DataFrame, unit: str) -> str:
+    """Name of ``unit`` (:func:`analysis.io.crosswalk.unit_name`; imported on first use, not with this module)."""
+    from analysis.io.crosswalk import unit_name as name_of
+
+    return name_of(counts, unit)
 
 
 def ensure_sample(data_dir: str | Path = "") -> Path:
@@ -145,12 +151,46 @@ def _notebook_params(notebook: str) -> list[Param]:
     return [Param(n, t, d, h) for n, (t, d, h) in STANDARD.items()]
 
 
+#: Suffix of the stamp that vouches for a Counts parquet validated when it was written (its sha256).
+VALID_SUFFIX = ".valid.json"
+
+
+def write_counts_file(path: Path, counts: pd.DataFrame) -> Path:
+    """Write validated Counts as parquet, with a stamp holding the file's sha256 (see :func:`read_counts_file`)."""
+    buf = io.BytesIO()
+    counts.to_parquet(buf, index=False)
+    data = buf.getvalue()
+    write_bytes_atomic(path, data)
+    stamp = {"sha256": hashlib.sha256(data).hexdigest(), "validated_by": "analysis.schemas.validate_counts"}
+    write_bytes_atomic(path.with_name(path.name + VALID_SUFFIX), json.dumps(stamp).encode("utf-8"))
+    return path
+
+
+def read_counts_file(path: str | Path) -> pd.DataFrame:
+    """Read a Counts parquet and validate it, unless its stamp vouches for these very bytes.
+
+    A file written by :func:`write_counts_file` was validated before it was written, and validating what
+    parquet gives back changes nothing (same types, same values); so when the stamp's sha256 is the file's,
+    the check (about half a second, pandera) is not repeated.  Any other file is validated.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    df = pd.read_parquet(io.BytesIO(data))
+    try:
+        stamp = json.loads(path.with_name(path.name + VALID_SUFFIX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamp = {}
+    if isinstance(stamp, dict) and stamp.get("sha256") == hashlib.sha256(data).hexdigest():
+        return df
+    from analysis.schemas import validate_counts
+
+    return validate_counts(df)
+
+
 def load_context_counts(*, counts_file: str, data_dir: Path) -> pd.DataFrame:
     """Read the Counts table: ``counts_file`` (parquet) when given, else every export in ``data_dir``."""
     if counts_file:
-        from analysis.schemas import validate_counts
-
-        return validate_counts(pd.read_parquet(counts_file))
+        return read_counts_file(counts_file)
     import analysis.io
 
     return analysis.io.load_counts(data_dir)
@@ -262,14 +302,12 @@ def cached_counts(data_dir: Path, *, cache_dir: Path, inputs: list[dict[str, Any
     changed export, an added file or an edited reader recomputes. Entries are written atomically.
     ``inputs`` is ``list_inputs(data_dir)`` when the caller has it already.
     """
-    import analysis.io
-    from analysis.schemas import validate_counts
-
     path = cache_dir / f"counts-{cache_key(list_inputs(data_dir) if inputs is None else inputs)}.parquet"
     if path.is_file():
-        return validate_counts(pd.read_parquet(path))
-    counts = analysis.io.load_counts(data_dir)
-    buf = io.BytesIO()
-    counts.to_parquet(buf, index=False)
-    write_bytes_atomic(path, buf.getvalue())
+        return read_counts_file(path)
+    import analysis.io  # the readers load only when the Counts must be computed
+    from analysis.schemas import validate_counts
+
+    counts = validate_counts(analysis.io.load_counts(data_dir))
+    write_counts_file(path, counts)
     return counts

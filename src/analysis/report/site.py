@@ -69,12 +69,12 @@ def unit_names(counts_file: Path, units: list[str] = ()) -> dict[str, str]:
         return {}
     import pandas as pd
 
-    from analysis.io.crosswalk import unit_name
-
     df = pd.read_parquet(counts_file, columns=["unit_code", "unit_name"]).drop_duplicates("unit_code")
     names = dict(zip(df["unit_code"].astype(str), df["unit_name"].astype(str), strict=True))
     for unit in units:
         if unit not in names:
+            from analysis.io.crosswalk import unit_name  # the readers load only when a name is missing
+
             names[unit] = unit_name(df, unit)
     return names
 

@@ -305,14 +305,10 @@ def counts_copy(counts: Any, cache_dir: Path) -> tuple[Path, str]:
     Kernels read this file (the ``counts_file`` parameter): the same content always has the same path, so
     the parameters a notebook records do not change when nothing changed.
     """
-    import io
-
-    from analysis.provenance import write_bytes_atomic
+    from analysis.notebook.context import VALID_SUFFIX, write_counts_file
 
     digest = counts_digest(counts)
     path = cache_dir / f"counts-content-{digest[:32]}.parquet"
-    if not path.is_file():
-        buf = io.BytesIO()
-        counts.to_parquet(buf, index=False)
-        write_bytes_atomic(path, buf.getvalue())
+    if not path.is_file() or not path.with_name(path.name + VALID_SUFFIX).is_file():
+        write_counts_file(path, counts)
     return path, digest
