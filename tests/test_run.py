@@ -88,7 +88,8 @@ def make_project(tmp_path: Path, notebooks: dict[str, dict], *, units: list[str]
     nb_dir.mkdir()
     spec = {"units": units or ["77"], "parameters": {"lang": "en"}, "notebooks": {}}
     for name, opts in notebooks.items():
-        nbformat.write(tiny_notebook(name, fail=opts.get("fail", False)), nb_dir / f"{name}.ipynb")
+        notebook = tiny_notebook(name, fail=opts.get("fail", False), figure=opts.get("figure", True))
+        nbformat.write(notebook, nb_dir / f"{name}.ipynb")
         spec["notebooks"][name] = {k: v for k, v in opts.items() if k in ("units", "parameters")}
     (nb_dir / "runs.yaml").write_text(json.dumps(spec), encoding="utf-8")  # JSON is YAML
     data = tmp_path / "data"

@@ -165,6 +165,10 @@ class Release:
         """Publish the set ``folder``: replace ``current`` by a link to it, then drop the earlier set."""
         previous = self.current()
         _let_go(folder)
+        for tree in TREES:  # writers' lock and temporary files are not part of the set
+            for path in self.in_set(folder, tree).rglob(".*"):
+                if path.is_file():
+                    path.unlink(missing_ok=True)
         (folder / STAGING).unlink(missing_ok=True)
         self._point_current(folder)
         self.ensure_links()
