@@ -84,12 +84,15 @@ def _count_runs(out: Path, year: int | None = None) -> tuple[int, int, int]:
 
 def _figures(out: Path, year: int) -> dict[str, str]:
     root = out / "figures" / str(year)
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.suffix in {".png", ".svg", ".csv"}}  # fmt: skip
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.suffix in {".png", ".svg", ".csv"}
+    }
 
 
 def _breakdown(out: Path, year: int) -> list[dict]:
-    """Per notebook: seconds in kernel start/reset, setup cell, import cell, figure cells, other cells, page."""
+    """Per notebook: seconds in kernel start or reset, setup, imports, figure cells, other cells, page."""
     reports = out / "reports" / str(year)
     runs = {(r["notebook"], r["unit"]): r for r in json.loads((reports / "runs.json").read_text())["results"]}
     rows = []
@@ -103,17 +106,26 @@ def _breakdown(out: Path, year: int) -> list[dict]:
             took = float(cell.get("metadata", {}).get("papermill", {}).get("duration") or 0.0)
             if "analysis.notebook.setup(" in src:
                 parts["setup"] += took
-            elif all(line.startswith(("import ", "from ")) or not line.strip() or line.startswith("P.banner")
-                     for line in src.splitlines()):  # fmt: skip
+            elif all(
+                line.startswith(("import ", "from ")) or not line.strip() or line.startswith("P.banner")
+                for line in src.splitlines()
+            ):
                 parts["imports"] += took
             elif "P.save(" in src:
                 parts["figures"] += took
             else:
                 parts["other"] += took
         extra = r.get("extra") or {}
-        rows.append({"notebook": name, "unit": unit, "seconds": r["seconds"],
-                     "kernel_s": extra.get("kernel_s"), **{k: round(v, 2) for k, v in parts.items()},
-                     "page_s": extra.get("page_s")})  # fmt: skip
+        rows.append(
+            {
+                "notebook": name,
+                "unit": unit,
+                "seconds": r["seconds"],
+                "kernel_s": extra.get("kernel_s"),
+                **{k: round(v, 2) for k, v in parts.items()},
+                "page_s": extra.get("page_s"),
+            }
+        )
     return rows
 
 
@@ -143,17 +155,32 @@ def main(argv: list[str] | None = None) -> int:
     rows, breakdowns, failures = [], {}, []
     out = Path(tempfile.mkdtemp(prefix="bench_report_"))
     base = ["--year", str(args.year), "--workers", "2"]
-    single = [("first run", []), ("unchanged re-run", []), ("forced re-run", ["--force"]),
-              ("forced, fresh kernels", ["--force", "--fresh-kernels"])]  # fmt: skip
+    single = [
+        ("first run", []),
+        ("unchanged re-run", []),
+        ("forced re-run", ["--force"]),
+        ("forced, fresh kernels", ["--force", "--fresh-kernels"]),
+    ]
     digests = {}
     for name, extra in single:
         load_before = os.getloadavg()[0]
         seconds, cpu, code, log = _run([*base, *extra], out=out, tag=name.replace(" ", "_").replace(",", ""))
         ok, failed, skipped = _count_runs(out, args.year)
-        rows.append({"scenario": name, "years": 1, "workers": 2, "notebooks_ok": ok, "notebooks_failed": failed,
-                     "skipped": skipped, "wall_s": round(seconds, 2), "per_year_s": round(seconds, 2),
-                     "cpu_s": round(cpu, 1), "exit_codes": [code],
-                     "load_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)]})  # fmt: skip
+        rows.append(
+            {
+                "scenario": name,
+                "years": 1,
+                "workers": 2,
+                "notebooks_ok": ok,
+                "notebooks_failed": failed,
+                "skipped": skipped,
+                "wall_s": round(seconds, 2),
+                "per_year_s": round(seconds, 2),
+                "cpu_s": round(cpu, 1),
+                "exit_codes": [code],
+                "load_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+            }
+        )
         if code != 0:
             print(log[-3000:], file=sys.stderr)
         if name.startswith("forced"):
@@ -173,35 +200,54 @@ def main(argv: list[str] | None = None) -> int:
             total, cpu, codes = 0.0, 0.0, []
             load_before = os.getloadavg()[0]
             for year in years:
-                seconds, cpu_s, code, _ = _run(["--year", str(year), "--workers", str(workers)], out=out,
-                                               tag=str(year))  # fmt: skip
+                seconds, cpu_s, code, _ = _run(
+                    ["--year", str(year), "--workers", str(workers)], out=out, tag=str(year)
+                )
                 total, cpu = total + seconds, cpu + cpu_s
                 codes.append(code)
             ok, failed, skipped = _count_runs(out)
-            rows.append({"scenario": f"batch {years[0]}-{years[-1]}", "years": len(years), "workers": workers,
-                         "notebooks_ok": ok, "notebooks_failed": failed, "skipped": skipped,
-                         "wall_s": round(total, 1), "per_year_s": round(total / len(years), 1),
-                         "cpu_s": round(cpu, 1), "exit_codes": codes,
-                         "load_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)]})  # fmt: skip
+            rows.append(
+                {
+                    "scenario": f"batch {years[0]}-{years[-1]}",
+                    "years": len(years),
+                    "workers": workers,
+                    "notebooks_ok": ok,
+                    "notebooks_failed": failed,
+                    "skipped": skipped,
+                    "wall_s": round(total, 1),
+                    "per_year_s": round(total / len(years), 1),
+                    "cpu_s": round(cpu, 1),
+                    "exit_codes": codes,
+                    "load_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+                }
+            )
             shutil.rmtree(out, ignore_errors=True)
 
     cpus = os.cpu_count()
     print(f"\nreport benchmark on {cpus} CPU(s), Python {sys.version.split()[0]}")
-    head = (f"{'scenario':<22} {'years':>5} {'workers':>7} {'ok':>4} {'failed':>6} {'skipped':>7} {'wall s':>8} "
-            f"{'s/year':>7} {'CPU s':>7}  load before/after")  # fmt: skip
+    head = (
+        f"{'scenario':<22} {'years':>5} {'workers':>7} {'ok':>4} {'failed':>6} {'skipped':>7} {'wall s':>8} "
+        f"{'s/year':>7} {'CPU s':>7}  load before/after"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['scenario']:<22} {r['years']:>5} {r['workers']:>7} {r['notebooks_ok']:>4} "
-              f"{r['notebooks_failed']:>6} {r['skipped']:>7} {r['wall_s']:>8.2f} {r['per_year_s']:>7.2f} "
-              f"{r['cpu_s']:>7.1f}  {r['load_1min'][0]:.1f} / {r['load_1min'][1]:.1f}")  # fmt: skip
+        print(
+            f"{r['scenario']:<22} {r['years']:>5} {r['workers']:>7} {r['notebooks_ok']:>4} "
+            f"{r['notebooks_failed']:>6} {r['skipped']:>7} {r['wall_s']:>8.2f} {r['per_year_s']:>7.2f} "
+            f"{r['cpu_s']:>7.1f}  {r['load_1min'][0]:.1f} / {r['load_1min'][1]:.1f}"
+        )
     for name, table in breakdowns.items():
         print(f"\nwhere the time goes, {name} (seconds per notebook; cells from papermill's timings)")
         cols = ("notebook", "seconds", "kernel_s", "setup", "imports", "figures", "other", "page_s")
         print("  ".join(f"{c:>10}" if i else f"{c:<22}" for i, c in enumerate(cols)))
         for r in table:
-            print("  ".join(f"{r[c] if r[c] is not None else '-':>10}" if i else f"{r[c]:<22}"
-                            for i, c in enumerate(cols)))  # fmt: skip
+            print(
+                "  ".join(
+                    f"{r[c] if r[c] is not None else '-':>10}" if i else f"{r[c]:<22}"
+                    for i, c in enumerate(cols)
+                )
+            )
     by = {r["scenario"]: r for r in rows}
     checks = [
         ("annual set for one unit, first run", by["first run"]["wall_s"], TARGET_S),
@@ -214,9 +260,18 @@ def main(argv: list[str] | None = None) -> int:
     for failure in failures:
         print(f"FAILED: {failure}")
     if args.json:
-        print(json.dumps({"cpus": cpus, "targets": {w: t for w, _, t in checks},
-                          "met": {w: g <= t for w, g, t in checks}, "scenarios": rows,
-                          "breakdown": breakdowns, "failures": failures}))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "cpus": cpus,
+                    "targets": {w: t for w, _, t in checks},
+                    "met": {w: g <= t for w, g, t in checks},
+                    "scenarios": rows,
+                    "breakdown": breakdowns,
+                    "failures": failures,
+                }
+            )
+        )
     return 0 if not failures and all(r["notebooks_failed"] == 0 for r in rows) else 1
 
 

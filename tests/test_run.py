@@ -268,3 +268,23 @@ def test_merge_results_keeps_other_units_with_outputs(tmp_path):
     current = [{"notebook": "a", "unit": "77", "status": "ok", "output": ""}]
     merged = site.merge_results(previous, current)
     assert [(r["unit"], r["status"]) for r in merged] == [("01", "ok"), ("77", "ok")]
+
+
+@pytest.mark.parametrize("unit", ["..", "../77", "77/../01", ".hidden"])
+def test_a_unit_that_would_name_a_folder_outside_the_set_is_refused_before_any_kernel(tmp_path, capsys, unit):
+    proj = make_project(tmp_path, {"t_ok": {}})
+    code = run.main([*proj["args"], "--out", str(proj["out"]), "--year", "2024", "--unit", unit])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith("analysis run: error: --unit: unit code") and "cannot name a folder" in err
+    assert not (proj["out"]).exists()  # not even the lock file: nothing was written
+
+
+def test_lang_sets_every_notebooks_language(tmp_path, capsys):
+    proj = make_project(tmp_path, {"t_ok": {}, "t_two": {}})  # runs.yaml says lang "en"
+    argv = [*proj["args"], "--out", str(proj["out"]), "--year", "2024", "--dry-run"]
+    assert run.main([*argv, "--lang", "vi"]) == 0
+    out = capsys.readouterr().out
+    assert out.count('"lang": "vi"') == 2 and '"lang": "en"' not in out
+    with pytest.raises(SystemExit):
+        run.main([*argv, "--lang", "fr"])

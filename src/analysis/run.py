@@ -27,14 +27,35 @@ from analysis.runner.console import RUN_LOG, error, format_summary, line, log_to
 from analysis.runner.lock import Busy, run_lock
 from analysis.runner.release import BUSY, Release, clear_job, rebase
 from analysis.runner.spec import (
-    CACHE_DIR, Job, Result, build_parser, check, counts_copy, expand_runs, load_counts, load_runs, make_jobs,
+    CACHE_DIR,
+    Job,
+    Result,
+    build_parser,
+    check,
+    counts_copy,
+    expand_runs,
+    load_counts,
+    load_runs,
+    make_jobs,
     plan,
-)  # fmt: skip
+)
 
 __all__ = [
-    "EXIT_BUSY", "EXIT_FAILED", "EXIT_INVALID", "EXIT_OK", "KERNEL_ENV", "Job", "Result", "build_parser",
-    "expand_runs", "format_summary", "load_runs", "main", "plan", "write_shared_inputs",
-]  # fmt: skip
+    "EXIT_BUSY",
+    "EXIT_FAILED",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "KERNEL_ENV",
+    "Job",
+    "Result",
+    "build_parser",
+    "expand_runs",
+    "format_summary",
+    "load_runs",
+    "main",
+    "plan",
+    "write_shared_inputs",
+]
 
 #: Environment given to every kernel: the official-run signal and a fixed hash seed for reproducibility.
 #: The official output location (:data:`analysis.notebook.context.OUTPUT_ENV`) is added per run.
@@ -91,7 +112,7 @@ def _waiting(text: str) -> None:
 
 
 def _locked(args: Any, checked: Any) -> int:
-    """The run proper, under the output folder's lock; an unfinished set is removed, the published one kept."""
+    """Run under the output folder's lock; an unfinished set is removed, the published one kept."""
     from analysis.errors import InputError
 
     release = Release(checked.out_root, args.year)
@@ -127,7 +148,7 @@ def _shutdown(pools: list[Any]) -> None:
 
 
 def _stage(release: Release, state: dict[str, Any]) -> Path:
-    """The set being built (made on first use) with the run's log open in it."""
+    """Return the set being built (made on first use), with the run's log open in it."""
     if state["stage"] is None:
         state["stage"] = release.stage()
         state["log"] = log_to(paths.OutputLayout.under(state["stage"]).reports(release.year) / RUN_LOG)
@@ -151,8 +172,11 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
             stage = _stage(release, state)
             env = {**KERNEL_ENV, OUTPUT_ENV: str(stage), NOTEBOOKS_ENV: str(checked.nb_dir)}
             run_log = paths.OutputLayout.under(stage).reports(args.year) / RUN_LOG
-            pools.append(execute.start_pool(min(args.workers, n), env=env, run_log=run_log,
-                                            busy=stage / BUSY, warm=warm))  # fmt: skip
+            pools.append(
+                execute.start_pool(
+                    min(args.workers, n), env=env, run_log=run_log, busy=stage / BUSY, warm=warm
+                )
+            )
 
     inputs = list_inputs(checked.data_dir)
     cheap = bool(args.counts_file) or (cache_dir / f"counts-{cache_key(inputs)}.parquet").is_file()
@@ -161,28 +185,53 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
     counts = load_counts(args, checked, inputs=inputs)
     jobs = make_jobs(args, checked, counts, Path("counts.parquet"))  # year and unit checked: valid run
     counts_file, digest = counts_copy(counts, cache_dir)
-    jobs = [replace(j, parameters={**j.parameters, "counts_file": str(counts_file)})
-            if "counts_file" in j.parameters else j for j in jobs]  # fmt: skip
+    jobs = [
+        replace(j, parameters={**j.parameters, "counts_file": str(counts_file)})
+        if "counts_file" in j.parameters
+        else j
+        for j in jobs
+    ]
     stage = _stage(release, state)
     layout = paths.OutputLayout.under(stage)
     reports = layout.reports(args.year)
     earlier = {n: _read_bytes(reports / n) for n in ("inputs.json", "revisions.json", "counts.parquet")}
     write_shared_inputs(counts, checked.data_dir, reports, inputs)
     runs_doc = site.read_json(reports / "runs.json", {})
-    previous = {(r["notebook"], r["unit"]): r for r in rebase(runs_doc.get("results", []), pub_reports, reports)}
+    previous = {
+        (r["notebook"], r["unit"]): r for r in rebase(runs_doc.get("results", []), pub_reports, reports)
+    }
     shared = fingerprint.shared_inputs(inputs, digest)
-    staged = [replace(j, **{k: str(reports / Path(getattr(j, k)).relative_to(pub_reports))
-                            for k in ("output", "html", "log")}) for j in jobs]  # fmt: skip
+    staged = [
+        replace(
+            j,
+            **{
+                k: str(reports / Path(getattr(j, k)).relative_to(pub_reports))
+                for k in ("output", "html", "log")
+            },
+        )
+        for j in jobs
+    ]
     kept: dict[int, Result] = {}
     prints = {i: fingerprint.job_fingerprint(j, shared) for i, j in enumerate(staged)}
     for i, job in enumerate(staged):
-        before = None if args.force else fingerprint.reusable(
-            job, prints[i], previous, fig_dir=layout.figures(args.year, job.unit))
+        before = (
+            None
+            if args.force
+            else fingerprint.reusable(job, prints[i], previous, fig_dir=layout.figures(args.year, job.unit))
+        )
         if before is not None:
-            kept[i] = Result(**{**{k: before.get(k) for k in ("notebook", "unit", "status", "error", "output",
-                                                              "html", "log")},
-                                "seconds": float(before.get("seconds", 0)), "skipped": True,
-                                "fingerprint": prints[i], "extra": dict(before.get("extra") or {})})  # fmt: skip
+            kept[i] = Result(
+                **{
+                    **{
+                        k: before.get(k)
+                        for k in ("notebook", "unit", "status", "error", "output", "html", "log")
+                    },
+                    "seconds": float(before.get("seconds", 0)),
+                    "skipped": True,
+                    "fingerprint": prints[i],
+                    "extra": dict(before.get("extra") or {}),
+                }
+            )
             print(line(kept[i]))
     todo = [i for i in range(len(staged)) if i not in kept]
     for i in todo:
@@ -192,20 +241,30 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
     done: dict[int, Result] = {}
     if todo:
         start_pool(len(todo))
-        ran = execute.run_jobs([staged[i] for i in todo], pool=pools[0], keep_kernel=not args.fresh_kernels,
-                               lang=lang, on_done=lambda r: print(line(r), flush=True))  # fmt: skip
+        ran = execute.run_jobs(
+            [staged[i] for i in todo],
+            pool=pools[0],
+            keep_kernel=not args.fresh_kernels,
+            lang=lang,
+            on_done=lambda r: print(line(r), flush=True),
+        )
         done = {i: replace(r, fingerprint=prints[i]) for i, r in zip(todo, ran, strict=True)}
         _shutdown(pools)
     results = [kept.get(i) or done[i] for i in range(len(staged))]
     found = revisions.find_revisions(layout.figures(args.year), published.figures_root, args.year)
     write_bytes_atomic(reports / "revisions.json", _json(found))
-    if not todo and release.current() is not None and all(
-        earlier[n] == _read_bytes(reports / n) for n in earlier
+    if (
+        not todo
+        and release.current() is not None
+        and all(earlier[n] == _read_bytes(reports / n) for n in earlier)
     ):  # nothing to publish: the published set stays as it is, byte for byte
         release.discard(stage)
         print(format_summary(results))
         _revisions_line(found)
-        print(f"\nnothing changed: the published set is kept as it was\nreviewer site: {pub_reports / 'index.html'}")
+        print(
+            "\nnothing changed: the published set is kept as it was\n"
+            f"reviewer site: {pub_reports / 'index.html'}"
+        )
         return EXIT_OK
     current = [asdict(r) for r in results]
     merged = site.merge_results(rebase(runs_doc.get("results", []), pub_reports, reports), current)
@@ -236,7 +295,9 @@ def _read_bytes(path: Path) -> bytes | None:
 def _revisions_line(found: dict[str, Any]) -> None:
     compared = ", ".join(str(c["year"]) for c in found["compared"]) or "none"
     missing = ", ".join(map(str, found["no_published_set"]))
-    text = f"\nrevisions:     {found['count']} value(s) of earlier years moved (compared with sets {compared})"
+    text = (
+        f"\nrevisions:     {found['count']} value(s) of earlier years moved (compared with sets {compared})"
+    )
     print(text + (f"; no published set for {missing}" if missing else ""))
 
 

@@ -194,7 +194,9 @@ def test_cached_counts_reuses_only_for_same_inputs(tmp_path, monkeypatch):
 
 
 def test_injected_names_come_from_papermills_cell_in_the_history():
-    ns = {"In": ["", 'year: int = 2024\nunit: str = "77"', "# Parameters\nyeer = 2022\nunit = \"01\"\n", "x = 1"]}
+    ns = {
+        "In": ["", 'year: int = 2024\nunit: str = "77"', '# Parameters\nyeer = 2022\nunit = "01"\n', "x = 1"]
+    }
     assert params.injected_names(ns) == ["yeer", "unit"]
     declared = [Param("year", int, 2024), Param("unit", str, "77")]
     with pytest.raises(ParameterError, match=r"unknown parameter\(s\) \['yeer'\] given to this notebook"):
@@ -245,8 +247,13 @@ def test_official_runs_write_into_the_set_being_built_only(tmp_path, monkeypatch
     assert layout.figures(2024, "77") == stage / "figures" / "2024" / "77" and notice == ""
 
 
-@pytest.mark.parametrize("error", [ParameterError("unit '5': no data"),
-                                   __import__("analysis.errors").errors.InputError("bad", path="x.csv", row=3)])
+@pytest.mark.parametrize(
+    "error",
+    [
+        ParameterError("unit '5': no data"),
+        __import__("analysis.errors").errors.InputError("bad", path="x.csv", row=3),
+    ],
+)
 def test_analyst_errors_render_as_a_few_lines_without_traceback(error):
     lines = error._render_traceback_()
     assert 2 <= len(lines) <= 3
@@ -271,3 +278,43 @@ def test_validated_counts_are_not_validated_again_unless_changed(tmp_path, monke
     (tmp_path / "changed.parquet").replace(path)  # the file changed after its stamp: validated again
     context.read_counts_file(path)
     assert calls == [1]
+
+
+@pytest.mark.slow
+def test_bare_papermill_refuses_an_unknown_name_in_a_few_lines_and_writes_only_to_scratch(
+    tmp_path, monkeypatch
+):
+    """`papermill nb out -p yeer 2022` fails inside the notebook; a good run writes to scratch/."""
+    import papermill
+    from test_run import make_project
+
+    proj = make_project(tmp_path, {"t_ok": {}})
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))  # the kernel's project root: scratch/ lands here
+    monkeypatch.delenv("ANALYSIS_RUN", raising=False)
+    counts = str(tmp_path / "counts_in.parquet")
+    base = {"data_dir": str(proj["data"]), "counts_file": counts, "unit": "01", "lang": "en"}
+    nb = proj["nb_dir"] / "t_ok.ipynb"
+    how = {"kernel_name": "analysis", "progress_bar": False, "cwd": str(proj["nb_dir"])}
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        papermill.execute_notebook(
+            str(nb), str(tmp_path / "bad.ipynb"), parameters={**base, "yeer": 2022}, **how
+        )
+    assert info.value.ename == "ParameterError" and "unknown parameter(s) ['yeer']" in info.value.evalue
+    out = nbformat.read(tmp_path / "bad.ipynb", as_version=4)
+    errors = [
+        o
+        for c in out.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
+    assert len(errors) == 1 and len(errors[0]["traceback"]) <= 3  # a few lines, no library traceback
+    assert not any("File " in line or "site-packages" in line for line in errors[0]["traceback"])
+    papermill.execute_notebook(str(nb), str(tmp_path / "good.ipynb"), parameters=base, **how)
+    assert (tmp_path / "scratch" / "2024" / "01" / "rate.png").is_file()
+    assert not (tmp_path / "figures").exists()
+    good = nbformat.read(tmp_path / "good.ipynb", as_version=4)
+    first = next(o for c in good.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert (
+        "Ad-hoc run" in first["data"]["text/markdown"] and "scratch/2024/01" in first["data"]["text/markdown"]
+    )

@@ -1,4 +1,4 @@
-"""The year's set: built aside, published by one link swap, unfinished sets removed, earlier layout migrated."""
+"""The year's set: built aside, published by one link swap, unfinished sets removed, old layout migrated."""
 
 from __future__ import annotations
 

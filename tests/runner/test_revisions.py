@@ -12,7 +12,9 @@ from analysis.runner.revisions import compare_figure, earlier_years, find_revisi
 def _figure(folder, fig_id, df, inputs):
     folder.mkdir(parents=True, exist_ok=True)
     df.to_csv(folder / f"{fig_id}.csv", index=False)
-    manifest = [{"id": fig_id, "inputs": [{"path": p, "sha256": h} for p, h in inputs.items()], "commit": "c"}]
+    manifest = [
+        {"id": fig_id, "inputs": [{"path": p, "sha256": h} for p, h in inputs.items()], "commit": "c"}
+    ]
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
@@ -40,17 +42,33 @@ def test_prev_columns_are_last_years_values():
 
 def test_find_revisions_names_changed_inputs_and_years_without_a_set(tmp_path):
     root = tmp_path / "figures"
-    _figure(root / "2023/77", "trend", pd.DataFrame({"year": [2022, 2023], "rate": [0.5, 0.6]}),
-            {"data/a.csv": "1", "data/b.csv": "2"})  # fmt: skip
+    _figure(
+        root / "2023/77",
+        "trend",
+        pd.DataFrame({"year": [2022, 2023], "rate": [0.5, 0.6]}),
+        {"data/a.csv": "1", "data/b.csv": "2"},
+    )
     new_set = tmp_path / "stage/figures/2024"
-    _figure(new_set / "77", "trend", pd.DataFrame({"year": [2021, 2022, 2023, 2024], "rate": [0.4, 0.5, 0.65, 0.7]}),
-            {"data/a.csv": "9", "data/b.csv": "2"})  # fmt: skip
+    _figure(
+        new_set / "77",
+        "trend",
+        pd.DataFrame({"year": [2021, 2022, 2023, 2024], "rate": [0.4, 0.5, 0.65, 0.7]}),
+        {"data/a.csv": "9", "data/b.csv": "2"},
+    )
     doc = find_revisions(new_set, root, 2024)
     assert doc["count"] == 1
     assert doc["revisions"][0] | {} == {
-        "unit": "77", "figure": "trend", "year": 2023, "row": {"year": 2023}, "column": "rate", "old": 0.6,
-        "new": 0.65, "changed_inputs": ["data/a.csv"], "old_commit": "c", "new_commit": "c",
-    }  # fmt: skip
+        "unit": "77",
+        "figure": "trend",
+        "year": 2023,
+        "row": {"year": 2023},
+        "column": "rate",
+        "old": 0.6,
+        "new": 0.65,
+        "changed_inputs": ["data/a.csv"],
+        "old_commit": "c",
+        "new_commit": "c",
+    }
     assert doc["no_published_set"] == [2021, 2022]
     assert doc["compared"] == [{"year": 2023, "figures": 1, "set": "figures/2023"}]
 

@@ -1,4 +1,4 @@
-"""Whole runs of tiny notebooks: kills at several moments, two runs at once, skip and --force, revisions, console.
+"""Whole runs of tiny notebooks: kills at several moments, two runs at once, skip, --force, revisions.
 
 Every run here is the real command line in its own process group, so a kill can take the whole run down
 (parent, forkserver, workers) as a scheduler or a power cut would.
@@ -32,14 +32,19 @@ def tree_digest(out: Path) -> dict[str, str]:
         root = out / tree / YEAR
         for path in sorted(root.rglob("*")) if root.exists() else []:
             if path.is_file() and path.name != "run.log":
-                found[f"{tree}/{path.relative_to(root).as_posix()}"] = hashlib.sha256(path.read_bytes()).hexdigest()
+                found[f"{tree}/{path.relative_to(root).as_posix()}"] = hashlib.sha256(
+                    path.read_bytes()
+                ).hexdigest()
     return found
 
 
 def figure_digest(out: Path) -> dict[str, str]:
     root = out / "figures" / YEAR
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}  # fmt: skip
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def stray_files(out: Path) -> list[str]:
@@ -57,8 +62,14 @@ def group_runs():
     procs: list[subprocess.Popen] = []
 
     def start(argv: list[str], cwd: Path) -> subprocess.Popen:
-        proc = subprocess.Popen([sys.executable, "-m", "analysis", "run", *argv], cwd=cwd, start_new_session=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "analysis", "run", *argv],
+            cwd=cwd,
+            start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         procs.append(proc)
         return proc
 
@@ -71,6 +82,12 @@ def group_runs():
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
+
+
+def cli(argv: list[str], cwd: Path, *, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``python -m analysis run ARGV`` and return what it printed."""
+    cmd = [sys.executable, "-m", "analysis", "run", *argv]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
 def wait_for(predicate, timeout: float = 180.0) -> bool:
@@ -88,8 +105,7 @@ def published(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("runs")
     proj = make_project(tmp, {"t_ok": {}, "t_two": {"figure": False}, "t_fail": {"fail": True}}, units=["01"])
     argv = [*proj["args"], "--out", str(proj["out"]), "--year", YEAR, "--workers", "2"]
-    proc = subprocess.run([sys.executable, "-m", "analysis", "run", *argv], cwd=tmp, capture_output=True,
-                          text=True, timeout=600)  # fmt: skip
+    proc = cli([*argv], tmp, timeout=600)
     assert proc.returncode == 1, proc.stderr  # t_fail fails on purpose
     return {**proj, "argv": argv, "tmp": tmp, "console": proc}
 
@@ -99,8 +115,14 @@ def copy_of(published, tmp_path) -> dict:
     dest = tmp_path / "p"
     shutil.copytree(published["tmp"], dest, symlinks=True)
     argv = [a.replace(str(published["tmp"]), str(dest)) for a in published["argv"]]
-    return {"out": dest / "out", "argv": argv, "tmp": dest, "counts": dest / "counts_in.parquet",
-            "nb_dir": dest / "notebooks", "data": dest / "data"}  # fmt: skip
+    return {
+        "out": dest / "out",
+        "argv": argv,
+        "tmp": dest,
+        "counts": dest / "counts_in.parquet",
+        "nb_dir": dest / "notebooks",
+        "data": dest / "data",
+    }
 
 
 def changed_counts(path: Path) -> None:
@@ -133,26 +155,34 @@ def test_console_shows_one_line_per_notebook_and_the_summary_and_no_kernel_noise
 def test_unchanged_notebooks_are_skipped_and_force_reruns_them_with_the_same_bytes(published):
     proj = published  # same paths as the first run (paths are parameters: a moved project re-runs)
     first = figure_digest(proj["out"])
-    assert sorted(first) == ["01/findings.json", "01/manifest.json", "01/rate.csv", "01/rate.png", "01/rate.svg"]
+    assert sorted(first) == [
+        "01/findings.json",
+        "01/manifest.json",
+        "01/rate.csv",
+        "01/rate.png",
+        "01/rate.svg",
+    ]
     ino = (proj["out"] / "figures" / YEAR / "01" / "rate.png").stat().st_ino
-    again = subprocess.run([sys.executable, "-m", "analysis", "run", *proj["argv"]], cwd=proj["tmp"],
-                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    again = cli([*proj["argv"]], proj["tmp"], timeout=600)
     assert again.returncode == 1
     assert "skipped  t_ok  unit 01  unchanged" in again.stdout and "skipped  t_two" in again.stdout
     assert "FAILED   t_fail" in again.stdout  # a failed run is never skipped
     assert figure_digest(proj["out"]) == first
     assert (proj["out"] / "figures" / YEAR / "01" / "rate.png").stat().st_ino == ino  # kept, not rewritten
     runs = json.loads((proj["out"] / "reports" / YEAR / "runs.json").read_text(encoding="utf-8"))
-    assert {r["notebook"]: r["skipped"] for r in runs["results"]} == {"t_ok": True, "t_two": True, "t_fail": False}
+    assert {r["notebook"]: r["skipped"] for r in runs["results"]} == {
+        "t_ok": True,
+        "t_two": True,
+        "t_fail": False,
+    }
     # a changed notebook file re-runs that notebook only
     nb = proj["nb_dir"] / "t_two.ipynb"
-    nb.write_text(nb.read_text(encoding="utf-8").replace("does the runner work?", "does it still?"),
-                  encoding="utf-8")  # fmt: skip
-    edited = subprocess.run([sys.executable, "-m", "analysis", "run", *proj["argv"]], cwd=proj["tmp"],
-                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    nb.write_text(
+        nb.read_text(encoding="utf-8").replace("does the runner work?", "does it still?"), encoding="utf-8"
+    )
+    edited = cli([*proj["argv"]], proj["tmp"], timeout=600)
     assert "skipped  t_ok" in edited.stdout and "ok       t_two" in edited.stdout
-    forced = subprocess.run([sys.executable, "-m", "analysis", "run", *proj["argv"], "--force"], cwd=proj["tmp"],
-                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    forced = cli([*proj["argv"], "--force"], proj["tmp"], timeout=600)
     assert "skipped" not in forced.stdout and "ok       t_ok" in forced.stdout
     assert figure_digest(proj["out"]) == first  # byte-identical either way
     assert stray_files(proj["out"]) == []
@@ -191,8 +221,7 @@ def test_a_run_killed_at_several_moments_leaves_the_published_set_whole_and_the_
             assert after == before, moment  # the earlier set, untouched, every file
         for link in ("figures", "reports"):
             assert (proj["out"] / link / YEAR / "index.html").exists() or link == "figures"
-    rerun = subprocess.run([sys.executable, "-m", "analysis", "run", *proj["argv"]], cwd=proj["tmp"],
-                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    rerun = cli([*proj["argv"]], proj["tmp"], timeout=600)
     assert rerun.returncode == 1, rerun.stderr  # t_fail fails, as always
     assert stray_files(proj["out"]) == []
 
@@ -200,21 +229,21 @@ def test_a_run_killed_at_several_moments_leaves_the_published_set_whole_and_the_
 # --- one run at a time ----------------------------------------------------------------------------------
 
 
-def test_a_second_run_on_the_same_folder_exits_at_once_naming_the_first_or_waits(published, tmp_path, group_runs):
+def test_a_second_run_on_the_same_folder_exits_at_once_naming_the_first_or_waits(
+    published, tmp_path, group_runs
+):
     start, _ = group_runs
     proj = copy_of(published, tmp_path)
     first = start([*proj["argv"], "--force"], proj["tmp"])
     lock = proj["out"] / ".analysis-run.lock"
     assert wait_for(lambda: lock.is_file() and lock.stat().st_size > 0)
     t = time.monotonic()
-    second = subprocess.run([sys.executable, "-m", "analysis", "run", *proj["argv"]], cwd=proj["tmp"],
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    second = cli([*proj["argv"]], proj["tmp"], timeout=120)
     assert second.returncode == 3 and time.monotonic() - t < 60
     message = second.stderr.strip()
     assert len(message.splitlines()) == 1
     assert f"pid {first.pid}" in message and "command: analysis run" in message and "--force" in message
-    waiter = subprocess.run([sys.executable, "-m", "analysis", "run", *proj["argv"], "--wait"], cwd=proj["tmp"],
-                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    waiter = cli([*proj["argv"], "--wait"], proj["tmp"], timeout=600)
     assert first.wait(timeout=600) == 1  # the first finished (t_fail fails) before the waiter ran
     assert "waiting for the run writing here" in waiter.stderr and waiter.returncode == 1
     assert "skipped  t_ok" in waiter.stdout  # it saw the first run's set, whole
@@ -230,8 +259,7 @@ def test_a_changed_sample_file_shows_as_a_revision_of_last_year(published, tmp_p
     base = [*proj["argv"][:i], *proj["argv"][i + 2 :], "--notebooks", "t_ok"]
 
     def run(year: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "analysis", "run", *base, "--year", year], cwd=proj["tmp"],
-                              capture_output=True, text=True, timeout=600)  # fmt: skip
+        return cli([*base, "--year", year], proj["tmp"], timeout=600)
 
     assert run("2023").returncode == 0
     # the export behind the figures changes, and with it the 2023 count of unit 01
@@ -257,8 +285,9 @@ def test_a_changed_sample_file_shows_as_a_revision_of_last_year(published, tmp_p
 # --- a folder that cannot be written --------------------------------------------------------------------
 
 
-def test_an_output_that_cannot_be_written_prints_one_line_and_keeps_the_earlier_set(published, tmp_path,
-                                                                                   monkeypatch, capsys):  # fmt: skip
+def test_an_output_that_cannot_be_written_prints_one_line_and_keeps_the_earlier_set(
+    published, tmp_path, monkeypatch, capsys
+):
     import errno
 
     from analysis import run

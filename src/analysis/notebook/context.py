@@ -16,7 +16,13 @@ import pandas as pd
 from analysis import paths
 from analysis.notebook.outputs import figures_layout, official_root
 from analysis.notebook.params import (
-    NOTEBOOKS_ENV, STANDARD, Param, ParameterError, check_injected, read_parameters, validate,
+    NOTEBOOKS_ENV,
+    STANDARD,
+    Param,
+    ParameterError,
+    check_injected,
+    read_parameters,
+    validate,
 )  # fmt: skip
 from analysis.provenance import is_synthetic, list_inputs, write_bytes_atomic
 

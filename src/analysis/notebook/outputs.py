@@ -31,7 +31,7 @@ _held: dict[str, int] = {}
 
 
 def official_root() -> Path | None:
-    """The set this kernel's ``analysis run`` is building, or None outside such a run.
+    """Return the set this kernel's ``analysis run`` is building, or None outside such a run.
 
     Raises :class:`ParameterError` when the run signal is set but its set is not being built any more.
     """
@@ -53,8 +53,10 @@ def official_root() -> Path | None:
 
 
 def is_official_folder(folder: Path) -> bool:
-    """True when ``folder`` is, or is inside, an official figure set: the project's ``figures/`` or
-    ``releases/``, or those of any output root where ``analysis run`` has run (it keeps its lock file there).
+    """Return True when ``folder`` is, or is inside, an official figure set.
+
+    Official are the project's ``figures/`` and ``releases/``, and those of any output root where
+    ``analysis run`` has run (it keeps its lock file there).
     """
     folder = folder.resolve()
     official = {paths.FIGURES_DIR.resolve(), (paths.ROOT / "releases").resolve()}
@@ -81,9 +83,13 @@ def figures_layout(out_dir: str, *, lang: str = "vi") -> tuple[paths.OutputLayou
         where = SCRATCH_DIR
     layout = paths.OutputLayout(figures_root=where)
     if lang == "en":
-        notice = (f"**Ad-hoc run** (not `analysis run`): figures are written to `{where}/<year>/<unit>/`, "
-                  "not to the official set in `figures/`, which only `analysis run` writes.")
+        notice = (
+            f"**Ad-hoc run** (not `analysis run`): figures are written to `{where}/<year>/<unit>/`, "
+            "not to the official set in `figures/`, which only `analysis run` writes."
+        )
     else:
-        notice = (f"**Chạy thử** (không qua `analysis run`): biểu đồ được ghi vào `{where}/<năm>/<đơn vị>/`, "
-                  "không ghi vào bộ chính thức `figures/` (chỉ `analysis run` ghi bộ này).")
+        notice = (
+            f"**Chạy thử** (không qua `analysis run`): biểu đồ được ghi vào `{where}/<năm>/<đơn vị>/`, "
+            "không ghi vào bộ chính thức `figures/` (chỉ `analysis run` ghi bộ này)."
+        )
     return layout, notice

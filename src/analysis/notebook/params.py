@@ -234,7 +234,7 @@ INJECTED_MARK = "# Parameters"
 
 
 def injected_names(namespace: dict[str, Any]) -> list[str]:
-    """Return the names papermill's injected-parameters cell assigned, read from IPython's input history.
+    r"""Return the names papermill's injected-parameters cell assigned, read from IPython's input history.
 
     Papermill runs a cell starting with ``# Parameters`` right after the parameters cell; IPython keeps the
     source of every cell run in ``In``.  The latest such cell is parsed (never executed again).

@@ -67,12 +67,22 @@ def revisions_html(doc: dict[str, Any] | None, *, lang: str = "vi") -> str:
         rows = []
         for r in doc.get("revisions", [])[:SHOWN]:
             row = ", ".join(f"{k}={v}" for k, v in (r.get("row") or {}).items())
-            cells = (r.get("unit"), r.get("figure"), r.get("year"), row, r.get("column"), _number(r.get("old")),
-                     _number(r.get("new")), ", ".join(r.get("changed_inputs") or []) or "—")  # fmt: skip
+            cells = (
+                r.get("unit"),
+                r.get("figure"),
+                r.get("year"),
+                row,
+                r.get("column"),
+                _number(r.get("old")),
+                _number(r.get("new")),
+                ", ".join(r.get("changed_inputs") or []) or "—",
+            )
             rows.append("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in cells) + "</tr>")
         head = "".join(f"<th>{_esc(h)}</th>" for h in words["head"])
-        parts.append(f'<div class="rv-table-wrap"><table><thead><tr>{head}</tr></thead>'
-                     f"<tbody>{''.join(rows)}</tbody></table></div>")  # fmt: skip
+        parts.append(
+            f'<div class="rv-table-wrap"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>"
+        )
         if count > SHOWN:
             parts.append(f"<p>{_esc(words['more'].format(n=count - SHOWN))}</p>")
     elif years:

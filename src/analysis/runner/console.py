@@ -12,7 +12,7 @@ RUN_LOG = "run.log"
 
 
 def line(r: Result) -> str:
-    """One console line for a finished (or skipped) notebook.
+    r"""One console line for a finished (or skipped) notebook.
 
     >>> line(Result("10_x", "77", "ok", 12.34))
     '  ok       10_x  unit 77  12.3 s'

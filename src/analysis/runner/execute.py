@@ -28,9 +28,14 @@ from analysis.runner.spec import Job, Result
 
 #: Modules a kernel imports before its first notebook (what the notebooks' import cells name).
 WARM_IMPORTS = (
-    "analysis.notebook", "analysis.io", "analysis.plots", "analysis.stats", "analysis.stats.series",
-    "analysis.text.findings", "analysis.text.tables",
-)  # fmt: skip
+    "analysis.notebook",
+    "analysis.io",
+    "analysis.plots",
+    "analysis.stats",
+    "analysis.stats.series",
+    "analysis.text.findings",
+    "analysis.text.tables",
+)
 #: Run in a kept kernel after the warm-up imports: remember the settings a notebook may change.
 SNAPSHOT_CODE = """
 import os as _os, sys as _sys, warnings as _w

@@ -59,7 +59,7 @@ def job_fingerprint(job: Job, shared: dict[str, Any]) -> str:
 
 
 def _figures_intact(fig_dir: Path, notebook: str) -> bool:
-    """True when every file the manifest lists for ``notebook`` is there with its recorded sha256."""
+    """Return True when every file the manifest lists for ``notebook`` is there, with its sha256."""
     manifest = fig_dir / "manifest.json"
     if not manifest.is_file():
         return True  # a notebook that saves no figure

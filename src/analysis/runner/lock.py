@@ -41,7 +41,9 @@ def describe(info: dict[str, Any]) -> str:
     """
     if not info:
         return "a run that has not written its details yet"
-    return f"pid {info.get('pid', '?')}, started {info.get('started', '?')}, command: {info.get('command', '?')}"
+    return (
+        f"pid {info.get('pid', '?')}, started {info.get('started', '?')}, command: {info.get('command', '?')}"
+    )
 
 
 @contextlib.contextmanager
@@ -68,7 +70,9 @@ def run_lock(out_root: Path, *, command: str, wait: bool = False, on_wait: Any =
         except BlockingIOError:
             text = describe(holder(path))
             if not wait:
-                raise Busy(f"another run is writing to {out_root} ({text}); wait for it or pass --wait") from None
+                raise Busy(
+                    f"another run is writing to {out_root} ({text}); wait for it or pass --wait"
+                ) from None
             if on_wait is not None:
                 on_wait(text)
             fcntl.flock(fd, fcntl.LOCK_EX)

@@ -66,7 +66,7 @@ class Release:
         return self.out_root / RELEASES / str(int(self.year))
 
     def current(self) -> Path | None:
-        """The published set's folder, or None when the year has none yet."""
+        """Return the published set's folder, or None when the year has none yet."""
         link = self.base / CURRENT
         if not link.is_symlink():
             return None
@@ -172,7 +172,11 @@ class Release:
         (folder / STAGING).unlink(missing_ok=True)
         self._point_current(folder)
         self.ensure_links()
-        if previous is not None and previous.resolve() != folder.resolve() and unused(previous / BUSY, patience=0):
+        if (
+            previous is not None
+            and previous.resolve() != folder.resolve()
+            and unused(previous / BUSY, patience=0)
+        ):
             shutil.rmtree(previous, ignore_errors=True)
 
     def discard(self, folder: Path) -> None:

@@ -117,8 +117,14 @@ def compare_figure(
                 continue
             for col in (c for c in values if c in old.columns):
                 if _moved(before[key][col], row[col]):
-                    found.append({"row": {k: _plain(row[k]) for k in common}, "column": col,
-                                  "old": _plain(before[key][col]), "new": _plain(row[col])})  # fmt: skip
+                    found.append(
+                        {
+                            "row": {k: _plain(row[k]) for k in common},
+                            "column": col,
+                            "old": _plain(before[key][col]),
+                            "new": _plain(row[col]),
+                        }
+                    )
     prev = [c for c in values if c.endswith(PREV_SUFFIX) and c[: -len(PREV_SUFFIX)] in old.columns]
     if prev and earlier == year - 1:
         common = [k for k in keys if k in old.columns and k not in TIME_COLUMNS]
@@ -127,8 +133,14 @@ def compare_figure(
             for col in prev:
                 base = col[: -len(PREV_SUFFIX)]
                 if key in before and _moved(before[key][base], row[col]):
-                    found.append({"row": {k: _plain(row[k]) for k in common}, "column": col,
-                                  "old": _plain(before[key][base]), "new": _plain(row[col])})  # fmt: skip
+                    found.append(
+                        {
+                            "row": {k: _plain(row[k]) for k in common},
+                            "column": col,
+                            "old": _plain(before[key][base]),
+                            "new": _plain(row[col]),
+                        }
+                    )
     return found
 
 
@@ -144,7 +156,7 @@ def earlier_years(df: Any, year: int) -> set[int]:
 
 
 def find_revisions(new_figures: Path, published_root: Path, year: int) -> dict[str, Any]:
-    """Compare the figures of the set being built (``new_figures`` = its ``figures/<year>``) with earlier sets.
+    """Compare the figures of the set being built (``new_figures``: its ``figures/<year>``) with earlier sets.
 
     ``published_root`` is the output's ``figures/`` folder, where ``<E>/<unit>/`` is the published set of
     year E.  Returns the ``revisions.json`` document.
@@ -172,9 +184,17 @@ def find_revisions(new_figures: Path, published_root: Path, year: int) -> dict[s
                 moved = compare_figure(new, pd.read_csv(old_csv), year=year, earlier=earlier)
                 inputs = changed_inputs(old_entry, entry)
                 for item in moved:
-                    revisions.append({"unit": unit_dir.name, "figure": fig_id, "year": earlier, **item,
-                                      "changed_inputs": inputs,
-                                      "old_commit": old_entry.get("commit"), "new_commit": entry.get("commit")})  # fmt: skip
+                    revisions.append(
+                        {
+                            "unit": unit_dir.name,
+                            "figure": fig_id,
+                            "year": earlier,
+                            **item,
+                            "changed_inputs": inputs,
+                            "old_commit": old_entry.get("commit"),
+                            "new_commit": entry.get("commit"),
+                        }
+                    )
     no_set = sorted(y for y in years_seen if not (published_root / str(y)).is_dir())
     return {
         "year": year,

@@ -15,7 +15,7 @@ from analysis.notebook.params import ParameterError, read_parameters, validate
 #: Keys allowed at the top of runs.yaml and under each notebook.
 RUNS_KEYS = {"units", "parameters", "notebooks"}
 NOTEBOOK_KEYS = {"units", "parameters"}
-#: Parameters the runner sets itself; runs.yaml may not override them (``lang`` may be given, ``--lang`` wins).
+#: Parameters the runner sets itself; runs.yaml may not give them (``lang`` it may; ``--lang`` wins).
 RUNNER_SET = ("year", "unit", "data_dir", "counts_file", "out_dir")
 LANGS = ("vi", "en")
 
@@ -89,7 +89,9 @@ def _units(value: Any, where: str) -> list[str]:
         try:
             paths.safe_component(u)
         except ValueError as exc:
-            raise ParameterError(f"{where}: {exc}; a unit code never names a folder outside the set") from None
+            raise ParameterError(
+                f"{where}: {exc}; a unit code never names a folder outside the set"
+            ) from None
     return units
 
 
@@ -122,7 +124,8 @@ def expand_runs(
         set_here = sorted(set(overrides) & set(RUNNER_SET))
         if set_here:
             raise ParameterError(
-                f"runs.yaml: {name}: {set_here} are set by `analysis run` (--year, --unit, --data-dir, --out); "
+                f"runs.yaml: {name}: {set_here} are set by `analysis run` (--year, --unit, --data-dir, "
+                "--out); "
                 "remove them from runs.yaml"
             )
         out.extend((name, unit, dict(overrides)) for unit in chosen)
@@ -159,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--counts-file", type=Path, default=None, help="use this Counts parquet instead of reading data"
     )
     p.add_argument(
-        "--kernel", default="analysis", help="Jupyter kernel name (analysis = the kernel `make venv` installs)"
+        "--kernel",
+        default="analysis",
+        help="Jupyter kernel name (analysis = the kernel `make venv` installs)",
     )
     p.add_argument(
         "--fresh-kernels",
@@ -243,11 +248,18 @@ def make_jobs(args: argparse.Namespace, checked: Checked, counts: Any, counts_fi
         target = layout.reports(args.year, unit)
         jobs.append(
             Job(
-                name, unit, str(checked.nb_dir / f"{name}.ipynb"), values,
-                str(target / f"{name}.ipynb"), str(target / f"{name}.html"), str(target / f"{name}.log"),
-                args.kernel, args.timeout, str(checked.nb_dir),
+                name,
+                unit,
+                str(checked.nb_dir / f"{name}.ipynb"),
+                values,
+                str(target / f"{name}.ipynb"),
+                str(target / f"{name}.html"),
+                str(target / f"{name}.log"),
+                args.kernel,
+                args.timeout,
+                str(checked.nb_dir),
             )
-        )  # fmt: skip
+        )
     return jobs
 
 
