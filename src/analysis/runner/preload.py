@@ -12,6 +12,7 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 import nbconvert  # noqa: E402, F401
 import papermill  # noqa: E402, F401
 
+import analysis.io  # noqa: E402, F401  (a page names a unit without rows from the crosswalk reader)
 import analysis.report.site  # noqa: E402, F401
 import analysis.runner.execute  # noqa: E402, F401
 
@@ -27,7 +28,9 @@ def _first_page() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         nb = nbformat.v4.new_notebook()
-        nb.cells.append(nbformat.v4.new_markdown_cell("warm-up"))
+        nb.cells.append(nbformat.v4.new_markdown_cell("warm-up *page*"))
+        out = nbformat.v4.new_output("display_data", {"text/markdown": "- a", "text/html": "<table></table>"})
+        nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[out]))
         path = Path(tmp) / "unit" / "warm.ipynb"
         path.parent.mkdir()
         nbformat.write(nb, path)
