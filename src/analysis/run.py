@@ -24,6 +24,7 @@ from analysis.notebook.outputs import OUTPUT_ENV, RUN_ENV
 from analysis.notebook.params import NOTEBOOKS_ENV, ParameterError
 from analysis.provenance import is_synthetic, list_inputs, write_bytes_atomic
 from analysis.runner.console import RUN_LOG, error, format_summary, line, log_to, stop_logging
+from analysis.runner.execute import execute_job, run_jobs, start_pool
 from analysis.runner.lock import Busy, run_lock
 from analysis.runner.release import BUSY, Release, clear_job, rebase
 from analysis.runner.spec import (
@@ -41,6 +42,7 @@ from analysis.runner.spec import (
 )
 
 __all__ = [
+    "CACHE_DIR",
     "EXIT_BUSY",
     "EXIT_FAILED",
     "EXIT_INVALID",
@@ -49,11 +51,15 @@ __all__ = [
     "Job",
     "Result",
     "build_parser",
+    "check",
+    "execute_job",
     "expand_runs",
     "format_summary",
     "load_runs",
     "main",
     "plan",
+    "run_jobs",
+    "start_pool",
     "write_shared_inputs",
 ]
 
