@@ -71,15 +71,14 @@ def _write_table(df, out: Path) -> None:
     """Write a Counts table to ``out`` (.parquet, or .csv with formula triggers neutralised) atomically."""
     import io
 
-    from analysis.provenance import write_bytes_atomic
+    from analysis.provenance import safe_csv_bytes, write_bytes_atomic
 
     if out.suffix.lower() == ".parquet":
         buf = io.BytesIO()
         df.to_parquet(buf, index=False)
         write_bytes_atomic(out, buf.getvalue())
     else:
-        text = df.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
-        write_bytes_atomic(out, text.encode("utf-8"))
+        write_bytes_atomic(out, safe_csv_bytes(df, date_format="%Y-%m-%d"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from analysis.errors import InputError
 from analysis.io.names import nfc
+from analysis.io.xlsx_guard import SAVE_AGAIN, check_xlsx  # noqa: F401  (check_xlsx: public here)
 
 #: Cell texts that mean "zero" in a count column.
 ZERO_TOKENS = frozenset({"", "-", "–", "—", "x", "0"})
@@ -240,22 +241,25 @@ def read_xlsx_sheets(path: str | Path) -> list[Sheet]:
     """Read every sheet of an xlsx workbook into :class:`Sheet` grids (texts NFC, merged ranges filled).
 
     ``cells`` holds the stored values (a merged range's value only in its top-left cell); ``filled``
-    copies that value into every cell of the range (used to read multi-row headers).
+    copies that value into every cell of the range (used to read multi-row headers).  The file first
+    passes :func:`check_xlsx` (what it really is, zip-bomb and size limits), so openpyxl never sees a file
+    that would take minutes or gigabytes.
     """
     import openpyxl
 
     path = Path(path)
     if path.stat().st_size == 0:
         raise InputError("the file is empty; expected an xlsx workbook", path=path)
+    check_xlsx(path)
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+        formulas = None
+        if path.stat().st_size < FORMULA_SCAN_BYTES:
+            formulas = openpyxl.load_workbook(path, data_only=False, read_only=False)
     except Exception as exc:  # openpyxl raises many types on broken files
         raise InputError(
-            f"cannot open as an xlsx workbook ({type(exc).__name__}: {exc})", path=path
+            f"cannot be read as an xlsx workbook ({type(exc).__name__}); {SAVE_AGAIN}", path=path
         ) from None
-    formulas = None
-    if path.stat().st_size < FORMULA_SCAN_BYTES:
-        formulas = openpyxl.load_workbook(path, data_only=False, read_only=False)
     sheets = []
     for ws in wb.worksheets:
         cells = [[nfc(v) for v in row] for row in ws.iter_rows(values_only=True)]
