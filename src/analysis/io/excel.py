@@ -151,7 +151,8 @@ def parse_count(value: object, *, where: dict, allow_negative: bool = False) -> 
         elif _GROUPED_RE.match(s):
             number = int(re.sub(r"[.,  ]", "", s))
         else:
-            raise InputError(f"expected a count (whole number), found text {value!r}", **where)
+            shown = repr(s) if len(s) <= 40 else repr(s[:37] + "…")
+            raise InputError(f"expected a count (whole number), found text {shown}", **where)
     else:
         raise InputError(f"expected a count (whole number), found {type(value).__name__} {value!r}", **where)
     if number < 0 and not allow_negative:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis.errors import InputError
 from analysis.io import excel, periods
-from analysis.io.payment766 import (
+from analysis.io.tables import (
     finalise,
     group_row_level,
     is_total_row,
