@@ -9,12 +9,16 @@ import pandas as pd
 from analysis.errors import InputError
 from analysis.io import excel, periods
 from analysis.io.tables import (
+    Trailer,
     check_rate,
+    claim_row,
     finalise,
     group_row_level,
+    is_header_repeat,
     is_total_row,
-    locate_table,
-    nonblank_sheets,
+    located_tables,
+    read_counts,
+    require_counts,
     row_period,
     title_period,
     unit_identity,
@@ -39,7 +43,11 @@ PAYMENT_COLUMNS = (
     ("name", ("ten don vi", "don vi", "ten co quan", "co quan", "tendonvi")),
     ("stt", ("stt", "so tt")),
 )
-def read_payment766(path: str | Path) -> pd.DataFrame:
+#: Column labels used in messages.
+LABELS = {"due": "Tổng HS có nghĩa vụ tài chính", "paid": "Số HS đã TTTT"}
+
+
+def read_payment766(path: str | Path, *, date_format: str | None = None) -> pd.DataFrame:
     """Read a QĐ 766 online-payment export (xlsx or CSV) into Counts of ``payment.online`` (convention qd766).
 
     Parameters
@@ -48,6 +56,8 @@ def read_payment766(path: str | Path) -> pd.DataFrame:
         Columns ``Mã định danh | Tên đơn vị | Tổng HS có nghĩa vụ tài chính | Số HS đã TTTT | Tỷ lệ TTTT (%)``
         (or the field names ``hoSoThuocThuTucCoPhi``, ``hoSoThuocThuTucCoPhiDaTTTT``); the period from the
         title or from ``Từ ngày``/``Đến ngày`` or ``Năm`` [``Tháng``] columns.
+    date_format
+        strftime format of text dates in the period columns (default: dd/mm/yyyy or yyyy-mm-dd).
 
     Returns
     -------
@@ -65,28 +75,31 @@ def read_payment766(path: str | Path) -> pd.DataFrame:
     record = verify_sidecar(path) if path.exists() else None
     source = source_id(path, record)
     records, seen = [], {}
-    for sheet in nonblank_sheets(path):
-        table = locate_table(
-            sheet, roles=PAYMENT_COLUMNS, required=("due", "paid"), what="766 payment", path=path
-        )
+    for table in located_tables(path, roles=PAYMENT_COLUMNS, required=("due", "paid"), what="766 payment"):
+        sheet = table.sheet
         where0 = {"path": path, "sheet": sheet.name}
         default = title_period(table, where0)
         units, totals, groups = [], [], []
+        trailer = Trailer()
         for i in range(table.data_start, len(sheet.cells)):
             row = sheet.cells[i]
-            cells = [row[table.cols[k]] for k in ("due", "paid")]
+            cells = {k: row[table.cols[k]] for k in ("due", "paid")}
             if excel.row_is_blank(row):
                 continue
             where = where0 | {"row": i + 1}
-            has_num = any(excel.is_number_like(v) for v in cells)
-            level = None if is_total_row(row, table) else group_row_level(row, table, where)
+            if trailer.skip(row, list(cells.values()), where) or is_header_repeat(row, table):
+                continue
+            total = is_total_row(row, table)
+            level = None if total else group_row_level(row, table, where)
             if level is not None:
                 group = {"row": i + 1, "level": level, "units": [], "counts": None}
                 groups.append(group)
-            if not has_num:
+            n = read_counts(cells, LABELS, where)
+            if n is None:
+                if level is None and not total:
+                    require_counts(row, table, where)
                 continue
-            due = excel.parse_count(cells[0], where=where | {"column": "Tổng HS có nghĩa vụ tài chính"})
-            paid = excel.parse_count(cells[1], where=where | {"column": "Số HS đã TTTT"})
+            due, paid = n["due"], n["paid"]
             if level is not None:
                 group["counts"] = (due, paid)
                 continue
@@ -94,24 +107,19 @@ def read_payment766(path: str | Path) -> pd.DataFrame:
                 raise InputError(
                     f"paid online {paid} is above dossiers with a financial obligation {due}",
                     **where,
-                    column="Số HS đã TTTT",
+                    column=LABELS["paid"],
                 )
             if "rate" in table.cols:
                 check_rate(row[table.cols["rate"]], paid, due, where | {"column": "Tỷ lệ TTTT (%)"})
-            if is_total_row(row, table):
+            if total:
                 totals.append((i + 1, due, paid))
                 continue
             code, name, level = unit_identity(row, table, where, default_level="department")
             if groups:
                 level = groups[-1]["level"]
                 groups[-1]["units"].append((due, paid))
-            start, end, ptype = row_period(row, table, where, default)
-            key = (code, start, end)
-            if key in seen:
-                raise InputError(
-                    f"unit {code!r} appears twice for the same period (rows {seen[key]} and {i + 1})", **where
-                )
-            seen[key] = i + 1
+            start, end, ptype = row_period(row, table, where, default, date_format=date_format)
+            claim_row(seen, (code, start, end), label=f"unit {code!r}", where=where)
             units.append((due, paid))
             records.append(
                 {

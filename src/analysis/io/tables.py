@@ -36,6 +36,7 @@ class Table:
     cols: dict
     data_start: int
     title: str
+    header: int = 0
 
 
 def _match(text: str, roles: tuple) -> str | None:
@@ -84,7 +85,7 @@ def locate_table(sheet: excel.Sheet, *, roles: tuple, required: tuple, what: str
                 and _numbering(nxt)
             ):
                 data_start += 1
-            return Table(sheet, cols, data_start, excel.title_text(sheet, before=i))
+            return Table(sheet, cols, data_start, excel.title_text(sheet, before=i), header=i)
         if best is None or len(cols) > len(best[1]):
             best = (i, cols)
     found = best[1] if best else {}
@@ -356,8 +357,9 @@ def require_counts(row: list, table: Table, where: dict) -> None:
     )
 
 
-def is_header_repeat(row: list, table: Table, header: list) -> bool:
+def is_header_repeat(row: list, table: Table) -> bool:
     """Return True when ``row`` repeats the header row (a page break in a long export)."""
+    header = table.sheet.cells[table.header]
     same = [
         excel.fold(row[c]) == excel.fold(header[c])
         for c in table.cols.values()
@@ -387,10 +389,10 @@ def headerless_sheet(sheet: excel.Sheet, *, path: Path, what: str, read: list[st
     if rows:
         other = f" from sheet {read[0]!r}" if read else ""
         raise InputError(
-            f"the sheet holds figures (rows {rows[0]}-{rows[-1]}) but no {what} header: a sheet pasted without "
-            f"its title and header (another period's figures?). Copy the title with the reporting period and "
-            f"the header rows{other} above them, or move them to their own file; the sheet is neither read "
-            "nor skipped silently",
+            f"the sheet holds figures (rows {rows[0]}-{rows[-1]}) but no {what} header: a sheet pasted "
+            "without its title and header (another period's figures?). Copy the title with the reporting "
+            f"period and the header rows{other} above them, or move them to their own file; the sheet is "
+            "neither read nor skipped silently",
             path=path,
             sheet=sheet.name,
             row=rows[0],
@@ -398,3 +400,43 @@ def headerless_sheet(sheet: excel.Sheet, *, path: Path, what: str, read: list[st
     warnings.warn(
         f"{path.name}, sheet {sheet.name!r}: no {what} header and no figures (notes?); not read", stacklevel=3
     )
+
+
+def located_tables(path: Path, *, roles: tuple, required: tuple, what: str) -> list[Table]:
+    """Locate the table of every non-blank sheet; refuse sheets of figures without the header.
+
+    Raises
+    ------
+    InputError
+        No sheet has the header (the first sheet's problem is named), or a sheet without it holds figures
+        (:func:`headerless_sheet`).  A sheet with neither header nor figures is skipped with a warning.
+    """
+    found: list[Table] = []
+    missing: list[tuple[excel.Sheet, InputError]] = []
+    for sheet in nonblank_sheets(path):
+        try:
+            found.append(locate_table(sheet, roles=roles, required=required, what=what, path=path))
+        except InputError as exc:
+            missing.append((sheet, exc))
+    if not found:
+        raise missing[0][1]
+    for sheet, _ in missing:
+        headerless_sheet(sheet, path=path, what=what, read=[t.sheet.name for t in found])
+    return found
+
+
+def claim_row(seen: dict, key: tuple, *, label: str, where: dict) -> None:
+    """Refuse a unit (and group) reported twice for one period, naming both rows and sheets."""
+    here = (where.get("sheet"), where["row"])
+    first = seen.setdefault(key, here)
+    if first != here:
+        rows = (
+            f"rows {first[1]} and {here[1]}"
+            if first[0] == here[0]
+            else f"sheet {first[0]!r} row {first[1]} and sheet {here[0]!r} row {here[1]}"
+        )
+        raise InputError(
+            f"{label} appears twice for the same period ({rows}); expected one row per unit and period "
+            "(a copied sheet or pasted rows?)",
+            **where,
+        )
