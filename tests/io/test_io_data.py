@@ -197,8 +197,8 @@ def test_load_counts_sources_must_agree_and_dossiers_win(tmp_path, monkeypatch):
     )
     with pytest.raises(
         InputError,
-        match=r"sources disagree on timeliness.on_time for unit 747.*d.csv gives 1899/1960"
-        r".*b.xlsx gives 1900/1960",
+        match=r"sources disagree on timeliness.on_time for unit 747 \(Châu Đức \(dossiers\)\), period "
+        r"01/01/2024-31/12/2024: dossier records in d.csv give 1899/1960, Biểu 06 in b.xlsx gives 1900/1960",
     ):
         load_counts(root, indicator="timeliness.on_time")
 
