@@ -18,6 +18,7 @@ IDENTITIES = (
 
 def read_counts(row: list, cols: dict, where: dict) -> dict:
     """Read the 11 counts of a row; a form without column (6), (7) or (11) gets it from the others."""
+    refuse_text_counts(row, cols, where, named=True)
     out = {}
     for key in NUMBERS:
         if key in cols:

@@ -91,6 +91,20 @@ def is_number_like(value: object) -> bool:
     return bool(s) and (_INT_RE.match(s) or _GROUPED_RE.match(s) or _DECIMAL_RE.match(s)) is not None
 
 
+#: Longest cell text quoted in a message; longer text (prose, perhaps a name or a phone number) is not echoed.
+QUOTE_LIMIT = 24
+
+
+def quote_cell(value: object) -> str:
+    """Return a cell's text for a message: quoted when short, else only its length (never echo prose).
+
+    >>> quote_cell("chưa báo cáo"), quote_cell("liên hệ ông Nguyễn Văn A, số điện thoại 0912 345 678")
+    ("'chưa báo cáo'", 'of 52 characters (not quoted)')
+    """
+    text = str(value).strip()
+    return repr(text) if len(text) <= QUOTE_LIMIT else f"of {len(text)} characters (not quoted)"
+
+
 def parse_count(value: object, *, where: dict, allow_negative: bool = False) -> int:
     """Read a count cell: integers, whole floats, texts with "." or "," thousands; blank or "-" is 0.
 
@@ -151,8 +165,7 @@ def parse_count(value: object, *, where: dict, allow_negative: bool = False) -> 
         elif _GROUPED_RE.match(s):
             number = int(re.sub(r"[.,  ]", "", s))
         else:
-            shown = repr(s) if len(s) <= 40 else repr(s[:37] + "…")
-            raise InputError(f"expected a count (whole number), found text {shown}", **where)
+            raise InputError(f"expected a count (whole number), found text {quote_cell(s)}", **where)
     else:
         raise InputError(f"expected a count (whole number), found {type(value).__name__} {value!r}", **where)
     if number < 0 and not allow_negative:
@@ -213,6 +226,27 @@ def decode_text(data: bytes, *, path: str | Path) -> str:
     return nfc(text)
 
 
+def guess_delimiter(sample: str, candidates: str = ",;\t") -> str:
+    r"""Return the delimiter that splits the most lines of ``sample`` into the same number (>1) of fields.
+
+    Title lines above the header (one field each) do not disturb it, nor do decimal commas in a tab- or
+    semicolon-separated file.
+
+    >>> guess_delimiter("BÁO CÁO NĂM 2024\nMã\tTên\tSố\n1\tSở Y tế\t5,5\n2\tSở Tư pháp\t7\n")
+    '\t'
+    """
+    lines = [ln for ln in sample.splitlines()[:200] if ln.strip()]
+    best, score = ",", 0
+    for d in candidates:
+        widths = [len(r) for r in csv.reader(lines, delimiter=d)]
+        multi = [w for w in widths if w > 1]
+        if multi:
+            mode = max(set(multi), key=multi.count)
+            if multi.count(mode) > score:
+                best, score = d, multi.count(mode)
+    return best
+
+
 def read_csv_grid(path: str | Path) -> Sheet:
     """Read a CSV (UTF-8; comma, semicolon or tab separated) into a :class:`Sheet` of NFC strings."""
     path = Path(path)
@@ -220,13 +254,10 @@ def read_csv_grid(path: str | Path) -> Sheet:
     if not data.strip():
         raise InputError("the file is empty; expected a header row and data rows", path=path)
     text = decode_text(data, path=path)
-    sample = text[:20000]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = guess_delimiter(text[:20000])
     rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [""] * (width - len(r)) for r in rows]  # short rows (trailing cells left out) padded
     return Sheet(name=None, cells=rows, filled=rows)
 
 

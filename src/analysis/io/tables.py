@@ -269,8 +269,6 @@ TRAILER_RE = re.compile(
 _SIGNED_AT_RE = re.compile(r"\bngay\s*(\d{1,2}|[.…]+)\s*thang\s*(\d{1,2}|[.…]+)\s*nam\b")
 #: Labels that introduce the rows under them ("Trong đó:"), not units.
 CONNECTIVES = frozenset({"trong do", "chia ra", "bao gom", "gom", "trong do:", "chia ra:", "bao gom:"})
-#: Longest cell text quoted in an error message (a count cell should hold a number, not prose).
-QUOTE_LIMIT = 40
 
 
 def is_trailer_row(row: list) -> bool:
@@ -313,9 +311,8 @@ class Trailer:
 
 
 def quote(value: object) -> str:
-    """Return ``repr(value)`` cut to :data:`QUOTE_LIMIT` characters (no prose or personal data echoed)."""
-    text = repr(value)
-    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 2] + "…" + text[-1]
+    """Return a cell's text for a message (:func:`analysis.io.excel.quote_cell`: long text not echoed)."""
+    return excel.quote_cell(value)
 
 
 def read_counts(cells: dict[str, object], labels: dict[str, str], where: dict) -> dict[str, int] | None:
