@@ -1,4 +1,4 @@
-"""Hostile corpus: small broken or hostile exports, each a mutation of a small sample-like file, and the result.
+"""Hostile corpus: small broken or hostile exports, each a mutation of a sample-like file, and the result.
 
 Every case is registered in :data:`CASES` by the :func:`case` decorator: a name, the reader that reads it, and
 the expectation, either :class:`Refused` (one clear ``InputError`` naming file, sheet, row, column and key
