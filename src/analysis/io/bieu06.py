@@ -299,7 +299,15 @@ def read_bieu06(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     record = verify_sidecar(path) if path.exists() else None
     sheets = excel.read_grids(path)
-    source = source_id(path, record)
+    return bieu06_from_sheets(sheets, path=path, source=source_id(path, record))
+
+
+def bieu06_from_sheets(sheets: list[excel.Sheet], *, path: Path, source: str) -> pd.DataFrame:
+    """Read the grids of a Biểu 06 workbook (every sheet with a header) into a validated Counts table.
+
+    Sheets without a Biểu 06 header are refused when they hold figures (:func:`tables.headerless_sheet`);
+    a unit and period on two sheets is refused (:func:`bieu06_checks.claim`).
+    """
     records: list[dict] = []
     errors: list[tuple[excel.Sheet, InputError]] = []
     nonblank = [s for s in sheets if any(not excel.row_is_blank(r) for r in s.cells)]
