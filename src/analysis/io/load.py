@@ -18,7 +18,7 @@ from analysis.io.discover import (  # noqa: F401  (find_exports, sniff_kind: pub
 )
 from analysis.io.names import check_unit_code
 from analysis.paths import safe_component
-from analysis.provenance import read_sidecar, verify_sidecar
+from analysis.provenance import is_synthetic, read_sidecar, verify_sidecar
 from analysis.schemas import BREAKDOWN_COLUMNS, CountsError, empty_counts, finalise_counts, key_columns
 
 #: Which source wins when two give the same key (lower first); the counts must agree anyway.
@@ -264,6 +264,6 @@ def load_counts(
 
 def _with_attrs(out: pd.DataFrame, inputs: list[dict], skipped: list[tuple[str, str]]) -> pd.DataFrame:
     out.attrs["inputs"] = inputs
-    out.attrs["synthetic"] = any(i["synthetic"] for i in inputs)
+    out.attrs["synthetic"] = is_synthetic(None, inputs)
     out.attrs["skipped"] = skipped
     return out
