@@ -167,14 +167,6 @@ def _check_directory(
                 f"writes; {SAVE_AGAIN}",
                 path=path,
             )
-    total = sum(i.file_size for i in infos)
-    if total > max_uncompressed:
-        raise InputError(
-            f"the workbook expands to {total / 2**20:,.0f} MB when unzipped (limit "
-            f"{max_uncompressed / 2**20:,.0f} MB for this reader); not read, to keep memory safe. Export "
-            "only the table needed, or as CSV",
-            path=path,
-        )
     for info in infos:
         if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > max_shared:
             raise InputError(
@@ -184,6 +176,14 @@ def _check_directory(
                 "the table again or as CSV",
                 path=path,
             )
+    total = sum(i.file_size for i in infos)
+    if total > max_uncompressed:
+        raise InputError(
+            f"the workbook expands to {total / 2**20:,.0f} MB when unzipped (limit "
+            f"{max_uncompressed / 2**20:,.0f} MB for this reader); not read, to keep memory safe. Export "
+            "only the table needed, or as CSV",
+            path=path,
+        )
     for info in infos:
         if info.file_size > RATIO_GRACE_BYTES and info.file_size > max_ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
@@ -273,14 +273,14 @@ def _scan_sheet(
                 lo_r, hi_r = sorted((int(r1), int(r2)))
                 ranged += (hi_c - lo_c + 1) * (hi_r - lo_r + 1)
                 max_row, max_col = max(max_row, hi_r), max(max_col, hi_c)
-            if max_grid is not None and (
+            if max_grid is not None and len(block) == CHUNK and (  # more to come: stop early
                 max_row * max_col > max_grid or cells + ranged > max_grid or rows > max_grid
             ):
                 _too_large(name, path, max_row, max_col, cells, max_grid, done=False)
     if cells and not max_col:  # cells without references: laid out from column A
         max_col = max(1, -(-cells // max(rows, 1)))
     ext = SheetExtent(name, part, declared, cells, max_row, max_col)
-    if max_grid is not None and (ext.area > max_grid or cells + ranged > max_grid):
+    if max_grid is not None and (ext.area > max_grid or cells + ranged > max_grid or rows > max_grid):
         _too_large(name, path, max_row, max_col, cells, max_grid, done=True)
     return ext
 
