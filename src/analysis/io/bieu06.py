@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.io import excel, periods, tables
+from analysis.io import excel, periods, rows
 from analysis.io.bieu06_checks import (  # noqa: F401  (check_bieu06_identities: public here)
     IDENTITIES,
     check_bieu06_identities,
@@ -95,7 +95,7 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
     trailing: list[tuple[int, str, dict, _Group | None]] = []
     units: list[dict] = []
     seen: dict[str, int] = {}
-    trailer = tables.Trailer()
+    trailer = rows.Trailer()
     for i in range(data_start, len(sheet.cells)):
         row = sheet.cells[i]
         if excel.row_is_blank(row):
@@ -305,7 +305,7 @@ def read_bieu06(path: str | Path) -> pd.DataFrame:
 def bieu06_from_sheets(sheets: list[excel.Sheet], *, path: Path, source: str) -> pd.DataFrame:
     """Read the grids of a Biểu 06 workbook (every sheet with a header) into a validated Counts table.
 
-    Sheets without a Biểu 06 header are refused when they hold figures (:func:`tables.headerless_sheet`);
+    Sheets without a Biểu 06 header are refused when they hold figures (:func:`rows.headerless_sheet`);
     a unit and period on two sheets is refused (:func:`bieu06_checks.claim`).
     """
     records: list[dict] = []
@@ -321,20 +321,20 @@ def bieu06_from_sheets(sheets: list[excel.Sheet], *, path: Path, source: str) ->
     read: list[str] = []
     for sheet in nonblank:
         try:
-            rows = read_sheet(sheet, path=path, source=source)
+            sheet_records = read_sheet(sheet, path=path, source=source)
         except InputError as exc:
             if "no Biểu 06 header found" not in str(exc):
                 raise
             errors.append((sheet, exc))
             continue
         read.append(sheet.name)
-        for r in rows:
+        for r in sheet_records:
             claim(owner, r, sheet=sheet.name, path=path)
-        records.extend(rows)
+        records.extend(sheet_records)
     if not records:
         raise errors[0][1]
     for sheet, _ in errors:
-        tables.headerless_sheet(sheet, path=path, what="Biểu 06", read=read)
+        rows.headerless_sheet(sheet, path=path, what="Biểu 06", read=read)
     records = [{k: v for k, v in r.items() if k != "_row"} for r in records]
     try:
         return finalise_counts(pd.DataFrame(records))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.errors import InputError
-from analysis.io import excel, tables
+from analysis.io import excel, rows
 from analysis.io.bieu06_layout import LABELS, NUMBERS, column_label
 
 IDENTITIES = (
@@ -70,10 +70,14 @@ def refuse_text_counts(row: list, cols: dict, where: dict, *, named: bool) -> No
     """Raise for a named row whose count cells hold text such as "chưa báo cáo" (never dropped silently)."""
     for key in NUMBERS:
         v = row[cols[key]] if key in cols else None
-        if isinstance(v, str) and not excel.is_blank(v) and not excel.is_number_like(v):
+        if named and isinstance(v, excel.Formula):  # a unit whose counts were never calculated
+            excel.parse_count(v, where=where | {"column": column_label(cols, key)})
+        if isinstance(v, str) and not isinstance(v, excel.Formula) and not excel.is_blank(v):
+            if excel.is_number_like(v):
+                continue
             if named and v.strip() not in excel.ZERO_TOKENS:
                 raise InputError(
-                    f"expected a count (whole number), found text {tables.quote(v.strip())}. A unit that did "
+                    f"expected a count (whole number), found text {rows.quote(v.strip())}. A unit that did "
                     "not report: write its numbers, or remove its row and say so in a note (the row is not "
                     "dropped silently)",
                     **where,

@@ -8,16 +8,12 @@ import pandas as pd
 
 from analysis.errors import InputError
 from analysis.io import excel, periods
+from analysis.io.rows import Trailer, claim_row, is_header_repeat, read_counts, require_counts
 from analysis.io.tables import (
-    Trailer,
-    claim_row,
     finalise,
     group_row_level,
-    is_header_repeat,
     is_total_row,
     located_tables,
-    read_counts,
-    require_counts,
     row_period,
     title_period,
     unit_identity,
