@@ -143,7 +143,7 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
                 level = group_level(roman.group(2))
             if level is None:
                 raise InputError(
-                    f"unknown group label {label!r}; expected a level such as 'Cấp tỉnh' / "
+                    f"unknown group label {excel.quote_cell(label)}; expected a level such as 'Cấp tỉnh' / "
                     "'Sở, ban, ngành', 'Cấp huyện', 'Cấp xã' or 'Trung tâm Phục vụ hành chính công'",
                     **rw,
                     column=excel.col_letter(cols["name"]),

@@ -167,7 +167,9 @@ def parse_count(value: object, *, where: dict, allow_negative: bool = False) -> 
         else:
             raise InputError(f"expected a count (whole number), found text {quote_cell(s)}", **where)
     else:
-        raise InputError(f"expected a count (whole number), found {type(value).__name__} {value!r}", **where)
+        raise InputError(
+            f"expected a count (whole number), found {type(value).__name__} {quote_cell(value)}", **where
+        )
     if number < 0 and not allow_negative:
         raise InputError(f"expected a non-negative count, found {number}", **where)
     return number
@@ -193,7 +195,7 @@ def parse_decimal(value: object, *, where: dict) -> float | None:
     try:
         return float(s)
     except ValueError:
-        raise InputError(f"expected a number, found text {value!r}", **where) from None
+        raise InputError(f"expected a number, found text {quote_cell(value)}", **where) from None
 
 
 def decode_text(data: bytes, *, path: str | Path) -> str:

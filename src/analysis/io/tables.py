@@ -122,7 +122,9 @@ def date_cell(v: object, where: dict, *, date_format: str | None = None) -> dt.d
         try:
             return dt.datetime.strptime(text, date_format).date()
         except ValueError:
-            raise InputError(f"expected a date as {date_format!r}, found {text[:40]!r}", **where) from None
+            raise InputError(
+                f"expected a date as {date_format!r}, found {excel.quote_cell(text)}", **where
+            ) from None
     m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
     m2 = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)
     try:
@@ -132,7 +134,7 @@ def date_cell(v: object, where: dict, *, date_format: str | None = None) -> dt.d
             return dt.date(int(m2.group(1)), int(m2.group(2)), int(m2.group(3)))
     except ValueError:
         pass
-    raise InputError(f"expected a date (dd/mm/yyyy or yyyy-mm-dd), found {text[:40]!r}", **where)
+    raise InputError(f"expected a date (dd/mm/yyyy or yyyy-mm-dd), found {excel.quote_cell(text)}", **where)
 
 
 def row_period(
@@ -216,7 +218,7 @@ def check_rate(rate: object, num: int, den: int, where: dict) -> None:
     pct = 100 * num / den
     if abs(value - pct) <= tol or (value <= 1 and abs(value - num / den) <= tol):
         return
-    raise InputError(f"printed rate {rate!r} differs from {num}/{den} = {pct:.2f}%", **where)
+    raise InputError(f"printed rate {excel.quote_cell(rate)} differs from {num}/{den} = {pct:.2f}%", **where)
 
 
 def finalise(records: list[dict], path: Path) -> pd.DataFrame:
@@ -255,7 +257,9 @@ def group_row_level(row: list, table: Table, where: dict) -> str | None:
     level = group_level(excel.fold(label)) if label else None
     if level is None and stt[:1].isupper() and ROMAN_RE.match(excel.fold(stt)):
         raise InputError(
-            f"unknown group label {label!r}; expected 'Sở, ban, ngành', 'Cấp huyện', 'Cấp xã' …", **where
+            f"unknown group label {excel.quote_cell(label)}; expected 'Sở, ban, ngành', 'Cấp huyện', "
+            "'Cấp xã' …",
+            **where,
         )
     return level
 

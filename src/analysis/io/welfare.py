@@ -66,7 +66,8 @@ def beneficiary_group(value: object, *, where: dict) -> str:
     if key in GROUPS:
         return GROUPS[key]
     raise InputError(
-        f"unknown beneficiary group {value!r}; expected BTXH (bảo trợ xã hội) or NCC (người có công)",
+        f"unknown beneficiary group {excel.quote_cell(value)}; expected BTXH (bảo trợ xã hội) or NCC "
+        "(người có công)",
         **where,
         column=LABELS["group"],
     )
