@@ -25,9 +25,11 @@ FOLDER_KINDS = {
     "payment766": "payment766",
     "payment": "payment766",
     "welfare": "welfare",
+    "feedback": "feedback",
+    "pakn": "feedback",
 }
 #: Which source wins when two give the same key (lower first); the counts must agree anyway.
-PRIORITY = {"dossiers": 0, "bieu06": 1, "payment766": 2, "welfare": 3}
+PRIORITY = {"dossiers": 0, "bieu06": 1, "payment766": 2, "welfare": 3, "feedback": 4}
 #: Folders that hold no exports (published rates, reference tables, caches, outputs).
 SKIP_FOLDERS = {"published", "reference", "processed", "figures", "reports", "cache"}
 OLD_FORMATS = {".xls", ".ods"}
@@ -36,6 +38,8 @@ DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".parquet", ".pq"}
 MAX_LABEL = 80
 #: Folded header fragments recognising a loose file (all fragments of one alternative must occur).
 SNIFF = (
+    ("feedback", ("mapakn",)),
+    ("feedback", ("danhgia", "copakn")),
     ("dossiers", ("mahoso",)),
     ("dossiers", ("ngaytiepnhan",)),
     ("bieu06", ("bieu so 06",)),
@@ -51,6 +55,7 @@ SNIFF = (
 def _readers() -> dict[str, Callable[[Path], pd.DataFrame]]:
     from analysis.io.bieu06 import read_bieu06
     from analysis.io.dossiers import read_dossiers
+    from analysis.io.feedback import read_feedback
     from analysis.io.payment766 import read_payment766
     from analysis.io.welfare import read_welfare
 
@@ -59,6 +64,7 @@ def _readers() -> dict[str, Callable[[Path], pd.DataFrame]]:
         "bieu06": read_bieu06,
         "payment766": read_payment766,
         "welfare": read_welfare,
+        "feedback": read_feedback,
     }
 
 
