@@ -88,7 +88,8 @@ def parse_feedback(df: pd.DataFrame, cols: dict, where: dict) -> pd.DataFrame:
           "a citizen's response to a PAKN without an answer date", where, cols["response"])
     return records.units(df, cols, where).assign(
         _id=ids, received=received, due=due, answered=answered, response=response, _row=df["_row"],
-        _sheet=where.get("sheet"), _idcol=cols["item_id"],
+        _sheet=where.get("sheet"), _idcol=cols["item_id"], _col_received=cols["received_at"],
+        _col_answered=cols["answered_at"],
     )
 
 
@@ -110,7 +111,7 @@ def parse_ratings(df: pd.DataFrame, cols: dict, where: dict) -> pd.DataFrame:
     late = due.notna() & (finished - due > pause)
     return records.units(df, cols, where).assign(
         _id=ids, finished=finished, late=late, rating=rating, flagged=has_pakn, _row=df["_row"],
-        _sheet=where.get("sheet"), _idcol=cols["dossier_id"],
+        _sheet=where.get("sheet"), _idcol=cols["dossier_id"], _col_finished=cols["finished_at"],
     )
 
 
@@ -124,7 +125,7 @@ def _as_of(parsed: pd.DataFrame, columns: list[str], given, path: Path) -> pd.Ti
         if late.any():
             r = parsed[late].iloc[0]
             raise InputError(f"{r[c]:%d/%m/%Y} is after data_end {given:%d/%m/%Y}", path=path,
-                             sheet=r["_sheet"], row=int(r["_row"]), column=None)
+                             sheet=r["_sheet"], row=int(r["_row"]), column=r[f"_col_{c}"])
     return given
 
 

@@ -10,7 +10,9 @@ The dossier reader (``analysis.io.dossiers``) streams large files through DuckDB
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -103,7 +105,8 @@ def read_records(path: Path, kinds: dict[str, tuple[dict, tuple]], *, hint: str
             raise InputError("a header but no rows", path=path, row=1)
         return [(kind, None, df.assign(_row=np.arange(1, len(df) + 1)), cols)]
     out = []
-    for sheet in excel.read_grids(path):
+    sheets = [_csv_sheet(path)] if path.suffix.lower() == ".csv" else excel.read_grids(path)
+    for sheet in sheets:
         if all(excel.row_is_blank(r) for r in sheet.cells):
             continue
         best = (0, {k: {} for k in kinds})
@@ -120,6 +123,12 @@ def read_records(path: Path, kinds: dict[str, tuple[dict, tuple]], *, hint: str
         header = sheet.cells[h]
         rows = [(r + 1, cells) for r, cells in enumerate(sheet.cells[h + 1:], start=h + 1)
                 if not excel.row_is_blank(cells)]
+        width = len(header) - next((i for i, v in enumerate(reversed(header)) if not excel.is_blank(v)), 0)
+        for r, cells in rows:
+            filled = len(cells) - next((i for i, v in enumerate(reversed(cells)) if not excel.is_blank(v)), 0)
+            if sheet.name is None and (filled > width or len(cells) < width):
+                raise InputError(f"{len(cells)} fields where the header has {width} (a separator inside an "
+                                 "unquoted value, or a missing one?)", path=path, row=r)
         if not rows:
             raise InputError("a header but no rows below it", path=path, sheet=sheet.name, row=h + 1)
         cols = {c: str(header[i]).strip() for c, i in found[kind].items()}
@@ -128,6 +137,18 @@ def read_records(path: Path, kinds: dict[str, tuple[dict, tuple]], *, hint: str
     if not out:
         raise InputError("the file is empty; expected a header row and one row per record", path=path)
     return out
+
+
+def _csv_sheet(path: Path) -> excel.Sheet:
+    """Read a CSV (UTF-8, BOM or not) as a grid; the separator is the one of , ; tab most used at the top."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError("the file is empty; expected a header row and one row per record", path=path)
+    text = excel.decode_text(data, path=path)
+    lines = text.splitlines()[:HEADER_ROWS]
+    delimiter = max(",;\t", key=lambda d: sum(line.count(d) for line in lines))
+    rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return excel.Sheet(name=None, cells=rows, filled=rows)
 
 
 def per_value(values: pd.Series, fn) -> pd.Series:
@@ -251,7 +272,7 @@ def unique_ids(parsed: pd.DataFrame, path: Path, what: str) -> None:
     """Refuse an ``_id`` that appears twice (in one sheet or on two), naming both places."""
     dup = parsed["_id"].duplicated(keep=False)
     if dup.any():
-        a, b = parsed[parsed["_id"] == parsed.loc[dup, "_id"].iloc[0]].iloc[:2].itertuples()
-        at = f"sheet {a._sheet!r} row {a._row}" if a._sheet != b._sheet else f"row {a._row}"
-        raise InputError(f"{what} {a._id!r} appears twice ({at} and row {b._row})", path=path,
-                         sheet=b._sheet, row=int(b._row), column=b._idcol)
+        a, b = parsed[parsed["_id"] == parsed.loc[dup, "_id"].iloc[0]].iloc[:2].to_dict("records")
+        at = f"sheet {a['_sheet']!r} row {a['_row']}" if a["_sheet"] != b["_sheet"] else f"row {a['_row']}"
+        raise InputError(f"{what} {a['_id']!r} appears twice ({at} and row {b['_row']})", path=path,
+                         sheet=b["_sheet"], row=int(b["_row"]), column=b["_idcol"])
