@@ -1,7 +1,8 @@
 """Registry of the indicators: id, family, labels, numerator and denominator definitions, source.
 
 Definitions come from ``DOMAIN.md`` (QĐ 766/QĐ-TTg formula note, Biểu số 06/VPCP/KSTT of Thông tư
-01/2020/TT-VPCP, Đề án 06 reports).  A series never mixes conventions: ``convention`` is part of the key.
+01/2020/TT-VPCP, Đề án 06 reports; the satisfaction family is QĐ 766 group 5 "Mức độ hài lòng", 18 of 100
+points, its decisions in :data:`SATISFACTION_ASSUMPTION`).  A series never mixes conventions: ``convention`` is part of the key.
 """
 
 from __future__ import annotations
@@ -181,19 +182,19 @@ MATERIALITY_ASSUMPTION = (
 #: How the satisfaction family (QĐ 766 group 5) turns the formulas into counts: shown with its results.
 SATISFACTION_ASSUMPTION = (
     "Decisions of this project (the formula note gives the formulas, not these details): "
-    "(1) A feedback item (PAKN) belongs to the period it was received in; its status is taken at the data end "
-    "(the latest date in the export, or data_end=): overdue = answered after its due date, or unanswered and "
-    "past its due date at the data end. "
+    "(1) A feedback item (PAKN) belongs to the period it was received in; its status is taken at the data "
+    "end (the latest date in the export, or data_end=): overdue = answered after its due date, or unanswered "
+    "and past its due date at the data end. "
     "(2) 5.3 subtracts only items with a 'không hài lòng' (not satisfied) response or overdue: an item the "
     "citizen did not respond to counts as not dissatisfied, as the formula reads. "
-    "(3) 5.4 is '100 % − (late share + share with PAKN or dislike)'; as counts, numerator = dossiers resolved "
-    "in the period that are neither late nor carry a PAKN or a dislike rating, denominator = dossiers "
-    "resolved in the period (the base of both shares, which the formula does not state). A dossier both late "
-    "and flagged is subtracted once, so the rate is higher than the formula's by the share of such dossiers "
-    "(none when no dossier is both). Late = finished after the due date plus the supplement pause, as "
-    "Biểu 06 column (10). "
-    "(4) The 2023 review's 'tỷ lệ hài lòng ... 87,06%' does not state its definition; it cannot be a share of "
-    "the review's 333 PAKN (289/333 = 86.79 %, 290/333 = 87.09 %), so the project compares it, and the "
+    "(3) 5.4 is '100 % − (late share + share with PAKN or dislike)'; as counts, numerator = dossiers "
+    "resolved in the period that are neither late nor carry a PAKN or a dislike rating, denominator = "
+    "dossiers resolved in the period (the base of both shares, which the formula does not state). A dossier "
+    "both late and flagged is subtracted once, so the rate is higher than the formula's by the share of such "
+    "dossiers (none when no dossier is both). Late = finished after the due date plus the supplement pause, "
+    "as Biểu 06 column (10). "
+    "(4) The 2023 review's 'tỷ lệ hài lòng ... 87,06%' does not state its definition; it cannot be a share "
+    "of the review's 333 PAKN (289/333 = 86.79 %, 290/333 = 87.09 %), so the project compares it, and the "
     "HĐND target of 87 %, with 5.4."
 )
 

@@ -85,8 +85,8 @@ def test_xlsx_with_title_block_and_vietnamese_labels_reads_like_the_csv(tmp_path
     ws.append(["DANH SÁCH PHẢN ÁNH, KIẾN NGHỊ"])
     ws.append(["Kỳ báo cáo: Năm 2023"])
     ws.append([])
-    ws.append(["Mã PAKN", "Mã đơn vị", "Tên đơn vị", "Cấp đơn vị", "Ngày tiếp nhận", "Hạn xử lý", "Ngày trả lời",
-               "Kết quả đánh giá"])
+    ws.append(["Mã PAKN", "Mã đơn vị", "Tên đơn vị", "Cấp đơn vị", "Ngày tiếp nhận", "Hạn xử lý",
+               "Ngày trả lời", "Kết quả đánh giá"])
     for line in ROWS:
         cells = line.split(";")
         dates = [dt.datetime.strptime(c, "%d/%m/%Y") if c else None for c in cells[4:7]]
@@ -115,8 +115,8 @@ def test_nfd_text_and_iso_dates_without_bom_or_level_column(tmp_path):
 def ratings_file(path: Path, rows: list[tuple], *, camel: bool = False) -> Path:
     names = (["maHoSo", "maDinhDanh", "tenDonVi", "catalog", "ngayHenTra", "ngayKetThucXuLy",
               "ngayYeuCauBoSung", "ngayCongDanBoSung", "danhGia", "coPAKN"] if camel else
-             ["MaHoSo", "MaDonVi", "TenDonVi", "CapDonVi", "NgayHenTra", "NgayKetThucXuLy", "NgayYeuCauBoSung",
-              "NgayCongDanBoSung", "DanhGia", "CoPAKN"])
+             ["MaHoSo", "MaDonVi", "TenDonVi", "CapDonVi", "NgayHenTra", "NgayKetThucXuLy",
+              "NgayYeuCauBoSung", "NgayCongDanBoSung", "DanhGia", "CoPAKN"])
     cols = list(zip(*rows, strict=True))
     arrays = [pa.array(c, type=pa.date32()) if 4 <= i <= 7 else pa.array(c) for i, c in enumerate(cols)]
     pq.write_table(pa.table(dict(zip(names, arrays, strict=True))), path)
@@ -124,21 +124,21 @@ def ratings_file(path: Path, rows: list[tuple], *, camel: bool = False) -> Path:
 
 
 D = dt.date
+S01 = ("77.S01", "Sở Tư pháp", "so-ban-nganh")
 
 
 def test_ratings_parquet_counts_by_hand(tmp_path):
     rows = [
         # id, unit, name, level, due, finished, supplement requested, provided, rating, PAKN
-        ("H1", "77.S01", "Sở Tư pháp", "so-ban-nganh", D(2024, 3, 10), D(2024, 3, 8), None, None, "like", 0),
-        ("H2", "77.S01", "Sở Tư pháp", "so-ban-nganh", D(2024, 3, 10), D(2024, 3, 12), None, None, None, 0),
+        ("H1", *S01, D(2024, 3, 10), D(2024, 3, 8), None, None, "like", 0),
+        ("H2", *S01, D(2024, 3, 10), D(2024, 3, 12), None, None, None, 0),
         # late by 4 days but the citizen took 5 to supplement: on time
-        ("H3", "77.S01", "Sở Tư pháp", "so-ban-nganh", D(2024, 3, 10), D(2024, 3, 14), D(2024, 3, 1),
-         D(2024, 3, 6), None, 0),
-        ("H4", "77.S01", "Sở Tư pháp", "so-ban-nganh", D(2024, 3, 20), D(2024, 3, 18), None, None, "dislike", 0),
-        ("H5", "77.S01", "Sở Tư pháp", "so-ban-nganh", None, D(2024, 3, 25), None, None, None, 1),  # PAKN
+        ("H3", *S01, D(2024, 3, 10), D(2024, 3, 14), D(2024, 3, 1), D(2024, 3, 6), None, 0),
+        ("H4", *S01, D(2024, 3, 20), D(2024, 3, 18), None, None, "dislike", 0),
+        ("H5", *S01, None, D(2024, 3, 25), None, None, None, 1),  # PAKN
         # late AND disliked: subtracted once, not twice
-        ("H6", "77.S01", "Sở Tư pháp", "so-ban-nganh", D(2024, 3, 1), D(2024, 3, 5), None, None, "dislike", 0),
-        ("H7", "77.S01", "Sở Tư pháp", "so-ban-nganh", None, D(2024, 4, 2), None, None, "like", 0),
+        ("H6", *S01, D(2024, 3, 1), D(2024, 3, 5), None, None, "dislike", 0),
+        ("H7", *S01, None, D(2024, 4, 2), None, None, "like", 0),
     ]
     df = read_feedback(ratings_file(tmp_path / "ratings.parquet", rows))
     assert set(df["indicator"]) == {"satisfaction.dossiers"}
@@ -187,13 +187,15 @@ BAD = [
      r"row 2, column 'KetQuaDanhGia': unknown response 'Tạm được'; expected blank or one of"),
     (HEADER, [ROWS[3].replace(";;", ";;Hài lòng")],
      r"row 2, column 'KetQuaDanhGia': a citizen's response to a PAKN without an answer date"),
-    (HEADER, [ROWS[0], ROWS[1], ROWS[0]], r"row 4, column 'MaPAKN': PAKN id 'P1' appears twice \(row 2 and row 4\)"),
+    (HEADER, [ROWS[0], ROWS[1], ROWS[0]],
+     r"row 4, column 'MaPAKN': PAKN id 'P1' appears twice \(row 2 and row 4\)"),
     (HEADER, [ROWS[0].replace("18/01/2023", "01/01/2023")],
      r"row 2, column 'NgayTraLoi': answered before it was received"),
     (HEADER, [ROWS[0].replace("20/01/2023", "01/01/2023")], r"row 2, column 'HanXuLy': due date before"),
     (HEADER, [ROWS[0].replace("so-ban-nganh", "cap-tinh-x")],
      r"row 2, column 'CapDonVi': unknown unit level 'cap-tinh-x'"),
-    (HEADER, [ROWS[0].replace("77.S01", "77/S01")], r"row 2, column 'MaDonVi': unit code '77/S01' has characters"),
+    (HEADER, [ROWS[0].replace("77.S01", "77/S01")],
+     r"row 2, column 'MaDonVi': unit code '77/S01' has characters"),
     (HEADER, [ROWS[0].replace("P1;", ";")], r"row 2, column 'MaPAKN': empty PAKN id"),
     (HEADER, [], r"pakn.csv, row 1: a header but no rows below it"),
 ]
