@@ -2,7 +2,8 @@
 
 Definitions come from ``DOMAIN.md`` (QĐ 766/QĐ-TTg formula note, Biểu số 06/VPCP/KSTT of Thông tư
 01/2020/TT-VPCP, Đề án 06 reports; the satisfaction family is QĐ 766 group 5 "Mức độ hài lòng", 18 of 100
-points, its decisions in :data:`SATISFACTION_ASSUMPTION`).  A series never mixes conventions: ``convention`` is part of the key.
+points, its decisions in :data:`SATISFACTION_ASSUMPTION`).  A series never mixes conventions: ``convention``
+is part of the key.
 """
 
 from __future__ import annotations
