@@ -22,7 +22,15 @@ from analysis.stats.proportions import (
     target_test,
 )
 from analysis.stats.seasonal import seasonal_adjust, stl_parity_settings
-from analysis.stats.tables import LABELS, LABELS_VI, TREND_LABELS, YoyTable, change_label, trend_table, yoy_table
+from analysis.stats.tables import (
+    LABELS,
+    LABELS_VI,
+    TREND_LABELS,
+    YoyTable,
+    change_label,
+    trend_table,
+    yoy_table,
+)
 from analysis.stats.tables_peer import decompose_product_table, decompose_table, funnel_table
 from analysis.stats.tables_periods import comparable_periods, period_label, rollup
 from analysis.stats.tables_target import (
@@ -34,7 +42,15 @@ from analysis.stats.tables_target import (
     target_value,
     unit_targets,
 )
-from analysis.stats.trend import GlmTrend, MannKendall, TrendTest, fit_trend, glm_trend, mann_kendall, trend_test
+from analysis.stats.trend import (
+    GlmTrend,
+    MannKendall,
+    TrendTest,
+    fit_trend,
+    glm_trend,
+    mann_kendall,
+    trend_test,
+)
 from analysis.stats.variation import ChangeOverdispersion, change_overdispersion
 from analysis.stats.verdicts import (
     change_ci,

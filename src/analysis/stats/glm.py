@@ -124,7 +124,8 @@ class GlmTrend:
         The prediction interval is for the proportion that will be *observed* in a period at ``t_new``
         among ``n_new`` cases, if the fitted trend continues. On the link scale
 
-        .. math:: \hat\eta \pm q\sqrt{\mathrm{se}(\hat\eta)^2 + g'(\hat\mu)^2\,\phi\,\hat\mu(1-\hat\mu)/n_{new}}
+        .. math:: \hat\eta \pm q\sqrt{\mathrm{se}(\hat\eta)^2
+                  + g'(\hat\mu)^2\,\phi\,\hat\mu(1-\hat\mu)/n_{new}}
 
         is back-transformed (for the logit, :math:`g'(\mu)^2\mu(1-\mu) = 1/(\mu(1-\mu))`), with
         :math:`\phi` = ``scale`` and :math:`q` = :meth:`quantile`: the normal quantile for the binomial
@@ -181,7 +182,7 @@ def _refused(xa, na, ta, link: str, quasi: bool, note: str) -> GlmTrend:
 
 
 def separated(x: np.ndarray, n: np.ndarray, t: np.ndarray) -> bool:
-    """True when the successes and failures do not overlap in time (no finite logit slope).
+    """Tell whether the successes and failures do not overlap in time (no finite logit slope).
 
     With one covariate the maximum-likelihood logit fit is finite exactly when the times with a success
     (x > 0) and the times with a failure (x < n) overlap on more than one point (Albert & Anderson 1984).
@@ -247,7 +248,8 @@ def fit_glm(x: Any, n: Any, t: Any, *, link: str = "logit", quasi: bool = False,
         scale = 1.0
     elif df_resid == 0:
         scale = np.nan
-        note = "two periods: the fit is saturated (0 residual df), so the dispersion is not estimable; no interval"
+        note = ("two periods: the fit is saturated (0 residual df), so the dispersion is not estimable; "
+                "no interval")
     else:
         scale = dispersion if min_dispersion is None else max(dispersion, float(min_dispersion))
     cov_c = np.asarray(res.cov_params(), dtype=float) * scale

@@ -99,9 +99,10 @@ def seasonal_adjust(y: Any, period: int = 12, seasonal: int | str = 7) -> pd.Dat
         raise ValueError(f"seasonal must be >= 3 (R s.window); got {seasonal!r}")
     if period < 2:
         raise ValueError(f"period must be >= 2; got {period!r}")
-    if values.size <= 2 * period:  # R stl: n <= 2 * period -> "series is not periodic or has less than two periods"
+    if values.size <= 2 * period:  # R stl refuses n <= 2 * period ("less than two periods")
         raise ValueError(
-            f"STL needs more than two full periods (more than {2 * period} values, as R stl); got {values.size}"
+            f"STL needs more than two full periods (more than {2 * period} values, as R stl); "
+            f"got {values.size}"
         )
     settings = stl_parity_settings(period, span)
     settings["seasonal"] = span + 1 if span % 2 == 0 else span  # R's Fortran makes the span odd

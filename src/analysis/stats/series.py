@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis import indicators
 from analysis.counts import SERIES_KEYS, drop_double_counting, in_scope, subset  # noqa: F401
 
 #: Number of denominators on the grid of a funnel plot's limit curves.

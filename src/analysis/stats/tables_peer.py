@@ -212,7 +212,7 @@ def decompose_product_table(
     factors: tuple[str, str] = WELFARE_PRODUCT[1],
     by: Sequence[str] | str | None = (),
 ) -> pd.DataFrame:
-    """Split the change in a product rate (default the welfare paid share) into its two factors' effects.
+    r"""Split the change in a product rate (default the welfare paid share) into its two factors' effects.
 
     Parameters
     ----------
@@ -240,8 +240,8 @@ def decompose_product_table(
     Notes
     -----
     :func:`analysis.stats.decompose_product` (Das Gupta 1993, ch. 2): alpha effect
-    :math:`(\\alpha_2 - \\alpha_1)(\\beta_1 + \\beta_2)/2`, beta effect
-    :math:`(\\beta_2 - \\beta_1)(\\alpha_1 + \\alpha_2)/2`. For welfare: the effect of more beneficiaries
+    :math:`(\alpha_2 - \alpha_1)(\beta_1 + \beta_2)/2`, beta effect
+    :math:`(\beta_2 - \beta_1)(\alpha_1 + \alpha_2)/2`. For welfare: the effect of more beneficiaries
     holding an account, and of more holders being paid through it.
 
     References
@@ -252,15 +252,18 @@ def decompose_product_table(
     counts = validate_counts(counts)
     by = check_by(counts, by)
     keys = ["indicator"] + by
-    rows = comparable_periods(drop_double_counting(counts[counts["indicator"].isin([rate, *factors])], by), year)
+    wanted = counts[counts["indicator"].isin([rate, *factors])]
+    rows = comparable_periods(drop_double_counting(wanted, by), year)
     if rows.empty:
         return pd.DataFrame(columns=by + ["periods", "alpha_effect", "beta_effect", "change"])
     sides = {}
     for side in ("prev", "curr"):
         agg = aggregate(rows[rows["side"] == side], by)
         agg["share"] = agg["numerator"] / agg["denominator"].where(agg["denominator"] > 0)
-        sides[side] = agg.pivot_table(index=by or None, columns="indicator", values="share", aggfunc="first") \
-            if by else agg.set_index("indicator")["share"].to_frame().T
+        if by:
+            sides[side] = agg.pivot_table(index=by, columns="indicator", values="share", aggfunc="first")
+        else:
+            sides[side] = agg.set_index("indicator")["share"].to_frame().T
     prev, curr = sides["prev"], sides["curr"]
     if not set(factors) <= set(prev.columns) & set(curr.columns):
         return pd.DataFrame(columns=by + ["periods", "alpha_effect", "beta_effect", "change"])
@@ -269,7 +272,8 @@ def decompose_product_table(
     d = decompose_product(prev[factors[0]], prev[factors[1]], curr[factors[0]], curr[factors[1]])
     out = pd.DataFrame(
         {"periods": rows.loc[rows["indicator"] == factors[0], "periods"].iloc[0], "alpha": factors[0],
-         "beta": factors[1], "alpha_prev": prev[factors[0]].to_numpy(), "alpha_curr": curr[factors[0]].to_numpy(),
+         "beta": factors[1], "alpha_prev": prev[factors[0]].to_numpy(),
+         "alpha_curr": curr[factors[0]].to_numpy(),
          "beta_prev": prev[factors[1]].to_numpy(), "beta_curr": curr[factors[1]].to_numpy(),
          "rate_prev": np.asarray(d.rate1), "rate_curr": np.asarray(d.rate2), "change": np.asarray(d.total),
          "alpha_effect": np.asarray(d.alpha_effect), "beta_effect": np.asarray(d.beta_effect)},

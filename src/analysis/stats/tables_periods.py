@@ -158,26 +158,32 @@ def comparable_periods(counts: pd.DataFrame, year: int) -> pd.DataFrame:
         ``"01–06/2025 vs 01–06/2024"``), ``basis`` (``year`` / ``ytd``) and ``note``.
     """
     pieces = []
-    for _, sub in counts.groupby(SERIES_KEYS, sort=True):
-        stock = indicators.get(sub["indicator"].iloc[0]).stock
-        years = sub[(sub["period_type"] == "year") & (sub["year"] == year)]
-        ytd = sub[(sub["period_type"] == "ytd") & (sub["year"] == year)]
-        months = sub[(sub["period_type"] == "month") & (sub["year"] == year)]
+    kinds = {k: dict(list(counts[counts["period_type"] == k].groupby(SERIES_KEYS, sort=True)))
+             for k in ("year", "ytd", "month")}
+    empty = counts.iloc[0:0]
+    for key in sorted(set().union(*kinds.values())):
+        stock = indicators.get(key[0]).stock
+        whole, spans, monthly = (kinds[k].get(key, empty) for k in ("year", "ytd", "month"))
+        years = whole[whole["year"] == year]
+        ytd = spans[spans["year"] == year]
+        months = monthly[monthly["year"] == year]
+        sub = pd.concat([whole, spans, monthly]) if len(monthly) and not len(years) else None
         if len(years):
             start, end = years["period_start"].mode().iloc[0], years["period_end"].mode().iloc[0]
-            curr = _span_rows(sub, "year", start, end).assign(note="")
+            curr = years[(years["period_start"] == start) & (years["period_end"] == end)].assign(note="")
             pstart, pend = start - pd.DateOffset(years=1), end - pd.DateOffset(years=1)
-            prev = sub[(sub["period_type"] == "year") & (sub["year"] == year - 1)].assign(note="")
+            prev = whole[whole["year"] == year - 1].assign(note="")
             basis = "year"
         elif len(ytd) or len(months):
+            sub = pd.concat([whole, spans, monthly])
             if len(ytd):
                 start, end = ytd["period_start"].mode().iloc[0], ytd["period_end"].mode().iloc[0]
-                curr = _span_rows(sub, "ytd", start, end).assign(note="")
+                curr = _span_rows(spans, "ytd", start, end).assign(note="")
             else:
                 start, end = pd.Timestamp(year, 1, 1), months["period_end"].max()
                 curr = _from_months(sub, start, end, stock=stock)
             pstart, pend = start - pd.DateOffset(years=1), end - pd.DateOffset(years=1)
-            prev = _span_rows(sub, "ytd", pstart, pend).assign(note="")
+            prev = _span_rows(spans, "ytd", pstart, pend).assign(note="")
             built = _from_months(sub, pstart, pend, stock=stock)
             if len(built):
                 have = prev.set_index(raw_keys(sub)).index

@@ -66,7 +66,7 @@ def seasonal_table(
         elif (n == 0).any():
             note = "a month without cases: no seasonal adjustment"
         elif len(g) <= 2 * period:
-            note = f"{2 * period} months or fewer (STL needs more than two full years): no seasonal adjustment"
+            note = f"{2 * period} months or fewer (STL needs more than two years): no seasonal adjustment"
         if note:
             g["trend"] = g["seasonal"] = g["adjusted"] = np.nan
         else:

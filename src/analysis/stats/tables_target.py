@@ -50,7 +50,8 @@ def unit_targets(targets: pd.DataFrame | None, *, unit: str, counts: pd.DataFram
     """
     if targets is None or len(targets) == 0:
         return pd.DataFrame(columns=list(TARGET_COLUMNS))
-    t = targets[(targets["unit_code"].astype(str) == unit) & (targets["target"] > 0) & (targets["target"] < 1)]
+    inside = (targets["target"] > 0) & (targets["target"] < 1)
+    t = targets[(targets["unit_code"].astype(str) == unit) & inside]
     t = t[t["indicator"].isin(list(indicators.REGISTRY))].copy()
     own = set(counts.loc[counts["unit_level"] != "province", "unit_code"].astype(str))
     if unit not in own:
@@ -59,7 +60,7 @@ def unit_targets(targets: pd.DataFrame | None, *, unit: str, counts: pd.DataFram
 
 
 def latest_targets(targets: pd.DataFrame | None, *, year: int) -> pd.DataFrame:
-    """The target that applies to ``year`` per indicator: the latest set for ``year`` or before.
+    """Return the target that applies to ``year`` per indicator: the latest set for ``year`` or before.
 
     Returns a frame indexed by indicator with ``target`` and ``target_year`` (empty without targets).
 
@@ -76,7 +77,7 @@ def latest_targets(targets: pd.DataFrame | None, *, year: int) -> pd.DataFrame:
 
 
 def target_value(targets: pd.DataFrame | None, indicator: str, *, year: int) -> float | None:
-    """The target of ``indicator`` that applies to ``year`` (latest set for it or before), else None.
+    """Return the target of ``indicator`` that applies to ``year`` (latest set for it or before), or None.
 
     >>> t = pd.DataFrame({"indicator": ["a", "a"], "year": [2023, 2026], "target": [0.98, 0.99]})
     >>> target_value(t, "a", year=2024), target_value(t, "b", year=2024)
@@ -108,7 +109,9 @@ def yearly_counts(sub: pd.DataFrame) -> pd.DataFrame:
     return years[years["denominator"] > 0].reset_index(drop=True)
 
 
-def project(years: pd.DataFrame, horizons: Sequence[int], *, level: float = 0.95) -> tuple[object, pd.DataFrame, str]:
+def project(
+    years: pd.DataFrame, horizons: Sequence[int], *, level: float = 0.95
+) -> tuple[object, pd.DataFrame, str]:
     """Fit the trend of ``years`` (:func:`yearly_counts`) and predict ``horizons``.
 
     Returns ``(fit, prediction, note)``: ``fit`` is None and ``note`` says why when the series is too
@@ -128,7 +131,7 @@ def project(years: pd.DataFrame, horizons: Sequence[int], *, level: float = 0.95
 
 
 def target_table(counts: pd.DataFrame, targets: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
-    """Point against target, projection with a prediction interval, chance of reaching it, change needed.
+    r"""Point against target, projection with a prediction interval, chance of reaching it, change needed.
 
     Parameters
     ----------
@@ -157,8 +160,8 @@ def target_table(counts: pd.DataFrame, targets: pd.DataFrame, *, level: float = 
     -----
     Projection: :func:`analysis.stats.trend.fit_trend` on the whole years (logit link, quasi-binomial
     with scale max(1, X²/(k-2))), :meth:`analysis.stats.GlmTrend.predict` with the latest year's
-    denominator: on the logit scale :math:`\\hat\\eta \\pm t_{k-2}\\sqrt{\\mathrm{se}(\\hat\\eta)^2 +
-    \\phi/(n\\hat\\mu(1-\\hat\\mu))}`, the interval for the rate that will be *observed* if the trend
+    denominator: on the logit scale :math:`\hat\eta \pm t_{k-2}\sqrt{\mathrm{se}(\hat\eta)^2 +
+    \phi/(n\hat\mu(1-\hat\mu))}`, the interval for the rate that will be *observed* if the trend
     continues; ``prob_reach`` from the same t distribution. A normal quantile with an estimated
     dispersion, or the binomial model, under-covers badly with few years (METHODS.md §12), hence no
     projection from two years. The target lies outside the Wilson interval exactly when the score test
@@ -242,7 +245,8 @@ def _projection(
     notes.append(note)
     if last is not None:
         x_last, n_last = float(years["numerator"].iloc[-1]), float(years["denominator"].iloc[-1])
-        out |= {"projection_year": horizon, "change_needed_per_year": (target - x_last / n_last) / (horizon - last)}
+        out |= {"projection_year": horizon,
+                "change_needed_per_year": (target - x_last / n_last) / (horizon - last)}
     if fit is None:
         return out
     row = pred.iloc[0]
@@ -311,6 +315,6 @@ def projection_table(
                 if np.isfinite(target):
                     rec["prob_reach"] = fit.prob_reach(y, target, higher_is_better=hib)
             records.append(rec)
-    cols = ["indicator", "convention", "year", "rate", "lower", "upper", "target", "target_year", "prob_reach",
-            "higher_is_better", "model", "dispersion", "df", "note"]
+    cols = ["indicator", "convention", "year", "rate", "lower", "upper", "target", "target_year",
+            "prob_reach", "higher_is_better", "model", "dispersion", "df", "note"]
     return pd.DataFrame.from_records(records, columns=cols)

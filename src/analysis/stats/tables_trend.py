@@ -112,7 +112,8 @@ def _trend_row(g: pd.DataFrame, *, link: str, level: float, materiality: float) 
     if not fit.model and fit.note.startswith("separation"):
         sig = ca.p_value < 1 - level
         label = "no clear trend" if not sig else "improving" if (ca.slope > 0) == hib else "worsening"
-        row.update(slope=ca.slope, p_value=ca.p_value, model="least squares (GLM not estimable: rates of 0 or 1)",
+        row.update(slope=ca.slope, p_value=ca.p_value,
+                   model="least squares (GLM not estimable: rates of 0 or 1)",
                    label=label, label_vi=LABELS_VI[label],
                    note=f"{fit.note}; slope from weighted least squares, Cochran-Armitage test (binomial); "
                         "no interval")

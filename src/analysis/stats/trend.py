@@ -1,6 +1,7 @@
 """Trends over years in a proportion: Cochran-Armitage, the binomial / quasi-binomial GLM and its projection.
 
-Mann-Kendall / Sen live in :mod:`analysis.stats.kendall` (re-exported here)."""
+Mann-Kendall / Sen live in :mod:`analysis.stats.kendall` (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from scipy import stats as sps
 from analysis.stats._checks import as_float, check_counts
 from analysis.stats.glm import LINKS, GlmTrend, fit_glm, glm_trend  # noqa: F401  (re-exported)
 from analysis.stats.kendall import MannKendall, mann_kendall  # noqa: F401  (re-exported)
+
 
 @dataclass(frozen=True)
 class TrendTest:
@@ -87,7 +89,7 @@ def trend_test(x: Any, n: Any, scores: Any = None) -> TrendTest:
 
 
 def fit_trend(x: Any, n: Any, t: Any, *, link: str = "logit") -> GlmTrend:
-    r"""The one fitting policy of the tables: quasi-binomial trend, never narrower than binomial.
+    r"""Fit a trend by the one policy of the tables: quasi-binomial, never narrower than binomial.
 
     Parameters
     ----------

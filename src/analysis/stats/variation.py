@@ -6,27 +6,26 @@ Three estimators, each returning the variance inflation (``deff`` >= 1) of each 
 the degrees of freedom of its estimate:
 
 * :func:`change_overdispersion` - the spread of many units' changes (Spiegelhalter funnel of changes);
-* :func:`history_variation` - the unit's yearly history (quasi-binomial trend, t on k - 2 df);
+* :func:`history_variation` - the units' yearly histories (quasi-binomial trend, pooled over units,
+  t on the pooled k - 2 df);
 * :func:`monthly_dispersion` - the unit's months in the two periods (quasi-binomial, year + month-of-year).
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import stats as sps
 
 from analysis.stats._checks import check_counts
-from analysis.stats.trend import fit_trend
+from analysis.stats.glm_batch import logit_irls
 
 #: Fewest comparable units for the across-units estimate (fewer: each unit's own history or months).
 MIN_UNITS = 10
-#: Fewest whole years of history before the compared year (k - 2 >= 2 df for the dispersion).
-MIN_HISTORY_YEARS = 4
+#: Fewest residual degrees of freedom of the (pooled) yearly history: one unit needs 4 years before.
+MIN_HISTORY_DF = 2
 #: Level of the test for overdispersion that switches the across-units and monthly estimates on.
 OVERDISPERSION_LEVEL = 0.95
 
@@ -123,7 +122,9 @@ def change_overdispersion(x1: Any, n1: Any, x2: Any, n2: Any, *, trim: float = 0
 
 
 def deff_from_tau2(x: Any, n: Any, tau2: Any) -> np.ndarray:
-    r"""Variance inflation of a proportion with log-odds process variance ``tau2``: :math:`1 + n\tilde p\tilde q\tau^2`.
+    r"""Variance inflation of a proportion with log-odds process variance ``tau2``.
+
+    :math:`\mathrm{deff} = 1 + n\tilde p\tilde q\tau^2`.
 
     On the proportion scale the process adds :math:`(pq)^2\tau^2` (delta method) to the binomial
     :math:`pq/n`; :math:`\tilde p = (x + 1/2)/(n + 1)` keeps it finite at 0 and 1.
@@ -135,119 +136,161 @@ def deff_from_tau2(x: Any, n: Any, tau2: Any) -> np.ndarray:
 
 @dataclass(frozen=True)
 class HistoryVariation:
-    """Year-level process variation of a unit from its yearly history (quasi-binomial trend)."""
+    """Year-level process variation from yearly histories (arrays over units, or one unit's / pooled)."""
 
-    phi: float
-    tau2: float
-    df: int
-    years: int
-    note: str
+    pearson_chi2: np.ndarray
+    df: np.ndarray
+    weight: np.ndarray
+    years: np.ndarray
+    note: np.ndarray
+
+    @property
+    def tau2(self) -> np.ndarray:
+        r"""Log-odds process variance, :math:`\max\{0, (X^2 - df)/\text{weight}\}` (NaN without df)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.df > 0, np.maximum(0.0, (self.pearson_chi2 - self.df) / self.weight), np.nan)
+
+    @property
+    def phi(self) -> np.ndarray:
+        """Pearson X² over its degrees of freedom (NaN without any)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.df > 0, self.pearson_chi2 / self.df, np.nan)
+
+    @property
+    def overdispersed(self) -> np.ndarray:
+        """True where X² exceeds the 95th percentile of chi-squared on ``df``."""
+        df = np.asarray(self.df, dtype=float)
+        crit = sps.chi2.ppf(OVERDISPERSION_LEVEL, np.where(df > 0, df, 1))
+        return (df > 0) & (np.asarray(self.pearson_chi2) > crit)
+
+    def pooled(self) -> HistoryVariation:
+        r"""All units under one log-odds process variance (units without a usable history left out).
+
+        :math:`\hat\tau^2 = \max\{0, \sum_i (X^2_i - df_i) / \sum_i \text{weight}_i\}` on
+        :math:`\sum_i df_i` df - the common additive variance of Spiegelhalter's random-effects model,
+        here across years rather than across units.
+        """
+        use = np.asarray(self.df) > 0
+        one = lambda v: np.array([np.sum(np.asarray(v)[use])])  # noqa: E731
+        first = str(np.atleast_1d(self.note)[0]) if np.size(self.note) else "no history"
+        note = "" if use.any() else first
+        years = np.array([int(np.max(self.years, initial=0))])
+        return HistoryVariation(one(self.pearson_chi2), one(self.df).astype(int), one(self.weight), years,
+                                np.array([note], dtype=object))
 
 
 def history_variation(x: Any, n: Any, t: Any) -> HistoryVariation:
-    r"""Process variation of a unit's yearly rate from its whole years (quasi-binomial linear trend).
+    r"""Process variation of units' yearly rates from their whole years (residuals around each trend).
 
     Parameters
     ----------
-    x, n, t : array-like
-        Numerators, denominators and years of the history (the years *before* the compared year, so a
-        real change in that year does not inflate the estimate).
+    x, n : array-like, shape (K,) or (G, K)
+        Numerators and denominators of one unit's (or G units') years; ``n = 0`` marks a missing year.
+        Use the years *before* the compared year, so a real change in it does not inflate the estimate.
+    t : array-like, shape (K,)
+        The years.
 
     Returns
     -------
     HistoryVariation
-        ``phi`` (:math:`\max(1, X^2/(k-2))`), ``tau2`` on the log-odds scale, ``df = k - 2``; NaN with a
-        ``note`` when fewer than :data:`MIN_HISTORY_YEARS` years or the trend fit is refused.
+        Per unit: Pearson ``pearson_chi2`` of the binomial logit trend, ``df = k - 2``, ``weight``
+        :math:`= (k-2)\,\overline{n\hat\mu(1-\hat\mu)}`, ``years`` (k) and ``note``; ``df = 0`` (with the
+        reason) for fewer than three years, rates of 0 or 1 throughout, separation or no convergence.
+        ``tau2``, ``phi``, ``overdispersed`` and :meth:`HistoryVariation.pooled` derive from these.
 
     Notes
     -----
-    :func:`analysis.stats.trend.fit_trend` on the k years; the residual variation around the trend is
-    year-level process variation plus sampling. As an additive log-odds variance,
-    :math:`\hat\tau^2 = (\hat\phi - 1)/\overline{n\hat\mu(1-\hat\mu)}` (moment estimate:
-    :math:`\phi \approx 1 + n\mu(1-\mu)\tau^2`), so it applies to periods of any size (a year-to-date
-    span, a grown unit) through :func:`deff_from_tau2`. Intervals then use t on k - 2 df. No pre-test:
-    on so few df it has no power, and the floor at 1 keeps binomial data binomial in expectation.
+    Binomial GLM of the rate on a linear trend (IRLS, :func:`analysis.stats.glm_batch.logit_irls`, the
+    fit of :func:`analysis.stats.glm_trend` batched over units). The residual variation around the trend is
+    year-level process variation plus sampling: quasi-binomially :math:`\hat\phi = X^2/(k-2)`; as an
+    additive log-odds variance :math:`\phi pprox 1 + n\mu(1-\mu)	au^2`, so :math:`\hat	au^2 =
+    \max\{0, (X^2 - (k-2))/	ext{weight}\}` (moment estimate), which applies to periods of any size (a
+    year-to-date span, a grown unit) through :func:`deff_from_tau2`.
 
     References
     ----------
     McCullagh P, Nelder JA (1989) *Generalized Linear Models*, 2nd ed., §4.5. METHODS.md §12.
     """
-    xa, na = check_counts(x, n)
-    keep = np.atleast_1d(na) > 0
-    k = int(keep.sum())
-    if k < MIN_HISTORY_YEARS:
-        return HistoryVariation(np.nan, np.nan, 0, k, f"{k} whole years of history (needs {MIN_HISTORY_YEARS})")
-    fit = fit_trend(x, n, t)
-    if not fit.model:
-        return HistoryVariation(np.nan, np.nan, 0, k, f"yearly history: {fit.note}")
-    eta = fit.params[0] + fit.params[1] * fit.t_obs
-    mu = 1 / (1 + np.exp(-eta))
-    scale = float(fit.scale)
-    tau2 = (scale - 1) / float(np.mean(fit.nobs * mu * (1 - mu)))
-    return HistoryVariation(scale, tau2, fit.df_resid, k, "")
+    xa, na = (np.atleast_2d(np.asarray(v, dtype=float)) for v in (x, n))
+    check_counts(xa, na)
+    ta = np.asarray(t, dtype=float)
+    has = na > 0
+    k = has.sum(axis=1)
+    design = np.broadcast_to(np.stack([np.ones_like(ta), ta - ta.mean()], axis=1), (xa.shape[0], ta.size, 2))
+    fit = logit_irls(design, xa, na)
+    succ, fail = has & (xa > 0), has & (xa < na)
+    big = np.where(succ, ta, -np.inf).max(axis=1), np.where(fail, ta, -np.inf).max(axis=1)
+    small = np.where(succ, ta, np.inf).min(axis=1), np.where(fail, ta, np.inf).min(axis=1)
+    separated = ~succ.any(axis=1) | ~fail.any(axis=1) | (big[1] <= small[0]) | (big[0] <= small[1])
+    usable = (k >= 3) & ~separated & fit.converged
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mnq = np.where(has, na * fit.mu * (1 - fit.mu), 0.0).sum(axis=1) / k
+    df = np.where(usable, k - 2, 0)
+    note = np.where(k < 3, np.char.add(k.astype(str), " whole years of history (needs 3)"),
+                    np.where(separated, "yearly history: rates of 0 or 1 (separation)",
+                             np.where(fit.converged, "", "yearly history: the trend fit did not converge")))
+    chi2 = np.where(usable, fit.pearson_chi2, np.nan)
+    return HistoryVariation(chi2, df, np.where(usable, df * mnq, np.nan), k, note.astype(object))
 
 
 @dataclass(frozen=True)
 class MonthlyDispersion:
-    """Quasi-binomial dispersion of a unit's months in two periods (year + month-of-year effects)."""
+    """Quasi-binomial dispersion of units' months in two periods (period + month-of-year effects)."""
 
-    phi: float
-    df: int
-    months: int
-    overdispersed: bool
-    note: str
+    phi: np.ndarray
+    df: np.ndarray
+    months: np.ndarray
+    overdispersed: np.ndarray
+    note: np.ndarray
 
 
-def monthly_dispersion(x: Any, n: Any, later: Any, month: Any) -> MonthlyDispersion:
+def monthly_dispersion(x: Any, n: Any) -> MonthlyDispersion:
     r"""Pearson dispersion of monthly counts beyond a period effect and month-of-year effects.
 
     Parameters
     ----------
-    x, n : array-like
-        Monthly numerators and denominators of both periods.
-    later : array-like of bool
-        True for the months of the later period.
-    month : array-like of int
-        Month of the year (1-12); both periods must have the same months.
+    x, n : array-like, shape (2, 12) or (G, 2, 12)
+        Monthly numerators and denominators: row 0 the earlier period, row 1 the later, column m-1 the
+        month m; ``n = 0`` marks a month outside the periods. Both periods must have the same months.
 
     Returns
     -------
     MonthlyDispersion
-        ``phi = X^2/df`` with ``df = M - 1`` for M months per period, and ``overdispersed`` (X^2 above the
-        95th percentile of chi-squared on df); NaN with a ``note`` when the months do not match, are
-        fewer than three per period, or the fit fails.
+        Per unit ``phi = X^2/df`` with ``df = M - 1`` for M months per period, ``overdispersed`` (X^2
+        above the 95th percentile of chi-squared on df); NaN with a ``note`` when the months differ, are
+        fewer than three per period, or the fit does not converge.
 
     Notes
     -----
-    Binomial GLM (statsmodels, logit link, ``endog = x/n``, ``var_weights = n``) with an intercept, a
-    later-period indicator and M - 1 month dummies; :math:`\hat\phi = X^2/(2M - M - 1)`. The quasi-binomial
-    variance of the period effect is :math:`\hat\phi` times the binomial one (R ``glm(cbind(x, n - x) ~
-    factor(year) + factor(month), family = quasibinomial)``), so ``deff = phi`` for both periods, with t
-    on df. A shock shared by all months of a year is not visible here, only across years or units.
+    Binomial logit GLM with an intercept, a later-period indicator and month dummies (batched IRLS,
+    :func:`analysis.stats.glm_batch.logit_irls`); :math:`\hat\phi = X^2/(2M - M - 1)`. The
+    quasi-binomial variance of the period effect is :math:`\hat\phi` times the binomial one (R
+    ``glm(cbind(x, n - x) ~ factor(year) + factor(month), family = quasibinomial)``), so deff = phi for
+    both periods, t on df. A shock shared by all months of a year is not visible here, only across years
+    or units.
 
     References
     ----------
     McCullagh P, Nelder JA (1989) *Generalized Linear Models*, 2nd ed., ch. 4 and 9. METHODS.md §12.
     """
-    xa, na = check_counts(x, n)
-    xa, na = np.atleast_1d(xa), np.atleast_1d(na)
-    late = np.atleast_1d(np.asarray(later, dtype=bool))
-    mon = np.atleast_1d(np.asarray(month, dtype=int))
-    if not (np.array_equal(np.sort(mon[late]), np.sort(mon[~late])) and np.unique(mon[late]).size == late.sum()):
-        return MonthlyDispersion(np.nan, 0, 0, False, "monthly: the two periods do not have the same months")
-    months = int(late.sum())
-    if months < 3 or np.any(na <= 0):
-        return MonthlyDispersion(np.nan, 0, months, False, f"monthly: {months} months with cases per period")
-    levels = np.unique(mon)
-    dummies = (mon[:, None] == levels[None, 1:]).astype(float)
-    design = np.column_stack([np.ones(xa.size), late.astype(float), dummies])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = sm.GLM(xa / na, design, family=sm.families.Binomial(), var_weights=na).fit(scale=1.0)
-    mu = np.asarray(res.mu)
-    if not res.converged or np.any(~np.isfinite(mu)) or np.any((mu <= 0) | (mu >= 1)):
-        return MonthlyDispersion(np.nan, 0, months, False, "monthly: the fit did not converge")
-    df = months - 1
-    pearson = float(np.sum(na * (xa / na - mu) ** 2 / (mu * (1 - mu))))
-    detected = bool(pearson > sps.chi2.ppf(OVERDISPERSION_LEVEL, df))
-    return MonthlyDispersion(pearson / df, df, months, detected, "")
+    xa = np.asarray(x, dtype=float).reshape(-1, 2, 12)
+    na = np.asarray(n, dtype=float).reshape(-1, 2, 12)
+    check_counts(xa, na)
+    present = na > 0
+    same = (present[:, 0] == present[:, 1]).all(axis=1)
+    months = present[:, 1].sum(axis=1)
+    design = np.zeros((24, 13))
+    design[:, 0] = 1
+    design[12:, 1] = 1
+    for m in range(1, 12):
+        design[[m, 12 + m], 1 + m] = 1
+    fit = logit_irls(np.broadcast_to(design, (xa.shape[0], 24, 13)), xa.reshape(-1, 24), na.reshape(-1, 24))
+    ok = same & (months >= 3) & fit.converged
+    df = np.where(ok, months - 1, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phi = np.where(ok, fit.pearson_chi2 / df, np.nan)
+    crit = sps.chi2.ppf(OVERDISPERSION_LEVEL, np.where(df > 0, df, 1))
+    note = np.where(~same, "monthly: the two periods do not have the same months",
+                    np.where(months < 3, np.char.add(months.astype(str), " months with cases per period"),
+                             np.where(fit.converged, "", "monthly: the fit did not converge")))
+    return MonthlyDispersion(phi, df, months, ok & (fit.pearson_chi2 > crit), note.astype(object))

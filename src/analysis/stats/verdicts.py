@@ -67,7 +67,8 @@ def materiality_for(indicator: str, materiality: float | Mapping[str, float] | N
         return float(indicators.get(indicator).materiality)
     if not (isinstance(value, int | float | np.number) and 0 < float(value) < 1):
         raise ValueError(
-            f"materiality for {indicator!r} must be a proportion in (0, 1) (0.005 = 0.5 points); got {value!r}"
+            f"materiality for {indicator!r} must be a proportion in (0, 1) (0.005 = 0.5 points); "
+            f"got {value!r}"
         )
     return float(value)
 

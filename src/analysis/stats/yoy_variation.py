@@ -1,19 +1,18 @@
 """Which process variation each row of the YoY table allows for, estimated from the Counts table itself.
 
-The order (first available wins) and its reasons are in :func:`analysis.stats.yoy_table` and METHODS.md
-§12: across units (many rows of one series), the row's yearly history, its months, else binomial.
+The order and its reasons are in :func:`analysis.stats.yoy_table` and METHODS.md §12: the first source
+that shows variation beyond sampling is used - the yearly histories of the series' rows (pooled), the
+spread of many rows' changes (funnel of changes), each row's months - else the binomial interval.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from analysis.stats.tables_periods import SERIES_KEYS
 from analysis.stats.variation import (
-    MIN_HISTORY_YEARS,
+    MIN_HISTORY_DF,
     MIN_UNITS,
     change_overdispersion,
     deff_from_tau2,
@@ -25,17 +24,6 @@ from analysis.stats.variation import (
 METHODS = ("binomial", "across units", "yearly history", "monthly", "")
 #: Accepted values of ``yoy_table(variation=...)``.
 VARIATIONS = ("auto", "binomial")
-_NA = "\x00NA"
-
-
-def _key(values: Sequence) -> tuple:
-    return tuple(_NA if pd.isna(v) else str(v) for v in values)
-
-
-def _groups(frame: pd.DataFrame, keys: list[str]) -> dict[tuple, pd.DataFrame]:
-    if frame.empty:
-        return {}
-    return {_key(k if isinstance(k, tuple) else (k,)): g for k, g in frame.groupby(keys, dropna=False, sort=False)}
 
 
 def _fmt(v: float) -> str:
@@ -45,130 +33,151 @@ def _fmt(v: float) -> str:
 def yoy_variation(
     out: pd.DataFrame, scoped: pd.DataFrame, rows: pd.DataFrame, *, year: int, by: list[str], variation: str
 ) -> pd.DataFrame:
-    """Per row of ``out`` (the YoY rows): ``method``, ``deff_curr``, ``deff_prev``, ``df``, ``dispersion``, ``note``.
+    """Return, per row of ``out`` (the YoY rows), the variation its change interval allows for.
+
+    Columns ``method``, ``deff_curr``, ``deff_prev`` (variance inflation of each period), ``df``,
+    ``dispersion`` (of the change) and ``note``.
 
     ``scoped`` is the Counts table the rows were built from (double counting dropped), ``rows`` the output
     of :func:`analysis.stats.tables_periods.comparable_periods`.
     """
     size = len(out)
-    res = pd.DataFrame({"method": [""] * size, "deff_curr": np.ones(size), "deff_prev": np.ones(size),
-                        "df": np.full(size, np.inf), "note": [""] * size}, index=out.index)
+    res = {"method": np.full(size, "", dtype=object), "deff_curr": np.ones(size), "deff_prev": np.ones(size),
+           "df": np.full(size, np.inf), "note": np.full(size, "", dtype=object)}
     x1, n1 = (out[c].fillna(0).astype(float).to_numpy() for c in ("numerator_curr", "denominator_curr"))
     x2, n2 = (out[c].fillna(0).astype(float).to_numpy() for c in ("numerator_prev", "denominator_prev"))
     ok = (n1 > 0) & (n2 > 0)
-    res.loc[ok, "method"] = "binomial"
+    res["method"][ok] = "binomial"
     if variation == "binomial":
-        res.loc[ok, "note"] = "sampling error only (variation='binomial')"
-    else:
+        res["note"][ok] = "sampling error only (variation='binomial')"
+    elif ok.any():
         keys = SERIES_KEYS + by
-        years = _groups(scoped[(scoped["period_type"] == "year") & (scoped["year"] < year)], keys)
-        months = _groups(scoped[scoped["period_type"] == "month"], keys)
-        spans = _spans(rows)
-        for _, idx in out.groupby(SERIES_KEYS, sort=False).groups.items():
-            idx = np.asarray([i for i in idx if ok[out.index.get_loc(i)]])
-            if idx.size == 0:
+        hist = history_variation(*_history_arrays(out, scoped, keys, year))
+        months = monthly_dispersion(*_month_arrays(out, scoped, rows, keys))
+        series = out.groupby(SERIES_KEYS, sort=False).ngroup().to_numpy()
+        for s in np.unique(series[ok]):
+            pos = np.flatnonzero((series == s) & ok)
+            counts = (x1[pos], n1[pos], x2[pos], n2[pos])
+            checked = _history(res, pos, counts, hist)
+            if checked is None:
                 continue
-            pos = out.index.get_indexer(idx)
-            if idx.size >= MIN_UNITS:
-                _across(res, idx, x1[pos], n1[pos], x2[pos], n2[pos])
-                continue
-            for i, p in zip(idx, pos, strict=True):
-                key = _key(out.loc[i, keys])
-                span = spans.get(_key(out.loc[i, SERIES_KEYS]))
-                _own(res, i, (x1[p], n1[p], x2[p], n2[p]), years.get(key), months.get(key), span,
-                     single=idx.size == 1)
-    v1 = _binomial_var(x1, n1)
-    v2 = _binomial_var(x2, n2)
+            if pos.size >= MIN_UNITS:
+                found = _across(res, pos, counts)
+                if found is None:
+                    continue
+                checked.append(found)
+            else:
+                checked.append(f"{pos.size} unit(s): fewer than {MIN_UNITS} to compare their changes")
+            for p in pos:
+                _monthly_row(res, p, months, checked)
+    v1, v2 = _binomial_var(x1, n1), _binomial_var(x2, n2)
     with np.errstate(divide="ignore", invalid="ignore"):
         disp = (res["deff_curr"] * v1 + res["deff_prev"] * v2) / (v1 + v2)
     res["dispersion"] = np.where(ok, disp, np.nan)
-    res.loc[~ok, ["deff_curr", "deff_prev"]] = 1.0
-    res.loc[~ok, "df"] = np.nan
-    return res
+    res["df"] = np.where(ok, res["df"], np.nan)
+    return pd.DataFrame(res, index=out.index)
 
 
 def _binomial_var(x: np.ndarray, n: np.ndarray) -> np.ndarray:
     pt = (x + 0.5) / (n + 1)
-    with np.errstate(divide="ignore"):
-        return np.where(n > 0, pt * (1 - pt) / np.where(n > 0, n, 1), np.nan)
+    return np.where(n > 0, pt * (1 - pt) / np.where(n > 0, n, 1), np.nan)
 
 
-def _spans(rows: pd.DataFrame) -> dict[tuple, tuple]:
-    """(curr start, curr end, prev start, prev end) per series, from the rows compared."""
-    out = {}
-    for key, g in rows.groupby(SERIES_KEYS, sort=False):
-        c, p = g[g["side"] == "curr"], g[g["side"] == "prev"]
-        if len(c) and len(p):
-            out[_key(key)] = (c["period_start"].min(), c["period_end"].max(),
-                              p["period_start"].min(), p["period_end"].max())
-    return out
+def _row_ids(out: pd.DataFrame, frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame`` with ``_row``, the position in ``out`` of the row its keys belong to (inner join)."""
+    ids = out[keys].assign(_row=np.arange(len(out)))
+    return frame.merge(ids, on=keys, how="inner")
 
 
-def _across(res: pd.DataFrame, idx: np.ndarray, x1, n1, x2, n2) -> None:
+def _history_arrays(out, scoped, keys, year):
+    """Yearly counts before ``year`` per row of ``out``: x, n (rows x years) and the years."""
+    past = scoped[(scoped["period_type"] == "year") & (scoped["year"] < year)]
+    past = past.groupby(keys + ["year"], dropna=False)[["numerator", "denominator"]].sum().reset_index()
+    past = _row_ids(out, past, keys)
+    years = np.sort(past["year"].unique()) if len(past) else np.array([year - 1])
+    x = np.zeros((len(out), years.size))
+    n = np.zeros((len(out), years.size))
+    col = np.searchsorted(years, past["year"].to_numpy())
+    np.add.at(x, (past["_row"].to_numpy(), col), past["numerator"].to_numpy(float))
+    np.add.at(n, (past["_row"].to_numpy(), col), past["denominator"].to_numpy(float))
+    return x, n, years.astype(float)
+
+
+def _month_arrays(out, scoped, rows, keys):
+    """Monthly counts of both compared periods per row of ``out``: x, n (rows x 2 x 12)."""
+    x = np.zeros((len(out), 2, 12))
+    n = np.zeros((len(out), 2, 12))
+    spans = rows.groupby(SERIES_KEYS + ["side"])[["period_start", "period_end"]].agg(
+        {"period_start": "min", "period_end": "max"}).unstack("side")
+    spans.columns = [f"{a}_{b}" for a, b in spans.columns]
+    if not {"period_start_curr", "period_start_prev"} <= set(spans.columns):
+        return x, n
+    m = scoped[scoped["period_type"] == "month"].merge(spans.reset_index(), on=SERIES_KEYS)
+    later = (m["period_start"] >= m["period_start_curr"]) & (m["period_end"] <= m["period_end_curr"])
+    earlier = (m["period_start"] >= m["period_start_prev"]) & (m["period_end"] <= m["period_end_prev"])
+    m = _row_ids(out, m[later | earlier].assign(side=later[later | earlier].astype(int)), keys)
+    month = pd.DatetimeIndex(m["period_start"]).month.to_numpy() - 1
+    idx = (m["_row"].to_numpy(), m["side"].to_numpy(), month)
+    np.add.at(x, idx, m["numerator"].to_numpy(float))
+    np.add.at(n, idx, m["denominator"].to_numpy(float))
+    return x, n
+
+
+def _history(res, pos, counts, hist) -> list[str] | None:
+    """Pooled yearly history of the rows ``pos``; None when it was used, else what was checked."""
+    x1, n1, x2, n2 = counts
+    fields = ("pearson_chi2", "df", "weight", "years", "note")
+    part = type(hist)(*(np.asarray(getattr(hist, f))[pos] for f in fields))
+    pooled = part.pooled()
+    df, units = int(pooled.df[0]), int((part.df > 0).sum())
+    if df < MIN_HISTORY_DF:
+        return [f"yearly history too short ({int(part.years.max(initial=0))} whole years before; one unit "
+                "needs 4)"]
+    whose = "the unit's" if units == 1 else f"{units} units' (pooled)"
+    text = (f"yearly history ({int(pooled.years[0])} years before), {whose}: X² = "
+            f"{_fmt(float(pooled.pearson_chi2[0]))} on {df} df around the trend")
+    if not bool(pooled.overdispersed[0]):
+        return [text + ", no variation beyond sampling"]
+    tau2 = float(pooled.tau2[0])
+    res["method"][pos] = "yearly history"
+    res["deff_curr"][pos] = deff_from_tau2(x1, n1, tau2)
+    res["deff_prev"][pos] = deff_from_tau2(x2, n2, tau2)
+    res["df"][pos] = df
+    res["note"][pos] = (text + f": year-to-year process variation tau2 = {_fmt(tau2)} (log-odds) added to "
+                            f"each year; t on {df} df")
+    return None
+
+
+def _across(res, pos, counts) -> str | None:
+    """Funnel of the rows' changes; None when it was used, else what was checked."""
+    x1, n1, x2, n2 = counts
     od = change_overdispersion(x1, n1, x2, n2)
     big_n = od.n_units
-    if od.overdispersed and od.tau2 > 0:
-        res.loc[idx, "method"] = "across units"
-        res.loc[idx, "deff_curr"] = deff_from_tau2(x1, n1, od.tau2 / 2)
-        res.loc[idx, "deff_prev"] = deff_from_tau2(x2, n2, od.tau2 / 2)
-        res.loc[idx, "df"] = big_n - 1
-        res.loc[idx, "note"] = (
-            f"across {big_n} units: their changes vary beyond sampling (Spiegelhalter funnel of changes, "
-            f"phi = {_fmt(od.phi)}, tau2 = {_fmt(od.tau2)} on the log-odds scale); interval widened, "
-            f"t on {big_n - 1} df")
-    else:
-        res.loc[idx, "note"] = (
-            f"across {big_n} units: their changes vary no more than sampling (phi = {_fmt(od.phi)}); "
-            "binomial interval")
+    if not (od.overdispersed and od.tau2 > 0):
+        return f"across {big_n} units: their changes vary no more than sampling (phi = {_fmt(od.phi)})"
+    res["method"][pos] = "across units"
+    res["deff_curr"][pos] = deff_from_tau2(x1, n1, od.tau2 / 2)
+    res["deff_prev"][pos] = deff_from_tau2(x2, n2, od.tau2 / 2)
+    res["df"][pos] = big_n - 1
+    res["note"][pos] = (
+        f"across {big_n} units: their changes vary beyond sampling (Spiegelhalter funnel of changes, "
+        f"phi = {_fmt(od.phi)}, tau2 = {_fmt(od.tau2)} on the log-odds scale); t on {big_n - 1} df")
+    return None
 
 
-def _own(res, i, counts, years, months, span, *, single: bool) -> None:
-    """Variation of one row from its own yearly history, else its months, else binomial."""
-    x1, n1, x2, n2 = counts
-    why = [] if single else [f"fewer than {MIN_UNITS} units to compare"]
-    if years is not None:
-        hist = years.groupby("year")[["numerator", "denominator"]].sum()
-        hist = hist[hist["denominator"] > 0]
-        hv = history_variation(hist["numerator"], hist["denominator"], hist.index.to_numpy(float))
-        if np.isfinite(hv.phi):
-            res.loc[i, "method"] = "yearly history"
-            res.loc[i, "deff_curr"] = float(deff_from_tau2(x1, n1, hv.tau2))
-            res.loc[i, "deff_prev"] = float(deff_from_tau2(x2, n2, hv.tau2))
-            res.loc[i, "df"] = hv.df
-            res.loc[i, "note"] = (
-                f"yearly history {int(hist.index.min())}–{int(hist.index.max())} ({hv.years} years): "
-                f"quasi-binomial trend, phi = {_fmt(hv.phi)}, t on {hv.df} df")
-            return
-        why.append(hv.note)
-    else:
-        why.append(f"no whole years of history (needs {MIN_HISTORY_YEARS})")
-    md = _monthly(months, span)
-    if md is not None and md.overdispersed:
-        res.loc[i, "method"] = "monthly"
-        res.loc[i, ["deff_curr", "deff_prev"]] = md.phi
-        res.loc[i, "df"] = md.df
-        res.loc[i, "note"] = (
-            f"monthly series ({md.months} months a period): quasi-binomial beyond month-of-year effects, "
-            f"phi = {_fmt(md.phi)}, t on {md.df} df; shocks shared by a whole year are not visible within it")
+def _monthly_row(res, p, months, checked: list[str]) -> None:
+    if bool(months.overdispersed[p]):
+        res["method"][p] = "monthly"
+        res["deff_curr"][p] = res["deff_prev"][p] = float(months.phi[p])
+        res["df"][p] = int(months.df[p])
+        res["note"][p] = (
+            f"monthly series ({int(months.months[p])} months a period): quasi-binomial beyond month-of-year "
+            f"effects, phi = {_fmt(float(months.phi[p]))}, t on {int(months.df[p])} df; shocks shared by a "
+            "whole year are not visible within it")
         return
-    if md is not None and np.isfinite(md.phi):
-        res.loc[i, "note"] = (
-            "; ".join(why) + f"; monthly series: no extra-binomial variation (phi = {_fmt(md.phi)} on {md.df} "
-            "df); binomial interval")
-        return
-    why.append(md.note if md is not None else "no monthly rows")
-    res.loc[i, "note"] = "process variation not estimable (" + "; ".join(why) + "): binomial interval only"
-
-
-def _monthly(months: pd.DataFrame | None, span: tuple | None):
-    if months is None or span is None:
-        return None
-    cs, ce, ps, pe = span
-    in_curr = (months["period_start"] >= cs) & (months["period_end"] <= ce)
-    in_prev = (months["period_start"] >= ps) & (months["period_end"] <= pe)
-    m = months[in_curr | in_prev].assign(later=in_curr[in_curr | in_prev])
-    if m.empty:
-        return None
-    g = m.groupby(["period_start", "later"])[["numerator", "denominator"]].sum().reset_index()
-    return monthly_dispersion(g["numerator"], g["denominator"], g["later"],
-                              pd.DatetimeIndex(g["period_start"]).month)
+    if np.isfinite(months.phi[p]):
+        last = (f"monthly series: phi = {_fmt(float(months.phi[p]))} on {int(months.df[p])} df, "
+                "no variation beyond sampling")
+    else:
+        last = str(months.note[p]) if int(months.months[p]) else "no monthly rows"
+    res["note"][p] = "binomial interval: " + "; ".join([*checked, last])
