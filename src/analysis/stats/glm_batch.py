@@ -44,28 +44,36 @@ def logit_irls(design: np.ndarray, x: np.ndarray, n: np.ndarray, *, maxiter: int
     Notes
     -----
     Working response :math:`z = \eta + (x - n\mu)/(n\mu(1-\mu))`, weights :math:`w = n\mu(1-\mu)`,
-    :math:`\beta \leftarrow (X^\top W X)^{+} X^\top W z` (pseudo-inverse: a column without weight, e.g.
-    a month absent in both periods, is simply not estimated); start :math:`\eta = \mathrm{logit}((x +
-    1/2)/(n + 1))`.
+    :math:`\beta \leftarrow (X^\top W X)^{-1} X^\top W z` (a column without weight, e.g. a month
+    absent in both periods, is not estimated: its coefficient stays 0); start :math:`\eta =
+    \mathrm{logit}((x + 1/2)/(n + 1))`; groups stop iterating once converged.
     """
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
+    design = np.asarray(design, dtype=float)
     has = n > 0
     eta = np.where(has, np.log((x + 0.5) / (n - x + 0.5)), 0.0)
     dev_old = np.full(x.shape[0], np.inf)
     converged = np.zeros(x.shape[0], dtype=bool)
-    xt = np.swapaxes(design, 1, 2)
+    active = np.arange(x.shape[0])
     for _ in range(maxiter):
-        mu = 1 / (1 + np.exp(-eta))
-        w = np.where(has, n * mu * (1 - mu), 0.0)
-        z = eta + np.where(w > 0, (x - n * mu) / np.where(w > 0, w, 1), 0.0)
-        xtw = xt * w[:, None, :]
-        beta = np.linalg.pinv(xtw @ design) @ (xtw @ z[..., None])
-        eta = np.clip((design @ beta)[..., 0], -30, 30)
-        mu = 1 / (1 + np.exp(-eta))
-        dev = _deviance(x, n, mu, has)
-        converged = np.abs(dev - dev_old) <= tol * (np.abs(dev) + tol)
-        dev_old = dev
-        if converged.all():
+        xa, na, ha, ea, da = x[active], n[active], has[active], eta[active], design[active]
+        mu = 1 / (1 + np.exp(-ea))
+        w = np.where(ha, na * mu * (1 - mu), 0.0)
+        z = ea + np.where(w > 0, (xa - na * mu) / np.where(w > 0, w, 1), 0.0)
+        xtw = np.swapaxes(da, 1, 2) * w[:, None, :]
+        info = xtw @ da
+        diag = np.einsum("gii->gi", info)
+        empty = diag <= 1e-12 * np.maximum(diag.max(axis=1, keepdims=True), 1e-300)
+        info = info + np.einsum("gi,ij->gij", empty.astype(float), np.eye(info.shape[1]))
+        beta = np.linalg.solve(info, (xtw @ z[..., None]))
+        ea = np.clip((da @ beta)[..., 0], -30, 30)
+        eta[active] = ea
+        dev = _deviance(xa, na, 1 / (1 + np.exp(-ea)), ha)
+        done = np.abs(dev - dev_old[active]) <= tol * (np.abs(dev) + tol)
+        dev_old[active] = dev
+        converged[active[done]] = True
+        active = active[~done]
+        if active.size == 0:
             break
     mu = np.where(has, 1 / (1 + np.exp(-eta)), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
