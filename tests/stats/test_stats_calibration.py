@@ -74,7 +74,7 @@ def test_purely_binomial_keeps_size_and_power():
 def test_projection_interval_covers_next_year():
     """5 years of history, year-level logit sd 0.1: the 95 % projection interval covers next year's
     observed rate at least 92 % of the time (the binomial interval, the old default, covers far less)."""
-    x, n, t, nxt = simulate_years(np.random.default_rng(5), replicates=250, years=5, per_year=1e5,
+    x, n, t, nxt = simulate_years(np.random.default_rng(5), replicates=200, years=5, per_year=1e5,
                                   year_sd=0.1)
     reps, k = x.shape
     years = np.tile(2019 + t.astype(int), reps)

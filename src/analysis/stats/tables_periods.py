@@ -154,7 +154,8 @@ def _whole_years(whole: pd.DataFrame, year: int) -> list[pd.DataFrame]:
     for start, end in modes[["_period_start", "_period_end"]].drop_duplicates().itertuples(index=False):
         prev = (start - pd.DateOffset(years=1), end - pd.DateOffset(years=1))
         labels[(start, end)] = f"{period_label(start, end)} vs {period_label(*prev)}"
-    modes["periods"] = [labels[(s, e)] for s, e in zip(modes["_period_start"], modes["_period_end"], strict=True)]
+    spans = zip(modes["_period_start"], modes["_period_end"], strict=True)
+    modes["periods"] = [labels[span] for span in spans]
     curr = curr.drop(columns=["_period_start", "_period_end"]).merge(modes[SERIES_KEYS + ["periods"]])
     prev = whole[whole["year"] == year - 1].merge(modes[SERIES_KEYS + ["periods"]], on=SERIES_KEYS)
     return [curr.assign(note="", side="curr", basis="year"), prev.assign(note="", side="prev", basis="year")]
@@ -184,7 +185,9 @@ def comparable_periods(counts: pd.DataFrame, year: int) -> pd.DataFrame:
     """
     whole = counts[counts["period_type"] == "year"]
     pieces = _whole_years(whole, year)
-    done = set(pieces[0][SERIES_KEYS].drop_duplicates().itertuples(index=False, name=None)) if pieces else set()
+    done = set()
+    if pieces:
+        done = set(pieces[0][SERIES_KEYS].drop_duplicates().itertuples(index=False, name=None))
     kinds = {k: dict(list(counts[counts["period_type"] == k].groupby(SERIES_KEYS, sort=True)))
              for k in ("ytd", "month")}
     empty = counts.iloc[0:0]

@@ -97,15 +97,20 @@ def attach_targets(table: pd.DataFrame, targets: pd.DataFrame | None, *, year: i
 
 
 def yearly_counts(sub: pd.DataFrame) -> pd.DataFrame:
-    """One row per year (``t``, ``numerator``, ``denominator``) of one series, units summed.
+    """One row per series and year (``t``, ``numerator``, ``denominator``), units summed.
 
     Whole-year rows when the series has them; a series reported only for shorter periods (a snapshot
-    such as a welfare report) takes the last period of each year.
+    such as a welfare report) takes the last period of each year. Years without cases are dropped.
     """
-    whole = sub[sub["period_type"] == "year"]
-    if whole.empty and len(sub):
-        whole = sub[sub["period_end"] == sub.groupby("year")["period_end"].transform("max")]
-    years = aggregate(whole.assign(t=whole["year"]), ["t"]).sort_values("t")
+    if sub.empty:
+        return pd.DataFrame(columns=SERIES_KEYS + ["t", "numerator", "denominator"])
+    is_year = sub["period_type"] == "year"
+    has_year = is_year.groupby([sub[k] for k in SERIES_KEYS]).transform("any").astype(bool)
+    other = sub[~has_year]
+    last = other.groupby(SERIES_KEYS + ["year"])["period_end"].transform("max")
+    rows = pd.concat([sub[has_year & is_year], other[other["period_end"] == last]])
+    years = rows.groupby(SERIES_KEYS + ["year"], sort=True)[["numerator", "denominator"]].sum().reset_index()
+    years = years.rename(columns={"year": "t"})
     return years[years["denominator"] > 0].reset_index(drop=True)
 
 
@@ -294,8 +299,12 @@ def projection_table(
     """
     counts = validate_counts(counts)
     records = []
-    for (ind, conv, _system), sub in drop_double_counting(counts, []).groupby(SERIES_KEYS, sort=True):
-        years = yearly_counts(sub)
+    scoped = drop_double_counting(counts, [])
+    by_series = dict(list(yearly_counts(scoped).groupby(SERIES_KEYS)))
+    present = scoped[SERIES_KEYS].drop_duplicates().sort_values(SERIES_KEYS)
+    for ind, conv, system in present.itertuples(index=False):
+        years = by_series.get((ind, conv, system), pd.DataFrame(columns=["t", "numerator", "denominator"]))
+        years = years.reset_index(drop=True)
         hib = indicators.get(ind).higher_is_better
         last = int(years["t"].iloc[-1]) if len(years) else to_year - 1
         horizons = list(range(last + 1, max(to_year, last + 1) + 1))

@@ -53,8 +53,8 @@ def yoy_variation(
     elif ok.any():
         keys = SERIES_KEYS + by
         hist = history_variation(*_history_arrays(out, scoped, keys, year))
-        months = monthly_dispersion(*_month_arrays(out, scoped, rows, keys))
         series = out.groupby(SERIES_KEYS, sort=False).ngroup().to_numpy()
+        pending: dict[int, list[str]] = {}
         for s in np.unique(series[ok]):
             pos = np.flatnonzero((series == s) & ok)
             counts = (x1[pos], n1[pos], x2[pos], n2[pos])
@@ -68,8 +68,12 @@ def yoy_variation(
                 checked.append(found)
             else:
                 checked.append(f"{pos.size} unit(s): fewer than {MIN_UNITS} to compare their changes")
-            for p in pos:
-                _monthly_row(res, p, months, checked)
+            pending |= {int(p): checked for p in pos}
+        if pending:
+            rest = np.fromiter(pending, dtype=int)
+            months = monthly_dispersion(*_month_arrays(out.iloc[rest], scoped, rows, keys))
+            for j, p in enumerate(rest):
+                _monthly_row(res, p, j, months, pending[p])
     v1, v2 = _binomial_var(x1, n1), _binomial_var(x2, n2)
     with np.errstate(divide="ignore", invalid="ignore"):
         disp = (res["deff_curr"] * v1 + res["deff_prev"] * v2) / (v1 + v2)
@@ -165,19 +169,20 @@ def _across(res, pos, counts) -> str | None:
     return None
 
 
-def _monthly_row(res, p, months, checked: list[str]) -> None:
-    if bool(months.overdispersed[p]):
+def _monthly_row(res, p: int, j: int, months, checked: list[str]) -> None:
+    """Row ``p`` of the table, row ``j`` of ``months``: monthly dispersion if it shows, else binomial."""
+    if bool(months.overdispersed[j]):
         res["method"][p] = "monthly"
-        res["deff_curr"][p] = res["deff_prev"][p] = float(months.phi[p])
-        res["df"][p] = int(months.df[p])
+        res["deff_curr"][p] = res["deff_prev"][p] = float(months.phi[j])
+        res["df"][p] = int(months.df[j])
         res["note"][p] = (
-            f"monthly series ({int(months.months[p])} months a period): quasi-binomial beyond month-of-year "
-            f"effects, phi = {_fmt(float(months.phi[p]))}, t on {int(months.df[p])} df; shocks shared by a "
+            f"monthly series ({int(months.months[j])} months a period): quasi-binomial beyond month-of-year "
+            f"effects, phi = {_fmt(float(months.phi[j]))}, t on {int(months.df[j])} df; shocks shared by a "
             "whole year are not visible within it")
         return
-    if np.isfinite(months.phi[p]):
-        last = (f"monthly series: phi = {_fmt(float(months.phi[p]))} on {int(months.df[p])} df, "
+    if np.isfinite(months.phi[j]):
+        last = (f"monthly series: phi = {_fmt(float(months.phi[j]))} on {int(months.df[j])} df, "
                 "no variation beyond sampling")
     else:
-        last = str(months.note[p]) if int(months.months[p]) else "no monthly rows"
+        last = str(months.note[j]) if int(months.months[j]) else "no monthly rows"
     res["note"][p] = "binomial interval: " + "; ".join([*checked, last])
