@@ -54,8 +54,16 @@ def simulate_counts(
     p = expit(logit(p_base) + season + year_eff + month_eff)
     n = rng.poisson(per_year / 12, size=r.shape)
     x = rng.binomial(n, p)
-    months = pd.DataFrame({"rep": r.ravel(), "unit": u.ravel(), "year": y.ravel(), "month": m.ravel(),
-                           "numerator": x.ravel(), "denominator": n.ravel()})
+    months = pd.DataFrame(
+        {
+            "rep": r.ravel(),
+            "unit": u.ravel(),
+            "year": y.ravel(),
+            "month": m.ravel(),
+            "numerator": x.ravel(),
+            "denominator": n.ravel(),
+        }
+    )
     whole = months.groupby(["rep", "unit", "year"], as_index=False)[["numerator", "denominator"]].sum()
     start = pd.to_datetime({"year": months["year"], "month": months["month"], "day": 1})
     months = months.assign(period_start=start, period_end=start + pd.offsets.MonthEnd(0), period_type="month")
@@ -63,19 +71,34 @@ def simulate_counts(
     whole = whole.assign(period_start=ys, period_end=ys + pd.offsets.YearEnd(0), period_type="year")
     rows = pd.concat([months, whole] if monthly else [whole], ignore_index=True)
     code = rows["unit"].map(lambda i: f"{i:02d}")
-    out = pd.DataFrame({
-        "indicator": indicator, "unit_code": code, "unit_name": "Đơn vị " + code, "unit_level": "department",
-        "code_system": "gso2004", "period_start": rows["period_start"], "period_end": rows["period_end"],
-        "period_type": rows["period_type"], "numerator": rows["numerator"],
-        "denominator": rows["denominator"],
-        "convention": "sim" + rows["rep"].astype(str), "source": SOURCE,
-    })
+    out = pd.DataFrame(
+        {
+            "indicator": indicator,
+            "unit_code": code,
+            "unit_name": "Đơn vị " + code,
+            "unit_level": "department",
+            "code_system": "gso2004",
+            "period_start": rows["period_start"],
+            "period_end": rows["period_end"],
+            "period_type": rows["period_type"],
+            "numerator": rows["numerator"],
+            "denominator": rows["denominator"],
+            "convention": "sim" + rows["rep"].astype(str),
+            "source": SOURCE,
+        }
+    )
     return finalise_counts(out)
 
 
 def simulate_years(
-    rng: np.random.Generator, *, replicates: int, years: int, per_year: float, year_sd: float,
-    base: tuple[float, float] = (0.80, 0.95), slope: float = 0.1,
+    rng: np.random.Generator,
+    *,
+    replicates: int,
+    years: int,
+    per_year: float,
+    year_sd: float,
+    base: tuple[float, float] = (0.80, 0.95),
+    slope: float = 0.1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Yearly counts (replicates x years+1) on a logit-linear trend with year-level logit noise.
 

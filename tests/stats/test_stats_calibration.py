@@ -28,8 +28,9 @@ def called(yoy: pd.DataFrame, labels=CALLED) -> float:
 
 def test_no_change_at_census_scale_is_rarely_called():
     """No real change, 10^6 a year, year- and month-level logit sd 0.03: at most 10 % called."""
-    c = simulate_counts(np.random.default_rng(20251201), replicates=50, units=20, per_year=1e6,
-                        year_sd=0.03, month_sd=0.03)
+    c = simulate_counts(
+        np.random.default_rng(20251201), replicates=50, units=20, per_year=1e6, year_sd=0.03, month_sd=0.03
+    )
     auto = stats.yoy_table(c, 2024, materiality=NO_MATERIALITY)
     assert len(auto) == 1000 and set(auto["method"]) == {"yearly history"}
     assert called(auto) <= 0.10
@@ -40,18 +41,27 @@ def test_no_change_at_census_scale_is_rarely_called():
 
 def test_no_change_one_unit_judged_on_its_own_history():
     """A province total (one row per series): its own yearly history, t on k - 2 df, at most 10 % called."""
-    c = simulate_counts(np.random.default_rng(7), replicates=200, units=1, per_year=1e6,
-                        year_sd=0.03, month_sd=0.03)
+    c = simulate_counts(
+        np.random.default_rng(7), replicates=200, units=1, per_year=1e6, year_sd=0.03, month_sd=0.03
+    )
     yoy = stats.yoy_table(c, 2024, by=[], materiality=NO_MATERIALITY)
-    assert (yoy["method"] == "yearly history").mean() >= 0.95 and set(yoy.loc[
-        yoy["method"] == "yearly history", "df"]) == {3.0}
+    assert (yoy["method"] == "yearly history").mean() >= 0.95 and set(
+        yoy.loc[yoy["method"] == "yearly history", "df"]
+    ) == {3.0}
     assert called(yoy) <= 0.10
 
 
 def test_real_two_point_change_is_found():
     """A real +2-point change at 10^5 a year with the same variation: found in at least 80 %."""
-    c = simulate_counts(np.random.default_rng(11), replicates=50, units=20, per_year=1e5,
-                        year_sd=0.03, month_sd=0.03, change=0.02)
+    c = simulate_counts(
+        np.random.default_rng(11),
+        replicates=50,
+        units=20,
+        per_year=1e5,
+        year_sd=0.03,
+        month_sd=0.03,
+        change=0.02,
+    )
     yoy = stats.yoy_table(c, 2024)
     assert called(yoy, ["improved"]) >= 0.80
     assert (yoy["change_lower"] > 0).mean() >= 0.80 and (yoy["p_value"] < 0.05).mean() >= 0.80
@@ -74,18 +84,29 @@ def test_purely_binomial_keeps_size_and_power():
 def test_projection_interval_covers_next_year():
     """5 years of history, year-level logit sd 0.1: the 95 % projection interval covers next year's
     observed rate at least 92 % of the time (the binomial interval, the old default, covers far less)."""
-    x, n, t, nxt = simulate_years(np.random.default_rng(5), replicates=200, years=5, per_year=1e5,
-                                  year_sd=0.1)
+    x, n, t, nxt = simulate_years(
+        np.random.default_rng(5), replicates=200, years=5, per_year=1e5, year_sd=0.1
+    )
     reps, k = x.shape
     years = np.tile(2019 + t.astype(int), reps)
-    counts = finalise_counts(pd.DataFrame({
-        "indicator": "online.submission", "unit_code": "77", "unit_name": "Tỉnh mô phỏng",
-        "unit_level": "province", "code_system": "gso2004",
-        "period_start": pd.to_datetime([f"{y}-01-01" for y in years]),
-        "period_end": pd.to_datetime([f"{y}-12-31" for y in years]), "period_type": "year",
-        "numerator": x.ravel(), "denominator": n.ravel().astype(int),
-        "convention": np.repeat([f"sim{r:03d}" for r in range(reps)], k), "source": "simulated (synthetic)",
-    }))
+    counts = finalise_counts(
+        pd.DataFrame(
+            {
+                "indicator": "online.submission",
+                "unit_code": "77",
+                "unit_name": "Tỉnh mô phỏng",
+                "unit_level": "province",
+                "code_system": "gso2004",
+                "period_start": pd.to_datetime([f"{y}-01-01" for y in years]),
+                "period_end": pd.to_datetime([f"{y}-12-31" for y in years]),
+                "period_type": "year",
+                "numerator": x.ravel(),
+                "denominator": n.ravel().astype(int),
+                "convention": np.repeat([f"sim{r:03d}" for r in range(reps)], k),
+                "source": "simulated (synthetic)",
+            }
+        )
+    )
     proj = stats.projection_table(counts, to_year=2024).sort_values("convention")
     assert (proj["year"] == 2024).all() and (proj["df"] == 3).all()
     covered = (proj["lower"].to_numpy() <= nxt) & (nxt <= proj["upper"].to_numpy())
@@ -97,15 +118,29 @@ def test_projection_interval_covers_next_year():
 
 @pytest.mark.parametrize("years", [1, 2])
 def test_too_few_years_to_project(years):
-    x, n, t, _ = simulate_years(np.random.default_rng(1), replicates=1, years=years, per_year=1e4,
-                                year_sd=0.1)
-    counts = finalise_counts(pd.DataFrame({
-        "indicator": "payment.online", "unit_code": "77", "unit_name": "Tỉnh", "unit_level": "province",
-        "code_system": "gso2004", "period_start": pd.to_datetime([f"{2022 + int(v)}-01-01" for v in t]),
-        "period_end": pd.to_datetime([f"{2022 + int(v)}-12-31" for v in t]), "period_type": "year",
-        "numerator": x[0], "denominator": n[0].astype(int), "convention": "qd766", "source": "synthetic",
-    }))
-    proj = stats.projection_table(counts, pd.DataFrame({"indicator": ["payment.online"], "year": [2025],
-                                                        "target": [0.9]}), to_year=2025)
+    x, n, t, _ = simulate_years(
+        np.random.default_rng(1), replicates=1, years=years, per_year=1e4, year_sd=0.1
+    )
+    counts = finalise_counts(
+        pd.DataFrame(
+            {
+                "indicator": "payment.online",
+                "unit_code": "77",
+                "unit_name": "Tỉnh",
+                "unit_level": "province",
+                "code_system": "gso2004",
+                "period_start": pd.to_datetime([f"{2022 + int(v)}-01-01" for v in t]),
+                "period_end": pd.to_datetime([f"{2022 + int(v)}-12-31" for v in t]),
+                "period_type": "year",
+                "numerator": x[0],
+                "denominator": n[0].astype(int),
+                "convention": "qd766",
+                "source": "synthetic",
+            }
+        )
+    )
+    proj = stats.projection_table(
+        counts, pd.DataFrame({"indicator": ["payment.online"], "year": [2025], "target": [0.9]}), to_year=2025
+    )
     assert len(proj) == 1 and np.isnan(proj["rate"].item()) and np.isnan(proj["prob_reach"].item())
     assert proj["note"].item().startswith("too few years to project")
