@@ -383,29 +383,6 @@ def test_funnel_curves_are_the_phe_score_limits():
     assert np.allclose(curves["upper998"], np.clip(0.9 + 3.090232 * np.sqrt(0.09 / n), 0, 1), atol=1e-6)
 
 
-def test_targets_are_taken_only_from_the_table():
-    from analysis.stats import series as tables
-
-    targets = pd.DataFrame(
-        {
-            "indicator": ["timeliness.on_time", "payment.online"],
-            "unit_code": ["77", "79"],
-            "year": [2023, 2024],
-            "target": [0.98, 0.9],
-            "source": ["s", "s"],
-        }
-    )
-    mine = tables.unit_targets(targets, unit="77", counts=counts_rows())
-    assert mine["indicator"].tolist() == ["timeliness.on_time"] and mine["unit_code"].isna().all()
-    assert tables.target_for(mine, "timeliness.on_time", year=2024) == 0.98
-    assert tables.target_for(mine, "timeliness.on_time", year=2022) is None
-    assert tables.target_for(mine, "payment.online", year=2024) is None
-    card = tables.attach_targets(
-        pd.DataFrame({"indicator": ["timeliness.on_time", "payment.online"]}), mine, year=2024
-    )
-    assert card["target_year"].tolist()[0] == 2023 and np.isnan(card["target"].tolist()[1])
-
-
 def test_welfare_stages_and_rates():
     from analysis.schemas import finalise_counts
     from analysis.stats import series as tables
