@@ -45,9 +45,10 @@ def test_no_change_one_unit_judged_on_its_own_history():
         np.random.default_rng(7), replicates=200, units=1, per_year=1e6, year_sd=0.03, month_sd=0.03
     )
     yoy = stats.yoy_table(c, 2024, by=[], materiality=NO_MATERIALITY)
-    assert (yoy["method"] == "yearly history").mean() >= 0.95 and set(
-        yoy.loc[yoy["method"] == "yearly history", "df"]
-    ) == {3.0}
+    hist = yoy[yoy["method"] == "yearly history"]
+    assert len(hist) >= 0.95 * len(yoy)
+    # a straight log-odds trend on 5 years (3 df), a quadratic one where the curvature tests significant
+    assert set(hist["df"]) <= {2.0, 3.0} and (hist["df"] == 3).mean() >= 0.85
     assert called(yoy) <= 0.10
 
 

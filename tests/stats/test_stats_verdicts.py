@@ -155,3 +155,16 @@ def test_yoy_rejects_unknown_variation():
 def test_labels_vi_cover_every_verdict():
     assert set(stats.LABELS) | set(stats.TREND_LABELS) <= set(stats.LABELS_VI)
     assert list(verdicts.labels_vi(pd.Series(["stable", "worsening"]))) == ["ổn định", "đang xấu đi"]
+
+
+def test_adoption_curve_bend_is_not_counted_as_noise():
+    """A history that bends (3 % to 61 % in five years, as account-based welfare payments did) is judged
+    around a quadratic trend: the residuals around a straight line would count the bend as noise and
+    call a +20-point rise "no clear change"."""
+    rates = [0.0327, 0.0462, 0.0648, 0.1947, 0.6060, 0.8062]
+    rows = [
+        year_row("welfare.paid_share", "01", 2019 + i, int(r * 39_000), 39_000) for i, r in enumerate(rates)
+    ]
+    row = stats.yoy_table(counts_of(rows), 2024).iloc[0]
+    assert row["method"] == "yearly history" and "quadratic" in row["note"] and row["df"] == 2
+    assert row["label"] == "improved"

@@ -131,7 +131,7 @@ class GlmTrend:
         :math:`\phi` = ``scale`` and :math:`q` = :meth:`quantile`: the normal quantile for the binomial
         model, the t quantile on the residual degrees of freedom when the dispersion is estimated
         (quasi-binomial), because :math:`\hat\phi` is itself uncertain (METHODS.md §12; McCullagh & Nelder
-        1989 §9.2). :math:`\mathrm{se}(\hat\eta)^2 = x_0^\top \hat\phi (X^\top W X)^{-1} x_0` is what R
+        1989, ch. 9). :math:`\mathrm{se}(\hat\eta)^2 = x_0^\top \hat\phi (X^\top W X)^{-1} x_0` is what R
         ``predict(fit, newdata, se.fit = TRUE)`` returns for a quasi-binomial ``glm``. The interval covers
         the uncertainty of the fitted line and the (over-dispersed) variation of one period; not a change
         of definition, a shock beyond those seen, or a break in the trend. Limits are clipped to [0, 1].

@@ -2,7 +2,7 @@
 
 The YoY table fits a trend to every unit's yearly history and a period + month-of-year model to every
 unit's months; one statsmodels fit per unit would take minutes for a few thousand communes. The batched
-fit below is the textbook IRLS of a binomial logit GLM (McCullagh & Nelder 1989 §2.5), tested against
+fit below is the textbook IRLS of a binomial logit GLM (McCullagh & Nelder 1989, ch. 2), tested against
 ``statsmodels.api.GLM`` to 1e-8 (tests/stats/test_stats_variation.py).
 """
 
@@ -15,10 +15,11 @@ import numpy as np
 
 @dataclass(frozen=True)
 class BatchFit:
-    """Fitted values of G logit GLMs: ``mu`` (G, K), ``pearson_chi2`` (G,), ``converged`` (G,)."""
+    """Fitted values of G logit GLMs: ``mu`` (G, K), ``pearson_chi2``, ``deviance``, ``converged`` (G,)."""
 
     mu: np.ndarray
     pearson_chi2: np.ndarray
+    deviance: np.ndarray
     converged: np.ndarray
 
 
@@ -38,8 +39,8 @@ def logit_irls(design: np.ndarray, x: np.ndarray, n: np.ndarray, *, maxiter: int
     Returns
     -------
     BatchFit
-        ``mu`` (NaN where ``n = 0``), the Pearson :math:`X^2 = \sum_k (x - n\mu)^2 / (n\mu(1-\mu))` and
-        ``converged`` (False when the deviance did not settle, e.g. under separation).
+        ``mu`` (NaN where ``n = 0``), the Pearson :math:`X^2 = \sum_k (x - n\mu)^2 / (n\mu(1-\mu))`, the
+        deviance and ``converged`` (False when the deviance did not settle, e.g. under separation).
 
     Notes
     -----
@@ -65,7 +66,11 @@ def logit_irls(design: np.ndarray, x: np.ndarray, n: np.ndarray, *, maxiter: int
         diag = np.einsum("gii->gi", info)
         empty = diag <= 1e-12 * np.maximum(diag.max(axis=1, keepdims=True), 1e-300)
         info = info + np.einsum("gi,ij->gij", empty.astype(float), np.eye(info.shape[1]))
-        beta = np.linalg.solve(info, (xtw @ z[..., None]))
+        rhs = xtw @ z[..., None]
+        try:
+            beta = np.linalg.solve(info, rhs)
+        except np.linalg.LinAlgError:  # a group with fewer weighted points than columns: minimum-norm fit
+            beta = np.linalg.pinv(info) @ rhs
         ea = np.clip((da @ beta)[..., 0], -30, 30)
         eta[active] = ea
         dev = _deviance(xa, na, 1 / (1 + np.exp(-ea)), ha)
@@ -79,7 +84,8 @@ def logit_irls(design: np.ndarray, x: np.ndarray, n: np.ndarray, *, maxiter: int
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(has, (x - n * mu) ** 2 / (n * mu * (1 - mu)), 0.0)
     ok = converged & np.isfinite(terms).all(axis=1)
-    return BatchFit(mu=mu, pearson_chi2=terms.sum(axis=1), converged=ok)
+    mu0 = np.where(has, mu, 0.5)
+    return BatchFit(mu=mu, pearson_chi2=terms.sum(axis=1), deviance=_deviance(x, n, mu0, has), converged=ok)
 
 
 def _deviance(x: np.ndarray, n: np.ndarray, mu: np.ndarray, has: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ OVERDISPERSION_LEVEL = 0.95
 
 
 def empirical_logit(x: Any, n: Any) -> tuple[np.ndarray, np.ndarray]:
-    r"""Empirical logit :math:`\log\frac{x + 1/2}{n - x + 1/2}` and its variance (Cox & Snell 1989 §2.1.6).
+    r"""Empirical logit :math:`\log\frac{x + 1/2}{n - x + 1/2}` and its variance (Cox & Snell 1989, ch. 2).
 
     >>> y, v = empirical_logit(9, 10)
     >>> round(float(y), 4), round(float(v), 4)
@@ -143,6 +143,7 @@ class HistoryVariation:
     weight: np.ndarray
     years: np.ndarray
     note: np.ndarray
+    curved: np.ndarray | None = None
 
     @property
     def tau2(self) -> np.ndarray:
@@ -175,8 +176,9 @@ class HistoryVariation:
         first = str(np.atleast_1d(self.note)[0]) if np.size(self.note) else "no history"
         note = "" if use.any() else first
         years = np.array([int(np.max(self.years, initial=0))])
+        curved = np.array([int(np.sum(np.asarray(self.curved)[use]))]) if self.curved is not None else None
         return HistoryVariation(one(self.pearson_chi2), one(self.df).astype(int), one(self.weight), years,
-                                np.array([note], dtype=object))
+                                np.array([note], dtype=object), curved)
 
 
 def history_variation(x: Any, n: Any, t: Any) -> HistoryVariation:
@@ -193,44 +195,66 @@ def history_variation(x: Any, n: Any, t: Any) -> HistoryVariation:
     Returns
     -------
     HistoryVariation
-        Per unit: Pearson ``pearson_chi2`` of the binomial logit trend, ``df = k - 2``, ``weight``
-        :math:`= (k-2)\,\overline{n\hat\mu(1-\hat\mu)}`, ``years`` (k) and ``note``; ``df = 0`` (with the
-        reason) for fewer than three years, rates of 0 or 1 throughout, separation or no convergence.
-        ``tau2``, ``phi``, ``overdispersed`` and :meth:`HistoryVariation.pooled` derive from these.
+        Per unit: Pearson ``pearson_chi2`` of the binomial logit trend, its ``df`` (k - 2, or k - 3 when
+        ``curved``), ``weight`` :math:`= df\,\overline{n\hat\mu(1-\hat\mu)}`, ``years`` (k), ``note`` and
+        ``curved``; ``df = 0`` (with the reason) for fewer than three years, rates of 0 or 1 throughout,
+        separation or no convergence. ``tau2``, ``phi``, ``overdispersed`` and
+        :meth:`HistoryVariation.pooled` derive from these.
 
     Notes
     -----
-    Binomial GLM of the rate on a linear trend (IRLS, :func:`analysis.stats.glm_batch.logit_irls`, the
-    fit of :func:`analysis.stats.glm_trend` batched over units). The residual variation around the trend is
-    year-level process variation plus sampling: quasi-binomially :math:`\hat\phi = X^2/(k-2)`; as an
-    additive log-odds variance :math:`\phi pprox 1 + n\mu(1-\mu)	au^2`, so :math:`\hat	au^2 =
-    \max\{0, (X^2 - (k-2))/	ext{weight}\}` (moment estimate), which applies to periods of any size (a
+    Binomial GLM of the rate on a linear trend in the log-odds (IRLS,
+    :func:`analysis.stats.glm_batch.logit_irls`, the fit of :func:`analysis.stats.glm_trend` batched over
+    units), or on a quadratic one when, with five years or more, its curvature is significant (F test of
+    the deviance drop against the quadratic fit's dispersion, 1 and k - 3 df, at 5 %: the
+    quasi-likelihood F test, McCullagh & Nelder 1989 ch. 9) - adoption curves (online submission rising
+    from 12 % to 96 % in five years) bend, and residuals around a straight line would count the bend as
+    noise. The residual variation around the trend is year-level process variation plus sampling:
+    quasi-binomially :math:`\hat\phi = X^2/df`; as an additive log-odds variance
+    :math:`\phi \approx 1 + n\mu(1-\mu)\tau^2`, so :math:`\hat\tau^2 = \max\{0, (X^2 - df)/\text{weight}\}`
+    (moment estimate), which applies to periods of any size (a
     year-to-date span, a grown unit) through :func:`deff_from_tau2`.
 
     References
     ----------
-    McCullagh P, Nelder JA (1989) *Generalized Linear Models*, 2nd ed., §4.5. METHODS.md §12.
+    McCullagh P, Nelder JA (1989) *Generalized Linear Models*, 2nd ed., ch. 4 and 9. Cox DR, Snell EJ
+    (1989) *Analysis of Binary Data*, 2nd ed. METHODS.md §12.
     """
     xa, na = (np.atleast_2d(np.asarray(v, dtype=float)) for v in (x, n))
     check_counts(xa, na)
     ta = np.asarray(t, dtype=float)
     has = na > 0
     k = has.sum(axis=1)
-    design = np.broadcast_to(np.stack([np.ones_like(ta), ta - ta.mean()], axis=1), (xa.shape[0], ta.size, 2))
-    fit = logit_irls(design, xa, na)
+    tc = (ta - ta.mean()) / max(float(np.ptp(ta)), 1.0)
+    powers = np.stack([np.ones_like(tc), tc, tc**2], axis=1)
+    lin = logit_irls(np.broadcast_to(powers[:, :2], (xa.shape[0], ta.size, 2)), xa, na)
+    fit_mu, chi2, df_fit, converged = lin.mu, lin.pearson_chi2, k - 2, lin.converged
+    curved = np.zeros(xa.shape[0], dtype=bool)
+    five = np.flatnonzero(k >= 5)
+    if five.size:
+        quad = logit_irls(np.broadcast_to(powers, (five.size, ta.size, 3)), xa[five], na[five])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f_stat = (lin.deviance[five] - quad.deviance) / (quad.pearson_chi2 / (k[five] - 3))
+        bent = quad.converged & (f_stat > sps.f.ppf(OVERDISPERSION_LEVEL, 1, k[five] - 3))
+        curved[five[bent]] = True
+        fit_mu, chi2, converged = fit_mu.copy(), chi2.copy(), converged.copy()
+        fit_mu[five[bent]], chi2[five[bent]] = quad.mu[bent], quad.pearson_chi2[bent]
+        converged[five[bent]] = quad.converged[bent]
+        df_fit = np.where(curved, k - 3, k - 2)
     succ, fail = has & (xa > 0), has & (xa < na)
     big = np.where(succ, ta, -np.inf).max(axis=1), np.where(fail, ta, -np.inf).max(axis=1)
     small = np.where(succ, ta, np.inf).min(axis=1), np.where(fail, ta, np.inf).min(axis=1)
     separated = ~succ.any(axis=1) | ~fail.any(axis=1) | (big[1] <= small[0]) | (big[0] <= small[1])
-    usable = (k >= 3) & ~separated & fit.converged
+    usable = (k >= 3) & ~separated & converged
     with np.errstate(invalid="ignore", divide="ignore"):
-        mnq = np.where(has, na * fit.mu * (1 - fit.mu), 0.0).sum(axis=1) / k
-    df = np.where(usable, k - 2, 0)
+        mnq = np.where(has, na * fit_mu * (1 - fit_mu), 0.0).sum(axis=1) / k
+    df = np.where(usable, df_fit, 0)
     note = np.where(k < 3, np.char.add(k.astype(str), " whole years of history (needs 3)"),
                     np.where(separated, "yearly history: rates of 0 or 1 (separation)",
-                             np.where(fit.converged, "", "yearly history: the trend fit did not converge")))
-    chi2 = np.where(usable, fit.pearson_chi2, np.nan)
-    return HistoryVariation(chi2, df, np.where(usable, df * mnq, np.nan), k, note.astype(object))
+                             np.where(converged, "", "yearly history: the trend fit did not converge")))
+    chi2 = np.where(usable, chi2, np.nan)
+    return HistoryVariation(chi2, df, np.where(usable, df * mnq, np.nan), k, note.astype(object),
+                            curved & usable)
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def _month_arrays(out, scoped, rows, keys):
 def _history(res, pos, counts, hist) -> list[str] | None:
     """Pooled yearly history of the rows ``pos``; None when it was used, else what was checked."""
     x1, n1, x2, n2 = counts
-    fields = ("pearson_chi2", "df", "weight", "years", "note")
+    fields = ("pearson_chi2", "df", "weight", "years", "note", "curved")
     part = type(hist)(*(np.asarray(getattr(hist, f))[pos] for f in fields))
     pooled = part.pooled()
     df, units = int(pooled.df[0]), int((part.df > 0).sum())
@@ -138,8 +138,12 @@ def _history(res, pos, counts, hist) -> list[str] | None:
         return [f"yearly history too short ({int(part.years.max(initial=0))} whole years before; one unit "
                 "needs 4)"]
     whose = "the unit's" if units == 1 else f"{units} units' (pooled)"
+    bent = int(pooled.curved[0]) if pooled.curved is not None else 0
+    shape = ""
+    if bent:
+        shape = " (quadratic: it bends)" if units == 1 else f" (quadratic for {bent}: they bend)"
     text = (f"yearly history ({int(pooled.years[0])} years before), {whose}: X² = "
-            f"{_fmt(float(pooled.pearson_chi2[0]))} on {df} df around the trend")
+            f"{_fmt(float(pooled.pearson_chi2[0]))} on {df} df around the log-odds trend{shape}")
     if not bool(pooled.overdispersed[0]):
         return [text + ", no variation beyond sampling"]
     tau2 = float(pooled.tau2[0])
