@@ -142,20 +142,22 @@ def yoy_table(
     quantile (:func:`analysis.stats.verdicts.change_ci`); with ``deff = 1`` it is the ordinary Newcombe
     interval. **p-value**: its inversion, so ``p_value < 1 - level`` exactly when the interval excludes 0.
 
-    **Variation** (``method``): the first source that shows variation beyond sampling (a chi-squared
-    test at 5 %, so purely binomial data keep the ordinary interval, its size and its power), in this
-    order (:mod:`analysis.stats.yoy_variation`, :mod:`analysis.stats.variation`):
+    **Variation** (``method``), in this order (:mod:`analysis.stats.yoy_variation`,
+    :mod:`analysis.stats.variation`):
 
-    1. ``yearly history`` - the whole years *before* ``year`` of the series' rows: each row's binomial
-       logit trend, the Pearson X² around it pooled over the rows into one log-odds process variance
-       :math:`\tau^2` (one unit alone needs 4 years); :math:`\tau^2` is added to both years' logits,
-       t on the pooled k - 2 df. A real change in ``year`` cannot inflate it.
+    1. ``yearly history`` - whenever the series' rows have whole years *before* ``year`` (one unit alone
+       needs 4): each row's binomial logit trend (quadratic where it bends), the Pearson X² around it
+       pooled over the rows into one log-odds process variance :math:`\hat\tau^2 \ge 0`, added to both
+       years' logits, t on the pooled k - 2 df. No pre-test: on a unit's few df it would miss real
+       variation; pooled over many units df is large, so binomial data keep the ordinary size and power.
+       A real change in ``year`` cannot inflate it.
     2. ``across units`` - at least :data:`~analysis.stats.variation.MIN_UNITS` comparable rows: the
        spread of their changes on the log-odds scale around the common change (Spiegelhalter funnel of
-       changes, :func:`~analysis.stats.variation.change_overdispersion`), t on N - 1 df. Real changes
-       that differ between units also widen it (conservative).
-    3. ``monthly`` - the row's months of both periods: quasi-binomial dispersion beyond month-of-year
-       effects, deff = phi, t on M - 1 df. Shocks shared by a whole year are invisible within it.
+       changes, :func:`~analysis.stats.variation.change_overdispersion`), when it exceeds sampling
+       (chi-squared test at 5 %), t on N - 1 df. Real changes that differ between units also widen it.
+    3. ``monthly`` - the row's months of both periods, when their quasi-binomial dispersion beyond
+       month-of-year effects is significant at 5 %: deff = phi, t on M - 1 df. Shocks shared by a whole
+       year are invisible within it (the note says so).
     4. ``binomial`` - the note says what was checked and found nothing, or why nothing could be.
 
     **Verdict** (:func:`analysis.stats.verdicts.verdict`): "stable" when the interval lies inside

@@ -144,8 +144,8 @@ def _history(res, pos, counts, hist) -> list[str] | None:
         shape = " (quadratic: it bends)" if units == 1 else f" (quadratic for {bent}: they bend)"
     text = (f"yearly history ({int(pooled.years[0])} years before), {whose}: X² = "
             f"{_fmt(float(pooled.pearson_chi2[0]))} on {df} df around the log-odds trend{shape}")
-    if not bool(pooled.overdispersed[0]):
-        return [text + ", no variation beyond sampling"]
+    # no pre-test here: on a unit's few df it would miss real year-to-year variation most of the time;
+    # tau2 >= 0 and t on df keep the size (pooled over many units, df is large and the cost nil)
     tau2 = float(pooled.tau2[0])
     res["method"][pos] = "yearly history"
     res["deff_curr"][pos] = deff_from_tau2(x1, n1, tau2)
