@@ -20,8 +20,10 @@ from analysis.plots.base import (
     notice_when_empty,
     require_columns,
     style_context,
+    target_line,
     titled,
 )
+from analysis.text.findings import variation_sentence
 
 #: Columns of a year-over-year table (``analysis.stats.yoy_table``) used by the plots.
 YOY_COLUMNS = ["unit_name", "rate_prev", "rate_curr", "rate_curr_lower", "rate_curr_upper", "label"]
@@ -142,10 +144,21 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
             f"at {text.format_percent(low['rate'], lang=lang)}."
         )
     )
+    alt = " ".join(s for s in (alt, variation_sentence(t, lang=lang)) if s)
     title = title or titled(t, "yoy", lang=lang)
     cols = [
         c
-        for c in ["unit_code", "unit_name", "rate_prev", "rate", "lower", "upper", "change", "verdict"]
+        for c in [
+            "unit_code",
+            "unit_name",
+            "rate_prev",
+            "rate",
+            "lower",
+            "upper",
+            "change",
+            "verdict",
+            "method",
+        ]
         if c in t.columns
     ]
     return attach_caption(fig, title=title, alt=alt, data=t[cols])
@@ -206,6 +219,9 @@ def funnel_plot(
             linewidth=1,
             label=f"{text.label(kind, lang=lang)} {text.format_percent(p0, lang=lang)}",
         )
+        target = funnel["target"].iloc[0] if "target" in funnel.columns else None
+        if target is not None and pd.notna(target):  # a reference line, not the centre of the limits
+            target_line(ax, float(target), lang=lang)
         ax.plot(
             lim["denominator"],
             lim["lower95"],
@@ -341,6 +357,7 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
         + "; ".join(parts)
         + "."
     )
+    alt = " ".join(s for s in (alt, variation_sentence(t, lang=lang)) if s)
     cols = [
         c
         for c in ["indicator", "rate_prev", "rate", "lower", "upper", "change", "verdict", "target"]

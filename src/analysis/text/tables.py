@@ -16,6 +16,7 @@ HEADERS = {
         "curr": "Kỳ này (KTC 95 %)",
         "change": "Thay đổi (KTC 95 %)",
         "label": "Đánh giá",
+        "method": "Biến động tính đến",
         "target": "Chỉ tiêu",
     },
     "en": {
@@ -26,6 +27,7 @@ HEADERS = {
         "curr": "Current (95% CI)",
         "change": "Change (95% CI)",
         "label": "Verdict",
+        "method": "Variation allowed for",
         "target": "Target",
     },
 }
@@ -50,8 +52,9 @@ def _points(d: float, lo: float, hi: float, lang: str) -> str:
 def yoy_view(yoy: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
     """Return a year-over-year table (``analysis.stats.yoy_table``) formatted for a reader.
 
-    Rates become percentages with their Wilson interval, the change becomes points with its Newcombe
-    interval, the verdict is translated, and indicator ids become their labels.
+    Rates become percentages with their Wilson interval, the change becomes points with its interval
+    (widened for process variation), the verdict is translated ("stable" = ổn định), the variation the
+    interval allows for is named (``method``), and indicator ids become their labels.
 
     Examples
     --------
@@ -80,6 +83,8 @@ def yoy_view(yoy: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
         _points(*v, lang) for v in yoy[["change", "change_lower", "change_upper"]].itertuples(index=False)
     ]
     out[head["label"]] = [text.label(v, lang=lang) if lang == "vi" else v for v in yoy["label"]]
+    if "method" in yoy.columns:
+        out[head["method"]] = [text.label(m, lang=lang) if m else "–" for m in yoy["method"]]
     if "target" in yoy.columns:
         out[head["target"]] = [
             "–" if pd.isna(t) else text.format_percent(t, lang=lang) for t in yoy["target"]
