@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import text
+from analysis.plots.axes import legend_above, number_axis, place_labels, rate_axis
 from analysis.plots.base import (
     FUNNEL_STYLES,
     LIST_FIGSIZE,
@@ -14,7 +15,10 @@ from analysis.plots.base import (
     SCORECARD_FIGSIZE,
     VERDICT_STYLES,
     attach_caption,
+    find_target,
     new_figure,
+    note_inputs,
+    reached,
     nfc,
     notice_figure,
     notice_when_empty,
@@ -121,10 +125,11 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
     with style_context():
         ax.hlines(y, t["rate_prev"], t["rate"], color=OKABE_ITO["grey"], linewidth=1.2)
         _last_and_this_year(ax, t, y, lang=lang, capsize=2)
-        ax.set_yticks(y, [nfc(n) for n in t["unit_name"]])
-        ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
+        ax.set_yticks(y, [nfc(n) for n in t["unit_name"]], fontsize=8 if len(t) <= 25 else 6)
+        ax.set_ylim(-0.7, len(t) - 0.3)
+        rate_axis(ax.xaxis, lang=lang)
         ax.set_xlabel(text.label("rate", lang=lang))
-        ax.legend(loc="lower right", fontsize=8)
+        legend_above(ax)
     low = t.iloc[0]
     alt = (
         (
@@ -157,6 +162,7 @@ def funnel_plot(
     *,
     lang: str = "vi",
     label_col: str = "unit_name",
+    target: float | pd.DataFrame | None = None,
     title: str | None = None,
 ) -> Figure:
     """Plot each unit's rate against its denominator inside 95 % and 99.8 % control limits.
@@ -170,13 +176,18 @@ def funnel_plot(
     lang : {"vi", "en"}
         Label language.
     label_col : str
-        Column naming the units; units outside the 99.8 % limits are labelled on the plot.
+        Column naming the units; units outside the 99.8 % limits are labelled on the plot, each at the
+        first place around its point that covers no other point, label or the legend.
+    target : float or pandas.DataFrame, optional
+        When the table's baseline is a target (``baseline_kind`` "target"), the targets table it came from
+        (``P.targets``): the line's label then gives the year the target was set for, and its source.
     title : str, optional
         Figure title.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The legend sits above the plot, outside the data.
     """
     from analysis.stats.series import funnel_curves
 
@@ -200,12 +211,16 @@ def funnel_plot(
             if str(funnel.get("baseline_kind", pd.Series(["overall"])).iloc[0]) == "target"
             else "overall"
         )
-        ax.axhline(
-            p0,
-            color="black",
-            linewidth=1,
-            label=f"{text.label(kind, lang=lang)} {text.format_percent(p0, lang=lang)}",
-        )
+        base_label = f"{text.label(kind, lang=lang)} {text.format_percent(p0, lang=lang)}"
+        if kind == "target":
+            ind = str(funnel["indicator"].iloc[0]) if "indicator" in funnel.columns else None
+            year = int(funnel["year"].max()) if "year" in funnel.columns else None
+            found = find_target(target, indicator=ind, year=year)
+            if found is not None and abs(found.value - p0) < 1e-9:
+                base_label = text.label("target", lang=lang) + (f" ({found.year})" if found.year else "")
+                base_label += f" {text.format_percent(p0, lang=lang)}"
+                note_inputs(fig, "targets", target=found)
+        ax.axhline(p0, color="black", linewidth=1, label=base_label)
         ax.plot(
             lim["denominator"],
             lim["lower95"],
@@ -235,20 +250,25 @@ def funnel_plot(
                     zorder=3,
                     label=f"{text.label(sig, lang=lang)} ({int(m.sum())})",
                 )
+        ax.set_xscale("log")
+        number_axis(ax.xaxis, lang=lang, log=True)
+        rate_axis(ax.yaxis, lang=lang)
+        ax.set_xlabel(text.label("denominator", lang=lang))
+        ax.set_ylabel(text.label("rate", lang=lang))
+        legend = legend_above(ax, fontsize=7)
         outside = funnel[funnel["significance"].isin(["Low (0.001)", "High (0.001)"])]
-        for _, r in outside.iterrows():
+        names = [
             ax.annotate(
                 nfc(r[label_col]),
                 (r["denominator"], r["rate"]),
-                xytext=(4, -3),
+                xytext=(5, 0),
                 textcoords="offset points",
                 fontsize=7,
+                va="center",
             )
-        ax.set_xscale("log")
-        ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
-        ax.set_xlabel(text.label("denominator", lang=lang))
-        ax.set_ylabel(text.label("rate", lang=lang))
-        ax.legend(loc="lower right", fontsize=7)
+            for _, r in outside.iterrows()
+        ]
+        place_labels(fig, ax, names, avoid=[legend])
     low = funnel[funnel["significance"] == "Low (0.001)"].sort_values("rate")
     names = ", ".join(nfc(n) for n in low[label_col].head(5))
     alt = text.phrase(
@@ -273,7 +293,9 @@ def funnel_plot(
 
 
 @notice_when_empty("yoy")
-def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
+def scorecard(
+    table: pd.DataFrame, *, lang: str = "vi", targets: pd.DataFrame | None = None, title: str | None = None
+) -> Figure:
     """Plot every indicator this year (with interval) against last year and its target, one row each.
 
     Parameters
@@ -283,13 +305,17 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
         ``rate_prev``, ``rate_curr`` with its interval, ``label`` and optionally ``target`` (NaN when none).
     lang : {"vi", "en"}
         Label language.
+    targets : pandas.DataFrame, optional
+        The targets table the ``target`` column came from (``P.targets``): the figure's source line then
+        names each target's source.
     title : str, optional
         Figure title.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Each row is labelled with the value, the change and the verdict in words.
+        Each row is labelled with the value, the change and the verdict in words, and with its target and
+        whether it is met ("đạt" / "chưa đạt") where a target exists.
     """
     require_columns(table, ["indicator", *YOY_COLUMNS[1:]], what="scorecard")
     t = _comparable(table).reset_index(drop=True)
@@ -297,13 +323,15 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
         return _nothing_to_compare(table, lang=lang, title=title)
     fig, ax = new_figure(figsize=SCORECARD_FIGSIZE)
     y = np.arange(len(t))[::-1]
+    has_target = t["target"].notna().to_numpy() if "target" in t.columns else np.zeros(len(t), bool)
+    status = [_target_status(r, lang=lang) if flag else "" for flag, (_, r) in zip(has_target, t.iterrows(),
+                                                                                    strict=True)]
     with style_context():
         _last_and_this_year(ax, t, y, lang=lang, capsize=3)
-        if "target" in t.columns and t["target"].notna().any():
-            m = t["target"].notna().to_numpy()
+        if has_target.any():
             ax.scatter(
-                t.loc[m, "target"],
-                y[m],
+                t.loc[has_target, "target"],
+                y[has_target],
                 marker="|",
                 s=300,
                 color="black",
@@ -311,15 +339,22 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
                 zorder=5,
                 label=text.label("target", lang=lang),
             )
-        for yi, (_, r) in zip(y, t.iterrows(), strict=True):
+            for _, r in t[has_target].iterrows():
+                year = int(r["target_year"]) if "target_year" in t.columns and r["target_year"] == r["target_year"] else None
+                note_inputs(fig, "targets", target=find_target(targets, indicator=r["indicator"], year=year))
+        for yi, (_, r), mark in zip(y, t.iterrows(), status, strict=True):
+            line = (
+                f"{text.format_percent(r['rate'], lang=lang)} · "
+                f"{text.format_points(r['rate'] - r['rate_prev'], lang=lang)} · "
+                f"{text.label(r['verdict'], lang=lang)}"
+            )
             ax.annotate(
-                f"{text.format_percent(r['rate'], lang=lang)} "
-                f"({text.format_points(r['rate'] - r['rate_prev'], lang=lang)}, "
-                f"{text.label(r['verdict'], lang=lang)})",
-                (1.01, yi),
+                line + (f"\n{mark}" if mark else ""),
+                (1.02, yi),
                 xycoords=("axes fraction", "data"),
                 va="center",
                 fontsize=7,
+                fontweight="normal",
             )
         names = [text.indicator_label(i, lang=lang) for i in t["indicator"]]
         if "convention" in t.columns and t["indicator"].duplicated(keep=False).any():
@@ -327,14 +362,15 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
                 f"{n} [{text.label(c, lang=lang)}]" if d else n
                 for n, c, d in zip(names, t["convention"], t["indicator"].duplicated(keep=False), strict=True)
             ]
-        ax.set_yticks(y, names, fontsize=7)
-        ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
+        ax.set_yticks(y, [_wrap(n, 34) for n in names], fontsize=7)
+        ax.set_ylim(-0.6, len(t) - 0.4)
+        rate_axis(ax.xaxis, lang=lang)
         ax.set_xlabel(text.label("rate", lang=lang))
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7)
+        legend_above(ax, fontsize=7)
     parts = [
         f"{text.indicator_label(r['indicator'], lang=lang)} {text.format_percent(r['rate'], lang=lang)} "
-        f"({text.label(r['verdict'], lang=lang)})"
-        for _, r in t.iterrows()
+        f"({text.label(r['verdict'], lang=lang)}{'; ' + mark if mark else ''})"
+        for (_, r), mark in zip(t.iterrows(), status, strict=True)
     ]
     alt = (
         ("Bảng điểm các chỉ số: " if lang == "vi" else "Scorecard of the indicators: ")
@@ -343,8 +379,23 @@ def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
     )
     cols = [
         c
-        for c in ["indicator", "rate_prev", "rate", "lower", "upper", "change", "verdict", "target"]
+        for c in ["indicator", "rate_prev", "rate", "lower", "upper", "change", "verdict", "target", "target_year"]
         if c in t.columns
     ]
     title = title or ("Bảng điểm" if lang == "vi" else "Scorecard")
     return attach_caption(fig, title=title, alt=alt, data=t[cols])
+
+
+def _wrap(label: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
+def _target_status(row: pd.Series, *, lang: str) -> str:
+    """"Target (2023) 98.0%: met" for a scorecard row with ``target`` (and ``target_year``)."""
+    year = row.get("target_year")
+    found = find_target(float(row["target"]))
+    head = text.label("target", lang=lang) + (f" ({int(year)})" if year == year and year is not None else "")
+    ok = reached(float(row["rate"]), found, indicator=str(row["indicator"]))
+    return f"{head} {text.format_percent(found.value, lang=lang)}: {text.label('met' if ok else 'not met', lang=lang)}"
