@@ -32,7 +32,7 @@ TOL = 0.5
 
 
 def _renderer(fig):
-    fig.canvas.draw()
+    fig.draw_without_rendering()  # layout and text extents as saved, without rasterising pixels
     return fig.canvas.get_renderer()
 
 
