@@ -186,8 +186,10 @@ def _hits(kind, artist, ax, region: Bbox, renderer) -> bool:
         return any(grown.contains(x, y) for x, y in pts if np.isfinite(x) and np.isfinite(y))
     if isinstance(artist, (LineCollection, PolyCollection)):
         transform = artist.get_transform()
-        return any(transform.transform_path(p).intersects_bbox(region, filled=isinstance(artist, PolyCollection))
-                   for p in artist.get_paths())
+        return any(
+            transform.transform_path(p).intersects_bbox(region, filled=isinstance(artist, PolyCollection))
+            for p in artist.get_paths()
+        )
     return False
 
 
@@ -205,8 +207,10 @@ def legend_problems(fig, renderer) -> list[str]:
                 continue
             for kind, artist in data_items(ax):
                 if _hits(kind, artist, ax, inter, renderer):
-                    out.append(f"legend of {_where(leg.axes) if leg.axes else 'figure'} covers {kind} "
-                               f"{artist.get_label()!r} of {_where(ax)}")
+                    out.append(
+                        f"legend of {_where(leg.axes) if leg.axes else 'figure'} covers {kind} "
+                        f"{artist.get_label()!r} of {_where(ax)}"
+                    )
                     break
     return out
 
@@ -231,8 +235,10 @@ def label_problems(fig, renderer) -> list[str]:
                 if anchor is not None and abs(x - anchor[0]) < 1 and abs(y - anchor[1]) < 1:
                     continue
                 if b.x0 + 1 < x < b.x1 - 1 and b.y0 + 1 < y < b.y1 - 1:
-                    out.append(f"label {t.get_text()[:30]!r} of {_where(ax)} covers a data marker at "
-                               f"({x:.0f}, {y:.0f})")
+                    out.append(
+                        f"label {t.get_text()[:30]!r} of {_where(ax)} covers a data marker at "
+                        f"({x:.0f}, {y:.0f})"
+                    )
                     break
     return out
 
@@ -240,5 +246,9 @@ def label_problems(fig, renderer) -> list[str]:
 def lint(fig, *, lang: str) -> list[str]:
     """Every problem of ``fig`` a reviewer would see (see the module docstring); [] when clean."""
     renderer = _renderer(fig)
-    return (tick_problems(fig, lang, renderer) + text_problems(fig, renderer) + legend_problems(fig, renderer)
-            + label_problems(fig, renderer))
+    return (
+        tick_problems(fig, lang, renderer)
+        + text_problems(fig, renderer)
+        + legend_problems(fig, renderer)
+        + label_problems(fig, renderer)
+    )

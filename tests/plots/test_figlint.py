@@ -83,8 +83,9 @@ def test_a_label_over_another_point_is_caught():
     fig, ax = new_figure()
     ax.scatter([0.0, 0.05], [0.0, 0.0])
     ax.set_xlim(-1, 1)
-    ax.annotate("label of the first point, long", (0.0, 0.0), xytext=(-5, 0), textcoords="offset points",
-                va="center")  # fmt: skip
+    ax.annotate(
+        "label of the first point, long", (0.0, 0.0), xytext=(-5, 0), textcoords="offset points", va="center"
+    )
     ax.texts[0].set_ha("left")
     assert any("covers a data marker" in p for p in lint(fig, lang="en"))
 

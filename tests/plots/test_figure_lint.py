@@ -19,14 +19,24 @@ from analysis import paths, plots
 from analysis.notebook import context as nbcontext
 from analysis.report import figures
 
-NOTEBOOKS = ["00_overview", "10_dossier_timeliness", "20_online_payment", "30_welfare_payouts",
-             "40_peer_comparison"]  # fmt: skip
+NOTEBOOKS = [
+    "00_overview",
+    "10_dossier_timeliness",
+    "20_online_payment",
+    "30_welfare_payouts",
+    "40_peer_comparison",
+]
 #: Years and languages drawn: every year of the full sample's last two and its partial 2025, both languages
 #: (2024 in both, so a figure's two languages are compared on the same numbers).
 RUNS = [(2023, "vi"), (2024, "vi"), (2024, "en"), (2025, "en")]
 #: Figures each notebook saves (a notebook that stops saving one fails the count below).
-EXPECTED = {"00_overview": 2, "10_dossier_timeliness": 8, "20_online_payment": 6, "30_welfare_payouts": 4,
-            "40_peer_comparison": 4}  # fmt: skip
+EXPECTED = {
+    "00_overview": 2,
+    "10_dossier_timeliness": 8,
+    "20_online_payment": 6,
+    "30_welfare_payouts": 4,
+    "40_peer_comparison": 4,
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +57,13 @@ def run_notebook(name: str, *, year: int, lang: str, counts_file, out_dir, monke
         cap = plots.caption(fig, unit_name=self.unit_name, year=self.year)
         assert cap["title"].strip() and cap["alt"].strip(), f"{fig_id}: no title or alt text"
         real = bool(getattr(fig, "analysis_real_data", False))
-        figures.finish_figure(fig, lang=self.lang, synthetic=self.synthetic and not real, inputs=self.inputs,
-                              data_dir=self.data_dir)  # fmt: skip
+        figures.finish_figure(
+            fig,
+            lang=self.lang,
+            synthetic=self.synthetic and not real,
+            inputs=self.inputs,
+            data_dir=self.data_dir,
+        )
         found[fig_id] = lint(fig, lang=self.lang)
         return fig
 
@@ -69,8 +84,9 @@ def run_notebook(name: str, *, year: int, lang: str, counts_file, out_dir, monke
 def test_every_figure_passes_the_lint(year, lang, counts_file, tmp_path, monkeypatch):
     problems, total = {}, 0
     for name in NOTEBOOKS:
-        found = run_notebook(name, year=year, lang=lang, counts_file=counts_file, out_dir=tmp_path,
-                             monkeypatch=monkeypatch)  # fmt: skip
+        found = run_notebook(
+            name, year=year, lang=lang, counts_file=counts_file, out_dir=tmp_path, monkeypatch=monkeypatch
+        )
         assert len(found) == EXPECTED[name], f"{name}: saved {sorted(found)}"
         total += len(found)
         problems.update({f"{name}/{k}": v for k, v in found.items() if v})

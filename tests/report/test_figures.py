@@ -1,4 +1,4 @@
-"""Tests of analysis.report.figures: files, manifest, findings, refusals, synthetic stamp, byte-identical re-runs."""
+"""analysis.report.figures: files, manifest, findings, refusals, source line and synthetic stamp, re-runs."""
 
 from __future__ import annotations
 
@@ -196,16 +196,29 @@ def test_real_published_figures_are_not_stamped_in_a_synthetic_run(tmp_path):
     svg = (ctx.figures_dir / "merger.svg").read_text(encoding="utf-8")
     assert figures.SYNTHETIC_STAMP not in svg
     entry = json.loads((ctx.figures_dir / "manifest.json").read_text(encoding="utf-8"))[0]
-    assert entry["synthetic"] is False and entry["data"].startswith("published")
+    assert entry["synthetic"] is False and entry["data"].startswith("real")
 
 
 def test_english_run_stamps_in_english_and_names_the_target_source(tmp_path):
     from analysis import plots
 
-    yearly = pd.DataFrame({"indicator": "timeliness.on_time", "year": [2023, 2024], "rate": [0.979, 0.988],
-                           "lower": [0.975, 0.985], "upper": [0.983, 0.991]})  # fmt: skip
-    targets = pd.DataFrame({"indicator": ["timeliness.on_time"], "year": [2023], "target": [0.98],
-                            "source": ["HĐND tỉnh (as quoted); Báo cáo tổng kết 2023 (news); source_documents/x.txt"]})
+    yearly = pd.DataFrame(
+        {
+            "indicator": "timeliness.on_time",
+            "year": [2023, 2024],
+            "rate": [0.979, 0.988],
+            "lower": [0.975, 0.985],
+            "upper": [0.983, 0.991],
+        }
+    )
+    targets = pd.DataFrame(
+        {
+            "indicator": ["timeliness.on_time"],
+            "year": [2023],
+            "target": [0.98],
+            "source": ["HĐND tỉnh (as quoted); Báo cáo tổng kết 2023 (news); source_documents/x.txt"],
+        }
+    )
     fig = plots.trend_band(yearly, target=targets, lang="en")
     ctx = context(tmp_path, synthetic=True)
     ctx.params["lang"] = "en"
@@ -222,8 +235,15 @@ def test_english_run_stamps_in_english_and_names_the_target_source(tmp_path):
 def test_published_figure_lists_only_real_inputs(tmp_path):
     from analysis import plots
 
-    rows = pd.DataFrame({"province": ["A", "B"], "year": [2023, 2023], "indicator": ["payment.online"] * 2,
-                         "value": [0.7, 0.8], "source": ["s1 — https://a", "s2 — https://b"]})  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "province": ["A", "B"],
+            "year": [2023, 2023],
+            "indicator": ["payment.online"] * 2,
+            "value": [0.7, 0.8],
+            "source": ["s1 — https://a", "s2 — https://b"],
+        }
+    )
     fig = plots.published_dotplot(rows, highlight="A", lang="vi")
     ctx = context(tmp_path, synthetic=True)
     figures.save_figure(fig, "pub", **plots.caption(fig), context=ctx)

@@ -67,19 +67,43 @@ def write_reports(tmp_path: Path, *, synthetic: bool = True, lang: str = "vi") -
     doc = {"data_dir": "/data", "synthetic": synthetic, "inputs": inputs}
     (reports / "inputs.json").write_text(json.dumps(doc), encoding="utf-8")
     results = [
-        {"notebook": "10_x", "unit": "99", "status": "ok", "seconds": 3.21, "error": "",
-         "output": str(reports / "99" / "10_x.ipynb"), "html": str(reports / "99" / "10_x.html"),
-         "log": str(reports / "99" / "10_x.log")},
-        {"notebook": "20_y", "unit": "99", "status": "failed", "seconds": 1.0, "error": f"ValueError: {XSS}",
-         "output": "", "html": "", "log": ""},
-    ]  # fmt: skip
+        {
+            "notebook": "10_x",
+            "unit": "99",
+            "status": "ok",
+            "seconds": 3.21,
+            "error": "",
+            "output": str(reports / "99" / "10_x.ipynb"),
+            "html": str(reports / "99" / "10_x.html"),
+            "log": str(reports / "99" / "10_x.log"),
+        },
+        {
+            "notebook": "20_y",
+            "unit": "99",
+            "status": "failed",
+            "seconds": 1.0,
+            "error": f"ValueError: {XSS}",
+            "output": "",
+            "html": "",
+            "log": "",
+        },
+    ]
     tiny_counts().to_parquet(reports / "counts.parquet")  # unit 99 is named like a script tag
     (reports / "runs.json").write_text(json.dumps({"year": 2024, "results": results}), encoding="utf-8")
     (fig_dir / "trend.png").write_bytes(PNG_1PX)
     (fig_dir / "trend.csv").write_text("a\n1\n", encoding="utf-8")
     files = {"png": {"path": "trend.png", "sha256": "0"}, "csv": {"path": "trend.csv", "sha256": "0"}}
-    manifest = [{"id": "trend", "title": f"Xu hướng {XSS}", "alt": "Đường xu hướng", "notebook": "10_x",
-                 "files": files, "synthetic": synthetic, "source": "Nguồn: tỉnh mẫu"}]  # fmt: skip
+    manifest = [
+        {
+            "id": "trend",
+            "title": f"Xu hướng {XSS}",
+            "alt": "Đường xu hướng",
+            "notebook": "10_x",
+            "files": files,
+            "synthetic": synthetic,
+            "source": "Nguồn: tỉnh mẫu",
+        }
+    ]
     (fig_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     findings = {"10_x": [f"Tỷ lệ đúng hạn của {XSS} là 98,8%"]}
     (fig_dir / "findings.json").write_text(json.dumps(findings, ensure_ascii=False), encoding="utf-8")
@@ -88,20 +112,44 @@ def write_reports(tmp_path: Path, *, synthetic: bool = True, lang: str = "vi") -
 
 def test_esc_and_banner_escape_everything():
     b = site.banner_html(
-        title=XSS, parameters={"unit": XSS}, inputs=[{"path": XSS, "sha256": "00", "synthetic": False}],
-        synthetic=False, commit="abc123", versions={"pandas": "3.0"}, run_date="2026-11-29",
-    )  # fmt: skip
+        title=XSS,
+        parameters={"unit": XSS},
+        inputs=[{"path": XSS, "sha256": "00", "synthetic": False}],
+        synthetic=False,
+        commit="abc123",
+        versions={"pandas": "3.0"},
+        run_date="2026-11-29",
+    )
     assert "<script" not in b and b.count("&lt;script&gt;") == 3
     assert site.SYNTHETIC_TEXT not in b  # real data: no synthetic banner
     assert "abc123" in b and "2026-11-29" in b and "pandas 3.0" in b
 
 
 def test_failed_banner_is_marked():
-    b = site.banner_html(title="t", parameters={}, inputs=[], synthetic=True, commit="c", versions={},
-                         run_date="d", status="failed", error="ValueError: boom")  # fmt: skip
+    b = site.banner_html(
+        title="t",
+        parameters={},
+        inputs=[],
+        synthetic=True,
+        commit="c",
+        versions={},
+        run_date="d",
+        status="failed",
+        error="ValueError: boom",
+    )
     assert "LỖI" in b and "ValueError: boom" in b and site.SYNTHETIC_TEXT in b
-    b = site.banner_html(title="t", parameters={}, inputs=[], synthetic=True, commit="c", versions={},
-                         run_date="d", status="failed", error="E", lang="en")  # fmt: skip
+    b = site.banner_html(
+        title="t",
+        parameters={},
+        inputs=[],
+        synthetic=True,
+        commit="c",
+        versions={},
+        run_date="d",
+        status="failed",
+        error="E",
+        lang="en",
+    )
     assert "FAILED: E" in b and "SYNTHETIC DATA" in b
 
 
@@ -124,8 +172,9 @@ def test_check_offline_accepts_local_and_data_uris():
 
 
 def render(reports, figures, name="10_x"):
-    return site.render_notebook(reports / "99" / f"{name}.ipynb", reports / "99" / f"{name}.html",
-                                figures_dir=figures / "2024" / "99")  # fmt: skip
+    return site.render_notebook(
+        reports / "99" / f"{name}.ipynb", reports / "99" / f"{name}.html", figures_dir=figures / "2024" / "99"
+    )
 
 
 def test_render_notebook_has_no_code_no_scripts_and_a_banner(tmp_path):
@@ -173,13 +222,16 @@ def test_javascript_links_from_markdown_never_become_live(tmp_path):
     assert "javascript:" not in page.lower()  # neither in the markdown cell nor in the markdown output
     assert "Sở Tư pháp" in page  # the name is still shown, as text
     assert re.search(r"<a\b[^>]*>Sở Tư pháp</a>", page) is None or 'href="' not in re.search(
-        r"<a\b[^>]*>Sở Tư pháp</a>", page).group(0)
+        r"<a\b[^>]*>Sở Tư pháp</a>", page
+    ).group(0)
 
 
 def test_clean_html_keeps_safe_links_only():
-    out = site.clean_html('<a href="https://a.org/x">a</a><a href="mailto:x@y.z">m</a><a href="b.html">b</a>'
-                          '<a href="javascript:alert(1)">j</a><a href="data:text/html,x">d</a>'
-                          '<img src="data:image/png;base64,AA"><img src="data:text/html,x">')  # fmt: skip
+    out = site.clean_html(
+        '<a href="https://a.org/x">a</a><a href="mailto:x@y.z">m</a><a href="b.html">b</a>'
+        '<a href="javascript:alert(1)">j</a><a href="data:text/html,x">d</a>'
+        '<img src="data:image/png;base64,AA"><img src="data:text/html,x">'
+    )
     assert 'href="https://a.org/x"' in out and 'href="mailto:x@y.z"' in out and 'href="b.html"' in out
     assert "javascript" not in out and "data:text" not in out and 'src="data:image/png;base64,AA"' in out
 
@@ -200,7 +252,7 @@ def test_english_page_is_wholly_english(tmp_path):
     page = render(reports, figures).read_text(encoding="utf-8")
     assert '<html lang="en">' in page
     assert "Question: are dossiers on time?" in page and "Câu hỏi" not in page
-    banner = page[page.index('id="rv-banner"'):page.index("</header>")]
+    banner = page[page.index('id="rv-banner"') : page.index("</header>")]
     for vi_word in ("DỮ LIỆU", "Tham số", "Mục lục", "tệp", "Dữ liệu"):
         assert vi_word not in banner, vi_word
     assert "SYNTHETIC DATA" in banner and "Index of 2024" in banner
@@ -213,7 +265,9 @@ def test_banner_lists_every_input_with_its_hash_and_each_figure_kind(tmp_path):
     reports, figures = write_reports(tmp_path)
     page = render(reports, figures).read_text(encoding="utf-8")
     assert "dossiers/d.csv" in page and "ab" * 32 in page  # the export
-    assert "data/reference/targets.csv" in page and sha256_file(TARGETS_FILE) in page  # read through P.targets
+    assert (
+        "data/reference/targets.csv" in page and sha256_file(TARGETS_FILE) in page
+    )  # read through P.targets
     assert "tổng hợp (mô phỏng)" in page  # the figure's kind
 
 
@@ -221,10 +275,22 @@ def test_mixed_page_says_which_figure_is_real(tmp_path):
     reports, figures = write_reports(tmp_path)
     manifest_path = figures / "2024" / "99" / "manifest.json"
     entries = json.loads(manifest_path.read_text(encoding="utf-8"))
-    published = {"path": "data/published/published_indicators.csv", "sha256": "cd" * 32, "synthetic": False,
-                 "kind": "published"}  # fmt: skip
-    entries.append({**entries[0], "id": "published", "title": "Số liệu công bố", "synthetic": False,
-                    "source": "Nguồn: số liệu do các tỉnh công bố.", "inputs": [published]})  # fmt: skip
+    published = {
+        "path": "data/published/published_indicators.csv",
+        "sha256": "cd" * 32,
+        "synthetic": False,
+        "kind": "published",
+    }
+    entries.append(
+        {
+            **entries[0],
+            "id": "published",
+            "title": "Số liệu công bố",
+            "synthetic": False,
+            "source": "Nguồn: số liệu do các tỉnh công bố.",
+            "inputs": [published],
+        }
+    )
     manifest_path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
     page = render(reports, figures).read_text(encoding="utf-8")
     assert "có cả số liệu tổng hợp" in page  # the page says it is mixed, not all synthetic

@@ -76,7 +76,7 @@ class PercentTicks(Formatter):
 
     def set_locs(self, locs) -> None:  # noqa: D102 - matplotlib API
         super().set_locs(locs)
-        lo, hi = (self.axis.get_view_interval() if self.axis is not None else (-np.inf, np.inf))
+        lo, hi = self.axis.get_view_interval() if self.axis is not None else (-np.inf, np.inf)
         shown = [100 * v for v in locs if min(lo, hi) - 1e-12 <= v <= max(lo, hi) + 1e-12]
         self.digits = digits_for(shown or [100 * v for v in locs])
 
@@ -120,7 +120,7 @@ class RateLocator(MaxNLocator):
 
 
 def rate_axis(axis, *, lang: str, nbins: int | str = 6) -> None:
-    """Give an axis (``ax.xaxis`` / ``ax.yaxis``) of proportions :class:`RateLocator` and :class:`PercentTicks`."""
+    """Give an axis of proportions :class:`RateLocator` and :class:`PercentTicks`."""
     axis.set_major_locator(RateLocator(nbins))
     axis.set_major_formatter(PercentTicks(lang))
     axis.set_minor_formatter(NullFormatter())
@@ -133,8 +133,15 @@ def number_axis(axis, *, lang: str, scale: float = 1.0, log: bool = False) -> No
         axis.set_minor_formatter(NullFormatter())
 
 
-def legend_above(ax, handles: Sequence | None = None, labels: Sequence[str] | None = None, *,
-                 fontsize: float = 8, ncols: int | None = None, raise_pt: float = 0.0) -> Legend | None:
+def legend_above(
+    ax,
+    handles: Sequence | None = None,
+    labels: Sequence[str] | None = None,
+    *,
+    fontsize: float = 8,
+    ncols: int | None = None,
+    raise_pt: float = 0.0,
+) -> Legend | None:
     """Draw the legend of ``ax`` above its top edge, outside the data, left-aligned with the axes.
 
     The constrained layout keeps room for it under the figure title; :func:`fit_legends` (called by
@@ -151,11 +158,29 @@ def legend_above(ax, handles: Sequence | None = None, labels: Sequence[str] | No
         ncols = max(1, min(len(handles), int(width_pt // max(each))))
     transform = ax.transAxes + ScaledTranslation(0, raise_pt / 72, ax.figure.dpi_scale_trans)
     leg = ax.legend(
-        handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.02), bbox_transform=transform,
-        borderaxespad=0.0, ncols=ncols, fontsize=fontsize, frameon=False, handlelength=1.8, columnspacing=1.2,
-    )  # fmt: skip
-    setattr(leg, ABOVE, {"fontsize": fontsize, "handles": list(handles), "labels": list(labels),
-                         "ncols": ncols, "raise_pt": raise_pt})  # fmt: skip
+        handles,
+        labels,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.02),
+        bbox_transform=transform,
+        borderaxespad=0.0,
+        ncols=ncols,
+        fontsize=fontsize,
+        frameon=False,
+        handlelength=1.8,
+        columnspacing=1.2,
+    )
+    setattr(
+        leg,
+        ABOVE,
+        {
+            "fontsize": fontsize,
+            "handles": list(handles),
+            "labels": list(labels),
+            "ncols": ncols,
+            "raise_pt": raise_pt,
+        },
+    )
     return leg
 
 
@@ -176,8 +201,14 @@ def fit_legends(fig: Figure) -> Figure:
             if box.x1 <= fig.bbox.x1 - 4:
                 break
             ncols -= 1
-            legend_above(ax, info["handles"], info["labels"], fontsize=info["fontsize"], ncols=ncols,
-                         raise_pt=info["raise_pt"])  # fmt: skip
+            legend_above(
+                ax,
+                info["handles"],
+                info["labels"],
+                fontsize=info["fontsize"],
+                ncols=ncols,
+                raise_pt=info["raise_pt"],
+            )
     return fig
 
 

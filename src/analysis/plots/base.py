@@ -274,13 +274,15 @@ def find_target(target, *, indicator: str | None = None, year: int | None = None
             return None
         row = rows.sort_values("year").iloc[-1]
         source = row.get("source")
-        return Target(float(row["target"]), int(row["year"]), str(source) if isinstance(source, str) else None)
+        return Target(
+            float(row["target"]), int(row["year"]), str(source) if isinstance(source, str) else None
+        )
     value = float(target)
     return None if value != value else Target(value)
 
 
 def reached(rate: float, target: Target, *, indicator: str | None = None) -> bool:
-    """Return True when ``rate`` meets ``target`` (at or above it; at or below for a lower-is-better indicator).
+    """Return True when ``rate`` meets ``target`` (at or above; at or below for a lower-is-better indicator).
 
     The point estimate decides, as in ``analysis.stats.target_table`` (``reached``); the interval around it
     is drawn beside, so a reader sees how sure the verdict is.
@@ -296,8 +298,14 @@ def reached(rate: float, target: Target, *, indicator: str | None = None) -> boo
     return bool(rate >= target.value) if higher else bool(rate <= target.value)
 
 
-def target_label(target: Target, *, lang: str, rate: float | None = None, rate_year: int | None = None,
-                 indicator: str | None = None) -> str:
+def target_label(
+    target: Target,
+    *,
+    lang: str,
+    rate: float | None = None,
+    rate_year: int | None = None,
+    indicator: str | None = None,
+) -> str:
     """Legend text of a target line: value, the year it was set for and, given a rate, met or not met.
 
     >>> target_label(Target(0.98, 2023), lang="en", rate=0.988, rate_year=2024)
@@ -326,8 +334,17 @@ def note_inputs(fig: Figure, *kinds: str, target: Target | None = None) -> None:
         fig.analysis_target_source = target.source
 
 
-def target_line(ax, target, *, lang: str, vertical: bool = False, rate: float | None = None,
-                rate_year: int | None = None, indicator: str | None = None, color: str | None = None) -> None:
+def target_line(
+    ax,
+    target,
+    *,
+    lang: str,
+    vertical: bool = False,
+    rate: float | None = None,
+    rate_year: int | None = None,
+    indicator: str | None = None,
+    color: str | None = None,
+) -> None:
     """Draw a target rate as a dotted line labelled with its value, its year and whether ``rate`` meets it.
 
     Parameters

@@ -24,7 +24,6 @@ from analysis.plots.base import (
     style_context,
 )
 
-
 #: Size of the published-figures chart: one panel per definition stacked, one row per figure.
 PUBLISHED_FIGSIZE = (9.0, 10.0)
 
@@ -56,7 +55,9 @@ def published_dotplot(
     require_columns(table, ["province", "year", "indicator", "value", "source"], what="published_dotplot")
     table = table.copy()
     if "label" not in table.columns:
-        table["label"] = [f"{nfc(p)} ({int(y)})" for p, y in zip(table["province"], table["year"], strict=True)]
+        table["label"] = [
+            f"{nfc(p)} ({int(y)})" for p, y in zip(table["province"], table["year"], strict=True)
+        ]
     if "definition" not in table.columns:
         table["definition"] = [indicator_name(i, lang=lang) for i in table["indicator"]]
     inds = list(dict.fromkeys(table.sort_values(["indicator"])["indicator"]))
@@ -64,23 +65,37 @@ def published_dotplot(
     inds = registry + [i for i in inds if i not in registry]  # registry definitions first, others after
     sizes = [int((table["indicator"] == i).sum()) for i in inds]
     fig, axes = new_figure(
-        nrows=len(inds), figsize=PUBLISHED_FIGSIZE,
+        nrows=len(inds),
+        figsize=PUBLISHED_FIGSIZE,
         gridspec_kw={"height_ratios": [n + 2.5 for n in sizes]},
-    )  # fmt: skip
+    )
     axes = np.atleast_1d(axes)
     with style_context():
         for ax, ind in zip(axes, inds, strict=True):
             t = table[table["indicator"] == ind].sort_values(["value", "label"]).reset_index(drop=True)
             y = np.arange(len(t))
             hl = (t["province"] == highlight).to_numpy() if highlight else np.zeros(len(t), bool)
-            ax.scatter(t.loc[~hl, "value"], y[~hl], marker="o", color=OKABE_ITO["blue"], zorder=3,
-                       label=text.label("other_published", lang=lang))
+            ax.scatter(
+                t.loc[~hl, "value"],
+                y[~hl],
+                marker="o",
+                color=OKABE_ITO["blue"],
+                zorder=3,
+                label=text.label("other_published", lang=lang),
+            )
             if hl.any():
                 ax.scatter(
-                    t.loc[hl, "value"], y[hl], marker="D", s=50, color=OKABE_ITO["vermillion"], zorder=4,
+                    t.loc[hl, "value"],
+                    y[hl],
+                    marker="D",
+                    s=50,
+                    color=OKABE_ITO["vermillion"],
+                    zorder=4,
                     label=nfc(highlight),
-                )  # fmt: skip
-            ax.set_yticks(y, [textwrap.shorten(nfc(lab), 70, placeholder="…") for lab in t["label"]], fontsize=7)
+                )
+            ax.set_yticks(
+                y, [textwrap.shorten(nfc(lab), 70, placeholder="…") for lab in t["label"]], fontsize=7
+            )
             ax.set_ylim(-0.8, len(t) - 0.2)
             for lab, flag in zip(ax.get_yticklabels(), hl, strict=True):
                 if flag:
@@ -96,10 +111,13 @@ def published_dotplot(
             for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
                 handles.setdefault(lab, h)
         if highlight and highlight not in set(table["province"]):
-            handles[text.label("highlight_none", lang=lang).format(name=nfc(highlight))] = Line2D([], [], ls="")
+            handles[text.label("highlight_none", lang=lang).format(name=nfc(highlight))] = Line2D(
+                [], [], ls=""
+            )
         legend_above(axes[0], list(handles.values()), list(handles), fontsize=7, raise_pt=16)
     parts = [
-        f"{nfc(table.loc[table['indicator'] == i, 'definition'].iloc[0])}: {len(table[table['indicator'] == i])} "
+        f"{nfc(table.loc[table['indicator'] == i, 'definition'].iloc[0])}: "
+        f"{len(table[table['indicator'] == i])} "
         f"({text.format_percent(table.loc[table['indicator'] == i, 'value'].min(), lang=lang)}–"
         f"{text.format_percent(table.loc[table['indicator'] == i, 'value'].max(), lang=lang)})"
         for i in inds
@@ -114,7 +132,13 @@ def published_dotplot(
         + "."
     )
     families = {i.split(".")[0] for i in registry}
-    key = "published_welfare" if families == {"welfare"} else "published_dossiers" if families else "published_other"
+    key = (
+        "published_welfare"
+        if families == {"welfare"}
+        else "published_dossiers"
+        if families
+        else "published_other"
+    )
     title = title or text.label(key, lang=lang)
     fig.analysis_real_data = True  # published figures with their sources: never stamped synthetic
     fig.analysis_source = text.label("source_published", lang=lang).format(n=table["source"].nunique())

@@ -12,6 +12,7 @@ from analysis.plots.base import (
     OKABE_ITO,
     TALL_FIGSIZE,
     attach_caption,
+    find_target,
     indicator_name,
     new_figure,
     notice_figure,
@@ -19,7 +20,6 @@ from analysis.plots.base import (
     require_columns,
     series_style,
     style_context,
-    find_target,
     target_label,
     target_line,
     titled,
@@ -106,9 +106,14 @@ def trend_band(
             found = find_target(target, indicator=ind, year=int(last["year"]))
             if found is not None:
                 target_line(
-                    ax, found, lang=lang, rate=float(last["rate"]), rate_year=int(last["year"]), indicator=ind,
+                    ax,
+                    found,
+                    lang=lang,
+                    rate=float(last["rate"]),
+                    rate_year=int(last["year"]),
+                    indicator=ind,
                     color=st["color"] if len(groups) > 1 else None,
-                )  # fmt: skip
+                )
                 targets_drawn.append((label, found, float(last["rate"]), int(last["year"]), ind))
         rate_axis(ax.yaxis, lang=lang)
         ax.set_xlabel(text.label("year", lang=lang))
@@ -192,7 +197,9 @@ def seasonal_plot(table: pd.DataFrame, *, lang: str = "vi", title: str | None = 
         )
         ax2.axhline(0, color="black", linewidth=0.8)
         number_axis(ax2.yaxis, lang=lang, scale=100)
-        ax2.set_ylabel(text.label("seasonal", lang=lang) + f"\n({text.label('points', lang=lang)})", fontsize=8)
+        ax2.set_ylabel(
+            text.label("seasonal", lang=lang) + f"\n({text.label('points', lang=lang)})", fontsize=8
+        )
         ax2.set_xlabel(text.label("month", lang=lang))
     month = t["period"].dt.month
     by_month = t.groupby(month)["seasonal"].mean()
@@ -292,9 +299,13 @@ def projection_plot(
         )
         if found is not None:
             target_line(
-                ax, found, lang=lang, rate=float(p["rate"].iloc[-1]), rate_year=int(p["year"].iloc[-1]),
+                ax,
+                found,
+                lang=lang,
+                rate=float(p["rate"].iloc[-1]),
+                rate_year=int(p["year"].iloc[-1]),
                 indicator=ind,
-            )  # fmt: skip
+            )
         rate_axis(ax.yaxis, lang=lang)
         year_axis(ax, sorted(set(h["year"]) | set(p["year"])))
         ax.set_xlabel(text.label("year", lang=lang))

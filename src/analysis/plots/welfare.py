@@ -33,8 +33,12 @@ STAGES = (("beneficiaries", "beneficiaries"), ("with_account", "with_account"), 
 
 @notice_when_empty("rate")
 def welfare_rates(
-    table: pd.DataFrame, *, lang: str = "vi", target: float | pd.DataFrame | None = None,
-    year: int | None = None, title: str | None = None,
+    table: pd.DataFrame,
+    *,
+    lang: str = "vi",
+    target: float | pd.DataFrame | None = None,
+    year: int | None = None,
+    title: str | None = None,
 ) -> Figure:
     """Plot the three welfare rates side by side for each beneficiary group, with intervals.
 
@@ -91,14 +95,16 @@ def welfare_rates(
             )
             for p, v, top in zip(pos, sub["rate"], sub["upper"], strict=True):
                 if np.isfinite(v):  # written above the interval's upper end, never over it
-                    values.append(ax.annotate(
-                        text.format_percent(v, lang=lang, digits=1),
-                        (p, top),
-                        xytext=(0, 3),
-                        textcoords="offset points",
-                        ha="center",
-                        fontsize=6,
-                    ))
+                    values.append(
+                        ax.annotate(
+                            text.format_percent(v, lang=lang, digits=1),
+                            (p, top),
+                            xytext=(0, 3),
+                            textcoords="offset points",
+                            ha="center",
+                            fontsize=6,
+                        )
+                    )
         paid = table[(table["indicator"] == "welfare.paid_share") & (table["group"].astype(str) == "all")]
         found = find_target(target, indicator="welfare.paid_share", year=year)
         if found is not None:
@@ -176,14 +182,16 @@ def welfare_stages(table: pd.DataFrame, *, lang: str = "vi", title: str | None =
             )
             for p, v, base in zip(pos, t[col], t["beneficiaries"], strict=True):
                 share = f" ({text.format_percent(v / base, lang=lang)})" if k and base else ""
-                values.append(ax.annotate(
-                    text.format_number(v, lang=lang) + share,
-                    (v, p),
-                    xytext=(3, 0),
-                    textcoords="offset points",
-                    va="center",
-                    fontsize=7,
-                ))
+                values.append(
+                    ax.annotate(
+                        text.format_number(v, lang=lang) + share,
+                        (v, p),
+                        xytext=(3, 0),
+                        textcoords="offset points",
+                        va="center",
+                        fontsize=7,
+                    )
+                )
         ax.set_yticks(y, [text.label(str(g), lang=lang) for g in t["group"]])
         ax.set_xlabel(text.label("people", lang=lang))
         ax.set_xlim(0, float(t["beneficiaries"].max()) * 1.1)

@@ -62,15 +62,21 @@ def _segments(value: str) -> list[str]:
 def target_source(value: str) -> str:
     """Short form of a target's source: who set it and the document quoting it, without remarks and paths.
 
-    >>> target_source("HĐND tỉnh (as quoted); Hội nghị tổng kết 2023 (news report; Tin); source_documents/a.txt")
+    >>> target_source("HĐND tỉnh (as quoted); Hội nghị tổng kết 2023 (news; Tin); source_documents/a.txt")
     'HĐND tỉnh — Hội nghị tổng kết 2023'
     """
     kept = [p for p in _segments(value) if "/" not in p and not p.startswith("http")]
     return " — ".join(kept[:2]) or value
 
 
-def source_lines(fig: Figure, *, lang: str, synthetic: bool, inputs: Sequence[dict] = (),
-                 data_dir: str | Path | None = None) -> list[str]:
+def source_lines(
+    fig: Figure,
+    *,
+    lang: str,
+    synthetic: bool,
+    inputs: Sequence[dict] = (),
+    data_dir: str | Path | None = None,
+) -> list[str]:
     """Return the source line(s) printed under a figure: real sources named, synthetic data said.
 
     The plot function names a real source of its own (``fig.analysis_source``: published figures, the
@@ -87,11 +93,15 @@ def source_lines(fig: Figure, *, lang: str, synthetic: bool, inputs: Sequence[di
         lines = [f"{SYNTHETIC_STAMPS[lang]} — {word}: {text.label('source_synthetic', lang=lang)}."]
     else:
         folder = Path(data_dir).name if data_dir else "data"
-        lines = [f"{word}: " + text.label("source_exports", lang=lang).format(n=len(inputs), folder=folder) + "."]
+        lines = [
+            f"{word}: " + text.label("source_exports", lang=lang).format(n=len(inputs), folder=folder) + "."
+        ]
     target = getattr(fig, "analysis_target_source", None)
     if target:
-        lines.append(f"{text.label('source_target', lang=lang)}: {target_source(target)} "
-                     f"({TARGETS_FILE.relative_to(TARGETS_FILE.parents[2]).as_posix()}).")  # fmt: skip
+        lines.append(
+            f"{text.label('source_target', lang=lang)}: {target_source(target)} "
+            f"({TARGETS_FILE.relative_to(TARGETS_FILE.parents[2]).as_posix()})."
+        )
     return lines
 
 
@@ -108,11 +118,17 @@ def add_footer(fig: Figure, lines: Sequence[str], *, synthetic: bool) -> Figure:
     colour = FOOTER_COLOURS[bool(synthetic)]
     with mpl.style.context(STYLE_PATH):
         label = fig.supxlabel(
-            wrapped, x=0.006, ha="left", fontsize=size, fontweight="bold" if synthetic else "normal",
-            color=colour, linespacing=1.3,
+            wrapped,
+            x=0.006,
+            ha="left",
+            fontsize=size,
+            fontweight="bold" if synthetic else "normal",
+            color=colour,
+            linespacing=1.3,
             bbox={"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": colour, "linewidth": 0.8}
-            if synthetic else None,
-        )  # fmt: skip
+            if synthetic
+            else None,
+        )
     label.set_gid(STAMP_GID if synthetic else SOURCE_GID)
     return fig
 
@@ -140,11 +156,20 @@ def reference_inputs(kinds: Sequence[str]) -> list[dict[str, Any]]:
     return out
 
 
-def finish_figure(fig: Figure, *, lang: str = "vi", synthetic: bool = False, inputs: Sequence[dict] = (),
-                  data_dir: str | Path | None = None) -> Figure:
-    """Add the footer a published figure carries: its source line(s), and the synthetic stamp when synthetic."""
-    return add_footer(fig, source_lines(fig, lang=lang, synthetic=synthetic, inputs=inputs, data_dir=data_dir),
-                      synthetic=synthetic)
+def finish_figure(
+    fig: Figure,
+    *,
+    lang: str = "vi",
+    synthetic: bool = False,
+    inputs: Sequence[dict] = (),
+    data_dir: str | Path | None = None,
+) -> Figure:
+    """Add the footer of a published figure: its source line(s), and the synthetic stamp when synthetic."""
+    return add_footer(
+        fig,
+        source_lines(fig, lang=lang, synthetic=synthetic, inputs=inputs, data_dir=data_dir),
+        synthetic=synthetic,
+    )
 
 
 def figure_bytes(fig: Figure) -> dict[str, bytes]:
@@ -268,8 +293,9 @@ def save_figure(
     inputs = ([] if real_only else run_inputs) + reference_inputs(getattr(fig, "analysis_inputs", []))
     if fig.get_suptitle() == "":
         set_title(fig, title)
-    finish_figure(fig, lang=lang, synthetic=synthetic, inputs=run_inputs,
-                  data_dir=_context_value(context, "data_dir"))  # fmt: skip
+    finish_figure(
+        fig, lang=lang, synthetic=synthetic, inputs=run_inputs, data_dir=_context_value(context, "data_dir")
+    )
     blobs = figure_bytes(fig)
     blobs["csv"] = table_bytes(data)
     folder.mkdir(parents=True, exist_ok=True)
@@ -291,7 +317,7 @@ def save_figure(
         "commit": git_commit(),
         "versions": package_versions(),
         "synthetic": synthetic,
-        "data": "published (real, with sources)" if real_only else ("synthetic" if synthetic else "inputs"),
+        "data": "real (shipped with its sources)" if real_only else ("synthetic" if synthetic else "inputs"),
     }
     with locked(folder):
         manifest = [e for e in _read_json(folder / MANIFEST, []) if e.get("id") != fig_id]

@@ -24,7 +24,7 @@ def _rel(target: Path, start: Path) -> str:
 
 
 def run_lang(reports: Path, results: list[dict[str, Any]]) -> str:
-    """The run's language: ``lang`` of ``runs.json``, else of the first executed notebook's parameters."""
+    """Return the run's language: ``lang`` of ``runs.json``, else the first executed notebook's ``lang``."""
     doc = site.read_json(reports / "runs.json", {})
     if doc.get("lang") in site.SYNTHETIC_TEXTS:
         return doc["lang"]
@@ -41,20 +41,30 @@ def run_lang(reports: Path, results: list[dict[str, Any]]) -> str:
     return "vi"
 
 
-def figures_html(entries: list[dict[str, Any]], copies: dict[str, dict[str, Path]], start: Path, *,
-                 lang: str) -> str:
+def figures_html(
+    entries: list[dict[str, Any]], copies: dict[str, dict[str, Path]], start: Path, *, lang: str
+) -> str:
     """Thumbnails of the figures (copied into the site), each with its title, data kind and file links."""
     cards = []
     for entry in entries:
         files = copies.get(str(entry.get("id")), {})
         img = ""
         if "png" in files:
-            img = f'<img src="{esc(_rel(files["png"], start))}" alt="{esc(entry.get("alt", ""))}" loading="lazy">'
-        links = " · ".join(f'<a href="{esc(_rel(p, start))}">{esc(k.upper())}</a>' for k, p in sorted(files.items()))
+            src, alt = esc(_rel(files["png"], start)), esc(entry.get("alt", ""))
+            img = f'<img src="{src}" alt="{alt}" loading="lazy">'
+        links = " · ".join(
+            f'<a href="{esc(_rel(p, start))}">{esc(k.upper())}</a>' for k, p in sorted(files.items())
+        )
         kind = word("fig_synthetic" if entry.get("synthetic") else "real", lang)
-        cards.append(f'<figure class="rv-figure">{img}<figcaption>{esc(entry.get("title", ""))}<br>'
-                     f'<small>{esc(word("data", lang))}: {esc(kind)}</small><br>{links}</figcaption></figure>')  # fmt: skip
-    return f'<div class="rv-figures">{"".join(cards)}</div>' if cards else f"<p>{esc(word('no_figures', lang))}</p>"
+        cards.append(
+            f'<figure class="rv-figure">{img}<figcaption>{esc(entry.get("title", ""))}<br>'
+            f"<small>{esc(word('data', lang))}: {esc(kind)}</small><br>{links}</figcaption></figure>"
+        )
+    return (
+        f'<div class="rv-figures">{"".join(cards)}</div>'
+        if cards
+        else f"<p>{esc(word('no_figures', lang))}</p>"
+    )
 
 
 def _titles(results: list[dict[str, Any]], lang: str) -> dict[str, str]:
@@ -82,27 +92,52 @@ def index_html(reports: Path, *, figures_root: Path = paths.FIGURES_DIR, lang: s
     rows = []
     for r in results:
         ok = r.get("status") == "ok"
-        status = (f'<span class="ok">{esc(word("ok", lang))}</span>' if ok
-                  else f'<span class="failed">{esc(word("failed", lang))}</span>')  # fmt: skip
+        status = (
+            f'<span class="ok">{esc(word("ok", lang))}</span>'
+            if ok
+            else f'<span class="failed">{esc(word("failed", lang))}</span>'
+        )
         page = Path(r.get("html") or reports / r["unit"] / f"{r['notebook']}.html")
         links = []
-        for key, path in (("page", page), ("ipynb", Path(r.get("output", ""))), ("log", Path(r.get("log", "")))):
+        for key, path in (
+            ("page", page),
+            ("ipynb", Path(r.get("output", ""))),
+            ("log", Path(r.get("log", ""))),
+        ):
             if str(path) not in ("", ".") and path.is_file():
                 links.append(f'<a href="{esc(_rel(path, reports))}">{esc(word(key, lang))}</a>')
         name = esc(titles.get(r["notebook"], r["notebook"]))
         if page.is_file():
             name = f'<a href="{esc(_rel(page, reports))}">{name}</a>'
-        rows.append((name, f"{esc(r['unit'])} {esc(names.get(r['unit'], ''))}", status,
-                     f"{float(r.get('seconds', 0)):.1f}", " · ".join(links),
-                     esc((r.get("error") or "").split("\n")[0])))  # fmt: skip
+        rows.append(
+            (
+                name,
+                f"{esc(r['unit'])} {esc(names.get(r['unit'], ''))}",
+                status,
+                f"{float(r.get('seconds', 0)):.1f}",
+                " · ".join(links),
+                esc((r.get("error") or "").split("\n")[0]),
+            )
+        )
     parts = [f'<main class="rv-index"><h1>{esc(word("site", lang))} · {esc(year)}</h1>']
     if doc.get("synthetic"):
-        parts.append(f'<div class="rv-synthetic">{esc(site.SYNTHETIC_TEXTS[lang])}<br>'
-                     f'<small>{esc(word("synthetic_note", lang))}</small></div>')  # fmt: skip
+        parts.append(
+            f'<div class="rv-synthetic">{esc(site.SYNTHETIC_TEXTS[lang])}<br>'
+            f"<small>{esc(word('synthetic_note', lang))}</small></div>"
+        )
     n_failed = sum(r.get("status") != "ok" for r in results)
-    parts.append("<p>" + word("runs", lang, n=len(results), failed=n_failed,
-                              commit=f"<code>{esc(git_commit())}</code>", started=esc(runs.get("started", "")))
-                 + "</p>")  # fmt: skip
+    parts.append(
+        "<p>"
+        + word(
+            "runs",
+            lang,
+            n=len(results),
+            failed=n_failed,
+            commit=f"<code>{esc(git_commit())}</code>",
+            started=esc(runs.get("started", "")),
+        )
+        + "</p>"
+    )
     parts.append(f"<p>{esc(word('how_to_read', lang))}</p>")
     head = tuple(word(k, lang) for k in ("notebook", "unit", "status", "seconds", "links", "error"))
     parts.append(site._table(rows, head))
@@ -118,8 +153,10 @@ def index_html(reports: Path, *, figures_root: Path = paths.FIGURES_DIR, lang: s
             for nb, items in sorted(findings.items()):
                 lis = "".join(f"<li>{esc(i)}</li>" for i in (items if isinstance(items, list) else [items]))
                 parts.append(f"<h4>{esc(titles.get(nb, nb))}</h4><ul>{lis}</ul>")
-        parts.append(f"<h3>{esc(word('figures', lang, n=len(entries)))}</h3>"
-                     + figures_html(entries, copies, reports, lang=lang))  # fmt: skip
+        parts.append(
+            f"<h3>{esc(word('figures', lang, n=len(entries)))}</h3>"
+            + figures_html(entries, copies, reports, lang=lang)
+        )
     parts.append("</main>")
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
@@ -147,7 +184,7 @@ def refresh_navigation(reports: Path, results: list[dict[str, Any]], *, lang: st
 
 
 def make_world_readable(folder: Path) -> None:
-    """Set every file under ``folder`` to 0644 and every folder to 0755 (a web server or share can serve it)."""
+    """Set every file under ``folder`` to 0644 and every folder to 0755 (so a web server can serve them)."""
     folder = Path(folder)
     os.chmod(folder, DIR_MODE)
     for root, dirs, files in os.walk(folder):
@@ -160,7 +197,7 @@ def make_world_readable(folder: Path) -> None:
 
 
 def write_index(reports: Path, *, figures_root: Path = paths.FIGURES_DIR, lang: str | None = None) -> Path:
-    """Write ``<reports>/index.html`` (atomically) and make the folder self-contained; return the index's path.
+    """Write ``<reports>/index.html`` (atomically), make the folder self-contained; return the index's path.
 
     Parameters
     ----------

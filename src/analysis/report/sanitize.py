@@ -17,11 +17,54 @@ import nh3
 
 #: Tags kept in rendered Markdown and HTML outputs (``style`` for the tables' own CSS; scripts never).
 TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details", "div",
-    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li",
-    "ol", "p", "pre", "small", "span", "strong", "style", "sub", "summary", "sup", "table", "tbody", "td",
-    "tfoot", "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "small",
+    "span",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
 ATTRIBUTES = {
     "*": {"class", "id", "title", "style", "align", "lang"},
     "a": {"href", "name", "title"},
@@ -64,9 +107,15 @@ def clean_html(fragment: str) -> str:
     '<a href="../index.html">index</a> <img src="data:image/png;base64,AA">'
     """
     return nh3.clean(
-        str(fragment), tags=TAGS, clean_content_tags={"script"}, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
-        attribute_filter=_filter, link_rel=None, strip_comments=True,
-    )  # fmt: skip
+        str(fragment),
+        tags=TAGS,
+        clean_content_tags={"script"},
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        attribute_filter=_filter,
+        link_rel=None,
+        strip_comments=True,
+    )
 
 
 def check_offline(text: str, *, where: str) -> None:

@@ -1,4 +1,4 @@
-"""Reviewer pages: an executed notebook as offline HTML without code, in its language, with a provenance banner.
+"""Reviewer pages: an executed notebook as offline HTML without code, in its language, with a banner.
 
 A page (``<reports>/<year>/<unit>/<notebook>.html``) shows the notebook's outputs only, the Markdown cells of
 its language (cells tagged ``lang-vi`` / ``lang-en``; untagged cells are shown in both), and on top a banner:
@@ -19,23 +19,36 @@ from typing import Any
 
 from analysis import paths
 from analysis.provenance import git_commit, package_versions, write_text_atomic
+from analysis.report.banner import (  # noqa: F401 - public names
+    NAV_END,
+    NAV_START,
+    SYNTHETIC_TEXTS,
+    _table,
+    banner_html,
+    nav_html,
+)
 from analysis.report.sanitize import EXTERNAL_REF, check_offline, clean_html, esc  # noqa: F401 - public names
-from analysis.report.words import word
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 #: Packages whose versions are printed in every banner.
 VERSION_PACKAGES = (
-    "analysis", "pandas", "numpy", "duckdb", "statsmodels", "scipy", "matplotlib", "seaborn", "papermill",
+    "analysis",
+    "pandas",
+    "numpy",
+    "duckdb",
+    "statsmodels",
+    "scipy",
+    "matplotlib",
+    "seaborn",
+    "papermill",
     "nbconvert",
-)  # fmt: skip
+)
 #: The synthetic warning, per language (``SYNTHETIC_TEXT`` is the Vietnamese one).
-SYNTHETIC_TEXTS = {"vi": word("synthetic", "vi"), "en": word("synthetic", "en")}
 SYNTHETIC_TEXT = SYNTHETIC_TEXTS["vi"]
 FIGURE_KINDS = ("png", "svg", "csv")
 #: Folder, beside each unit's pages, holding copies of the figures they show (so the site travels).
 FIGURES_SUBDIR = "figures"
 #: Marks around the navigation block of a page (the index rewrites it once every page exists).
-NAV_START, NAV_END = "<!--rv-nav-->", "<!--/rv-nav-->"
 #: Shipped reference files, and the notebook code that reads them (an assumption: these calls are the only
 #: ways the notebooks read them; figures also record what they used in the manifest).
 REFERENCE_READS = {
@@ -88,13 +101,13 @@ def merge_results(previous: list[dict[str, Any]], current: list[dict[str, Any]])
 
 
 def page_lang(params: dict[str, Any]) -> str:
-    """The page's language: the notebook's ``lang`` parameter (``vi`` when absent or unknown)."""
+    """Return the page's language: the notebook's ``lang`` parameter (``vi`` when absent or unknown)."""
     lang = str(params.get("lang", "vi"))
     return lang if lang in SYNTHETIC_TEXTS else "vi"
 
 
 def notebook_title(nb: Any, lang: str, default: str) -> str:
-    """The first level-1 heading among the Markdown cells shown in ``lang`` (else ``default``)."""
+    """Return the first level-1 heading among the Markdown cells shown in ``lang`` (else ``default``)."""
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
         if cell.cell_type != "markdown" or any(t.startswith("lang-") and t != f"lang-{lang}" for t in tags):
@@ -105,122 +118,27 @@ def notebook_title(nb: Any, lang: str, default: str) -> str:
     return default
 
 
-def _table(rows: list[tuple[Any, ...]], head: tuple[str, ...]) -> str:
-    th = "".join(f"<th>{esc(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<div class="rv-scroll"><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
-
-
-def nav_html(*, lang: str, year: Any, pages: list[tuple[str, str]] = (), current: str = "") -> str:
-    """Navigation of a page: back to the year's index (``../index.html``) and the unit's other pages.
-
-    ``pages`` are (file name, title) of the pages in the same folder.
-    """
-    links = [f'<a href="../index.html">{esc(word("back_to_index", lang, year=year))}</a>']
-    others = [
-        f'<a href="{esc(name)}">{esc(title)}</a>' if name != current else f"<strong>{esc(title)}</strong>"
-        for name, title in pages
-    ]
-    if others:
-        links.append(f'{esc(word("other_pages", lang))}: ' + " · ".join(others))
-    return f'{NAV_START}<nav class="rv-nav">{" | ".join(links)}</nav>{NAV_END}'
-
-
-def _input_rows(inputs: list[dict[str, Any]], lang: str) -> list[tuple[str, ...]]:
-    rows = []
-    for i in inputs:
-        role = word(i.get("kind", "export"), lang) if i.get("kind") in ("published", "targets", "crosswalk") else (
-            word("export", lang))
-        kind = word("synthetic_kind" if i.get("synthetic") else "real", lang)
-        rows.append((f"<code>{esc(i.get('path', ''))}</code>", esc(role), esc(kind),
-                     f"<code>{esc(i.get('sha256', ''))}</code>"))  # fmt: skip
-    return rows
-
-
-def _figure_rows(entries: list[dict[str, Any]], lang: str, fig_links: dict[str, str]) -> list[tuple[str, ...]]:
-    rows = []
-    for e in entries:
-        if e.get("synthetic"):
-            data = word("fig_synthetic", lang)
-        else:
-            source = str(e.get("source", "")).split(": ", 1)[-1].rstrip(".")
-            data = word("fig_real", lang, source=source)
-        rows.append((esc(e.get("title", e.get("id", ""))), esc(data), fig_links.get(str(e.get("id")), "")))
-    return rows
-
-
-def banner_html(
-    *,
-    title: str,
-    parameters: dict[str, Any],
-    inputs: list[dict[str, Any]],
-    synthetic: bool,
-    commit: str,
-    versions: dict[str, str],
-    run_date: str,
-    status: str = "ok",
-    error: str = "",
-    lang: str = "vi",
-    figures: list[dict[str, Any]] = (),
-    nav: str = "",
-    fig_links: dict[str, str] | None = None,
-) -> str:
-    """Return the banner shown at the top of a page, in ``lang`` (every value escaped).
-
-    ``synthetic`` is the page's data: ``True`` (all synthetic), ``False`` (all real) or ``"mixed"``.
-
-    Examples
-    --------
-    >>> b = banner_html(title="<b>", parameters={"unit": "01"}, inputs=[], synthetic=True, commit="abc",
-    ...                 versions={}, run_date="2026-01-01", lang="en")
-    >>> "SYNTHETIC DATA" in b and "&lt;b&gt;" in b and "<b>" not in b and "DỮ LIỆU" not in b
-    True
-    """
-    parts = [f'<header class="rv-banner" id="rv-banner">{nav}<h1>{esc(title)}</h1>']
-    if synthetic == "mixed":
-        parts.append(f'<div class="rv-synthetic">{esc(SYNTHETIC_TEXTS[lang])}<br>'
-                     f'<small>{esc(word("mixed_note", lang))}</small></div>')  # fmt: skip
-    elif synthetic:
-        parts.append(f'<div class="rv-synthetic">{esc(SYNTHETIC_TEXTS[lang])}<br>'
-                     f'<small>{esc(word("synthetic_note", lang))}</small></div>')  # fmt: skip
-    if status != "ok":
-        parts.append(f'<div class="rv-status-failed">{esc(word("failed", lang))}: '
-                     f'{esc(error or word("see_log", lang))}</div>')  # fmt: skip
-    params = [(esc(k), f"<code>{esc(repr(v))}</code>") for k, v in parameters.items()]
-    parts.append(f"<details><summary>{esc(word('parameters', lang))}</summary>"
-                 + _table(params, (word("name", lang), word("value", lang))) + "</details>")  # fmt: skip
-    if figures:
-        rows = _figure_rows(list(figures), lang, fig_links or {})
-        parts.append(f"<details open><summary>{esc(word('figures', lang, n=len(rows)))}</summary>"
-                     + _table(rows, (word("figure", lang), word("data", lang), word("files", lang)))
-                     + "</details>")  # fmt: skip
-    parts.append(
-        f"<details><summary>{esc(word('inputs', lang, n=len(inputs)))}</summary>"
-        + _table(_input_rows(inputs, lang), (word("file", lang), word("role", lang), word("kind", lang), "sha256"))
-        + "</details>"
-    )
-    vers = ", ".join(f"{esc(k)} {esc(v)}" for k, v in versions.items())
-    parts.append(f"<p>{word('provenance', lang, commit=f'<code>{esc(commit)}</code>', date=esc(run_date), versions=vers)}"
-                 "</p></header>")  # fmt: skip
-    return "".join(parts)
-
-
 def _css() -> str:
     return (TEMPLATES_DIR / "reviewer.css").read_text(encoding="utf-8")
 
 
 def reference_inputs_read(nb: Any, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Shipped reference files behind a page: recorded by its figures, or read by its code (:data:`REFERENCE_READS`)."""
+    """Return the shipped reference files behind a page: recorded by its figures, or read by its code.
+
+    The code is searched for the calls of :data:`REFERENCE_READS`.
+    """
     from analysis.report.figures import reference_inputs
 
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     kinds = [k for k, calls in REFERENCE_READS.items() if any(call in code for call in calls)]
-    kinds += [i["kind"] for e in entries for i in e.get("inputs", []) if i.get("kind") and i["kind"] not in kinds]
+    kinds += [
+        i["kind"] for e in entries for i in e.get("inputs", []) if i.get("kind") and i["kind"] not in kinds
+    ]
     return reference_inputs(kinds)
 
 
 def copy_figures(fig_dir: Path, dest: Path, entries: list[dict[str, Any]]) -> dict[str, dict[str, Path]]:
-    """Copy the files of ``entries`` (PNG, SVG, CSV) from ``fig_dir`` into ``dest``; return id -> kind -> copy."""
+    """Copy the files of ``entries`` (PNG, SVG, CSV) from ``fig_dir`` into ``dest``; return their copies."""
     from analysis.provenance import write_bytes_atomic
 
     out: dict[str, dict[str, Path]] = {}
@@ -244,8 +162,10 @@ def figure_entries(fig_dir: Path, notebook: str | None = None) -> list[dict[str,
     """Manifest entries of ``fig_dir`` (of ``notebook`` when given), sorted by id."""
     manifest = read_json(Path(fig_dir) / "manifest.json", [])
     entries = manifest.get("figures", []) if isinstance(manifest, dict) else manifest
-    return sorted((e for e in entries if notebook is None or e.get("notebook") in (None, notebook)),
-                  key=lambda e: str(e.get("id", "")))  # fmt: skip
+    return sorted(
+        (e for e in entries if notebook is None or e.get("notebook") in (None, notebook)),
+        key=lambda e: str(e.get("id", "")),
+    )
 
 
 def render_notebook(
@@ -287,7 +207,9 @@ def render_notebook(
     entries = figure_entries(Path(figures_dir), ipynb.stem)
     copies = copy_figures(Path(figures_dir), out.parent / FIGURES_SUBDIR, entries)
     fig_links = {
-        fid: " · ".join(f'<a href="{FIGURES_SUBDIR}/{esc(p.name)}">{esc(k.upper())}</a>' for k, p in sorted(c.items()))
+        fid: " · ".join(
+            f'<a href="{FIGURES_SUBDIR}/{esc(p.name)}">{esc(k.upper())}</a>' for k, p in sorted(c.items())
+        )
         for fid, c in copies.items()
     }
     heading = notebook_title(nb, lang, ipynb.stem)
@@ -295,23 +217,43 @@ def render_notebook(
     exports = list(doc.get("inputs", []))
     inputs = exports + reference_inputs_read(nb, entries)
     # synthetic exports make the page's tables and findings synthetic too, whatever its figures are
-    kinds = {bool(e.get("synthetic")) for e in entries} | ({True} if any(i.get("synthetic") for i in exports)
-                                                            or doc.get("synthetic") else set())  # fmt: skip
+    kinds = {bool(e.get("synthetic")) for e in entries} | (
+        {True} if any(i.get("synthetic") for i in exports) or doc.get("synthetic") else set()
+    )
     synthetic: bool | str = "mixed" if kinds == {True, False} else (True in kinds)
-    pages = [(p.with_suffix(".html").name, _page_title(p, lang)) for p in sorted(out.parent.glob("*.ipynb"))
-             if not p.name.endswith(".part.ipynb")]  # fmt: skip
+    pages = [
+        (p.with_suffix(".html").name, _page_title(p, lang))
+        for p in sorted(out.parent.glob("*.ipynb"))
+        if not p.name.endswith(".part.ipynb")
+    ]
     banner = banner_html(
-        title=title, parameters=params, inputs=inputs, synthetic=synthetic, commit=git_commit(),
-        versions=package_versions(), run_date=dt.date.today().isoformat(), status=status, error=error,
-        lang=lang, figures=entries, fig_links=fig_links,
+        title=title,
+        parameters=params,
+        inputs=inputs,
+        synthetic=synthetic,
+        commit=git_commit(),
+        versions=package_versions(),
+        run_date=dt.date.today().isoformat(),
+        status=status,
+        error=error,
+        lang=lang,
+        figures=entries,
+        fig_links=fig_links,
         nav=nav_html(lang=lang, year=year, pages=pages, current=out.name),
-    )  # fmt: skip
+    )
     other = "en" if lang == "vi" else "vi"
     exporter = HTMLExporter(
-        template_name="lab", template_file="reviewer.html.j2", extra_template_paths=[str(TEMPLATES_DIR)],
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
-        sanitize_html=True, language_code=lang, filters={"clean_html": clean_html},
-    )  # fmt: skip
+        template_name="lab",
+        template_file="reviewer.html.j2",
+        extra_template_paths=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        sanitize_html=True,
+        language_code=lang,
+        filters={"clean_html": clean_html},
+    )
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={f"lang-{other}"}), enabled=True)
     body, _ = exporter.from_notebook_node(
         nb, resources={"reviewer_banner": banner, "reviewer_css": _css(), "metadata": {"name": title}}
@@ -339,7 +281,7 @@ def set_nav(page: Path, nav: str) -> None:
 
 
 def index_html(reports: Path, **kwargs: Any) -> str:
-    """The year's index page (:func:`analysis.report.index.index_html`)."""
+    """Return the year's index page (:func:`analysis.report.index.index_html`)."""
     from analysis.report import index
 
     return index.index_html(reports, **kwargs)

@@ -17,9 +17,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "records.",
     ),
     "mixed_note": (
-        "Trang này có cả số liệu tổng hợp (mô phỏng) và số liệu thật đã công bố; bảng Biểu đồ dưới đây ghi rõ "
+        "Trang này có cả số liệu tổng hợp (mô phỏng) và số liệu thật đã công bố; bảng Biểu đồ dưới đây "
+        "ghi rõ "
         "từng biểu đồ thuộc loại nào.",
-        "This page holds both synthetic (simulated) numbers and real published figures; the Figures table below "
+        "This page holds both synthetic (simulated) numbers and real published figures; the Figures table "
+        "below "
         "says which each figure is.",
     ),
     "failed": ("LỖI", "FAILED"),
@@ -43,10 +45,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "fig_real": ("thật — {source}", "real — {source}"),
     "fig_synthetic": ("tổng hợp (mô phỏng)", "synthetic (simulated)"),
     "files": ("tệp", "files"),
-    "provenance": ("Commit {commit} · ngày chạy {date} · phiên bản: {versions}",
-                   "Commit {commit} · run date {date} · versions: {versions}"),
-    "runs": ("{n} lượt chạy, {failed} lỗi · commit {commit} · bắt đầu {started}",
-             "{n} run(s), {failed} failed · commit {commit} · started {started}"),
+    "provenance": (
+        "Commit {commit} · ngày chạy {date} · phiên bản: {versions}",
+        "Commit {commit} · run date {date} · versions: {versions}",
+    ),
+    "runs": (
+        "{n} lượt chạy, {failed} lỗi · commit {commit} · bắt đầu {started}",
+        "{n} run(s), {failed} failed · commit {commit} · started {started}",
+    ),
     "notebook": ("Sổ tính", "Notebook"),
     "unit": ("Đơn vị", "Unit"),
     "status": ("Trạng thái", "Status"),
@@ -60,11 +66,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "findings": ("Phát hiện chính", "Key findings"),
     "no_figures": ("Chưa có biểu đồ nào được ghi lại.", "No figures recorded."),
     "how_to_read": (
-        "Mỗi trang là một sổ tính đã chạy, không có mã; đầu trang ghi tham số, các tệp dữ liệu kèm mã SHA-256 "
+        "Mỗi trang là một sổ tính đã chạy, không có mã; đầu trang ghi tham số, các tệp dữ liệu kèm mã "
+        "SHA-256 "
         "và từng biểu đồ là số liệu thật hay tổng hợp. Biểu đồ và bảng số liệu (PNG, SVG, CSV) nằm trong thư "
         "mục figures/ của mỗi đơn vị, nên có thể chép cả thư mục năm đi nơi khác.",
-        "Each page is an executed notebook without its code; its top lists the parameters, the input files with "
-        "their SHA-256 hashes and whether each figure is real or synthetic. Figures and their data (PNG, SVG, "
+        "Each page is an executed notebook without its code; its top lists the parameters, the input files "
+        "with their SHA-256 hashes and whether each figure is real or synthetic. Figures and their data "
+        "(PNG, SVG, "
         "CSV) are in each unit's figures/ folder, so the year's folder can be copied anywhere.",
     ),
 }

@@ -88,8 +88,12 @@ def yoy_view(yoy: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
     ]
     out[head["label"]] = [text.label(v, lang=lang) if lang == "vi" else v for v in yoy["label"]]
     if "target" in yoy.columns:
+        years = (
+            yoy["target_year"] if "target_year" in yoy.columns else pd.Series(float("nan"), index=yoy.index)
+        )
         out[head["target"]] = [
-            "–" if pd.isna(t) else text.format_percent(t, lang=lang) for t in yoy["target"]
+            "–" if pd.isna(t) else text.format_percent(t, lang=lang) + ("" if pd.isna(y) else f" ({int(y)})")
+            for t, y in zip(yoy["target"], years, strict=True)
         ]
     return out.reset_index(drop=True)
 
@@ -100,7 +104,10 @@ WORDS = {
     "outlook_title": ("Dự báo đến năm mục tiêu", "Projection to the target year"),
     "stages_title": ("Từ đối tượng đến tài khoản đến chi trả", "From beneficiaries to accounts to payouts"),
     "published_title": ("Số liệu công bố được so sánh", "Published figures compared"),
-    "merger_title": ("Số liệu của {unit} trong tỉnh mới từ 1/7/2025", "{unit}'s figures in its province from 1 July 2025"),
+    "merger_title": (
+        "Số liệu của {unit} trong tỉnh mới từ 1/7/2025",
+        "{unit}'s figures in its province from 1 July 2025",
+    ),
     "indicator": ("Chỉ số", "Indicator"),
     "projection_year": ("Năm dự báo", "Projected year"),
     "projection": ("Dự báo (khoảng dự báo 95 %)", "Projection (95% prediction interval)"),
@@ -196,10 +203,15 @@ def reading_table(
     for note in [*notes, source]:
         gt = gt.tab_source_note(note)
     return gt.tab_options(
-        table_font_size="14px", heading_align="left", table_margin_left="0px", container_width="100%",
-        table_font_names=["system-ui", "DejaVu Sans", "sans-serif"], heading_title_font_size="16px",
-        row_group_font_weight="bold", data_row_padding="3px",
-    )  # fmt: skip
+        table_font_size="14px",
+        heading_align="left",
+        table_margin_left="0px",
+        container_width="100%",
+        table_font_names=["system-ui", "DejaVu Sans", "sans-serif"],
+        heading_title_font_size="16px",
+        row_group_font_weight="bold",
+        data_row_padding="3px",
+    )
 
 
 def _source(synthetic: bool, lang: str, source: str | None) -> str:
@@ -208,8 +220,16 @@ def _source(synthetic: bool, lang: str, source: str | None) -> str:
     return word("synthetic_source" if synthetic else "inputs_source", lang=lang)
 
 
-def yoy_gt(yoy: pd.DataFrame, *, lang: str = "vi", unit_name: str | None = None, year: int | None = None,
-           synthetic: bool = False, source: str | None = None, title: str | None = None):
+def yoy_gt(
+    yoy: pd.DataFrame,
+    *,
+    lang: str = "vi",
+    unit_name: str | None = None,
+    year: int | None = None,
+    synthetic: bool = False,
+    source: str | None = None,
+    title: str | None = None,
+):
     """Return the year-over-year table (:func:`yoy_view`) laid out for reading, with caption and source note.
 
     >>> row = dict(indicator="payment.online", periods="2024 vs 2023", rate_prev=0.789, rate_prev_lower=0.786,
@@ -223,10 +243,13 @@ def yoy_gt(yoy: pd.DataFrame, *, lang: str = "vi", unit_name: str | None = None,
     if "periods" in yoy.columns:
         view[HEADERS[lang]["periods"]] = [str(p).replace(" vs ", " / ") for p in yoy["periods"]]
     return reading_table(
-        view, title=_where(title or word("yoy_title", lang=lang), unit_name, year),
-        source=_source(synthetic, lang, source), notes=[word("ci_note", lang=lang)],
-        numeric=[HEADERS[lang][k] for k in ("prev", "curr", "change")], table_id="yoy",
-    )  # fmt: skip
+        view,
+        title=_where(title or word("yoy_title", lang=lang), unit_name, year),
+        source=_source(synthetic, lang, source),
+        notes=[word("ci_note", lang=lang)],
+        numeric=[HEADERS[lang][k] for k in ("prev", "curr", "change")],
+        table_id="yoy",
+    )
 
 
 def outlook_view(outlook: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
@@ -247,36 +270,51 @@ def outlook_view(outlook: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
                 _rate(p, lo, hi, lang)
                 for p, lo, hi in outlook[["projection", "pi_lower", "pi_upper"]].itertuples(index=False)
             ],
-            word("target", lang=lang): [none if pd.isna(t) else text.format_percent(t, lang=lang)
-                                        for t in outlook["target"]],
+            word("target", lang=lang): [
+                none if pd.isna(t) else text.format_percent(t, lang=lang) for t in outlook["target"]
+            ],
             word("prob_reach", lang=lang): [
-                "–" if pd.isna(p) else text.format_percent(p, lang=lang, digits=0) for p in outlook["prob_reach"]
+                "–" if pd.isna(p) else text.format_percent(p, lang=lang, digits=0)
+                for p in outlook["prob_reach"]
             ],
         }
-    )  # fmt: skip
+    )
 
 
-def outlook_gt(outlook: pd.DataFrame, *, lang: str = "vi", unit_name: str | None = None,
-               year: int | None = None, synthetic: bool = False, source: str | None = None):
+def outlook_gt(
+    outlook: pd.DataFrame,
+    *,
+    lang: str = "vi",
+    unit_name: str | None = None,
+    year: int | None = None,
+    synthetic: bool = False,
+    source: str | None = None,
+):
     """Return the projection table (:func:`outlook_view`) laid out for reading."""
     note = (
         "Mô hình GLM nhị thức theo năm; khoảng dự báo 95 % là nơi tỷ lệ quan sát được sẽ rơi vào nếu xu "
         "hướng tiếp diễn."
         if lang == "vi"
-        else "Binomial GLM on the years; the 95% prediction interval is where the observed rate would fall if "
+        else "Binomial GLM on the years; the 95% prediction interval is where the observed rate would fall "
+        "if "
         "the trend went on."
     )
     view = outlook_view(outlook, lang=lang)
     return reading_table(
-        view, title=_where(word("outlook_title", lang=lang), unit_name, year), source=_source(synthetic, lang, source),
-        notes=[note], numeric=list(view.columns[1:]), table_id="outlook",
-    )  # fmt: skip
+        view,
+        title=_where(word("outlook_title", lang=lang), unit_name, year),
+        source=_source(synthetic, lang, source),
+        notes=[note],
+        numeric=list(view.columns[1:]),
+        table_id="outlook",
+    )
 
 
 def stages_view(stages: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
     """Reader's view of ``welfare_stage_table``: group labels, people with separators, shares with intervals.
 
-    >>> s = pd.DataFrame({"group": ["BTXH"], "beneficiaries": [29344], "with_account": [25188], "paid": [23947]})
+    >>> s = pd.DataFrame({"group": ["BTXH"], "beneficiaries": [29344], "with_account": [25188],
+    ...                   "paid": [23947]})
     >>> stages_view(s, lang="vi").iloc[0].tolist()
     ['Bảo trợ xã hội', '29.344', '25.188 (85,8 %; 85,4–86,2 %)', '23.947 (81,6 %; 81,2–82,0 %)']
     """
@@ -288,27 +326,43 @@ def stages_view(stages: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
         if not n or pd.isna(x):
             return "–"
         lo, hi = proportion_ci(float(x), float(n))
-        return (f"{text.format_number(x, lang=lang)} ({text.format_percent(x / n, lang=lang)}; "
-                f"{text.format_interval(lo, hi, lang=lang)})")  # fmt: skip
+        return (
+            f"{text.format_number(x, lang=lang)} ({text.format_percent(x / n, lang=lang)}; "
+            f"{text.format_interval(lo, hi, lang=lang)})"
+        )
 
     return pd.DataFrame(
         {
             word("group", lang=lang): [text.label(str(g), lang=lang) for g in stages["group"]],
-            word("beneficiaries", lang=lang): [text.format_number(v, lang=lang) for v in stages["beneficiaries"]],
-            word("with_account", lang=lang): [share(x, n) for x, n in zip(stages["with_account"],
-                                                                          stages["beneficiaries"], strict=True)],
-            word("paid", lang=lang): [share(x, n) for x, n in zip(stages["paid"], stages["beneficiaries"],
-                                                                  strict=True)],
+            word("beneficiaries", lang=lang): [
+                text.format_number(v, lang=lang) for v in stages["beneficiaries"]
+            ],
+            word("with_account", lang=lang): [
+                share(x, n) for x, n in zip(stages["with_account"], stages["beneficiaries"], strict=True)
+            ],
+            word("paid", lang=lang): [
+                share(x, n) for x, n in zip(stages["paid"], stages["beneficiaries"], strict=True)
+            ],
         }
-    )  # fmt: skip
+    )
 
 
-def stages_gt(stages: pd.DataFrame, *, lang: str = "vi", unit_name: str | None = None, year: int | None = None,
-              synthetic: bool = False, source: str | None = None):
+def stages_gt(
+    stages: pd.DataFrame,
+    *,
+    lang: str = "vi",
+    unit_name: str | None = None,
+    year: int | None = None,
+    synthetic: bool = False,
+    source: str | None = None,
+):
     """Return the payout-stage table (:func:`stages_view`) laid out for reading."""
     view = stages_view(stages, lang=lang)
     return reading_table(
-        view, title=_where(word("stages_title", lang=lang), unit_name, year),
-        source=_source(synthetic, lang, source), notes=[word("ci_note", lang=lang).split(";")[0] + "."],
-        numeric=list(view.columns[1:]), table_id="stages",
-    )  # fmt: skip
+        view,
+        title=_where(word("stages_title", lang=lang), unit_name, year),
+        source=_source(synthetic, lang, source),
+        notes=[word("ci_note", lang=lang).split(";")[0] + "."],
+        numeric=list(view.columns[1:]),
+        table_id="stages",
+    )

@@ -1,4 +1,4 @@
-"""Reading tables and row labels of other provinces: published figures, and a province inside the 2025 merger."""
+"""Other provinces' tables: published figures with readable labels; a province in the 2025 merger."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis import text
+from analysis.text import published_labels as names
 from analysis.text.tables import _rate, reading_table, word
 
 
@@ -16,7 +17,7 @@ def _definition(row: pd.Series, *, lang: str) -> str:
     if isinstance(rid, str) and rid:
         return text.indicator_label(rid, lang=lang)
     base = str(row["indicator"]).split("__")[0]
-    pair = text.PUBLISHED_NAMES.get(base)
+    pair = names.PUBLISHED_NAMES.get(base)
     return pair[text.LANGS.index(lang)] if pair else base.replace("_", " ")
 
 
@@ -38,7 +39,7 @@ def published_rows(
     also : sequence of str
         Published definitions that match no registry indicator but are shown in a panel of their own (for
         instance the province's own welfare figure, whose source does not state its base), named in
-        ``analysis.text.PUBLISHED_NAMES``.
+        ``analysis.names.PUBLISHED_NAMES``.
     lang : {"vi", "en"}
         Language of the labels.
 
@@ -53,7 +54,8 @@ def published_rows(
     Examples
     --------
     >>> p = pd.DataFrame({"province": ["Lâm Đồng", "Lâm Đồng"], "year": [2020, 2020], "value": [0.98, 0.99],
-    ...     "indicator": ["ontime_or_early_rate_district_level__q1", "ontime_or_early_rate_commune_level__q1"],
+    ...     "indicator": ["ontime_or_early_rate_district_level__q1",
+    ...                   "ontime_or_early_rate_commune_level__q1"],
     ...     "qualifier": ["q1", "q1"], "registry_id": ["timeliness.on_time"] * 2,
     ...     "source_title": ["Báo Lâm Đồng"] * 2, "source_url": ["https://baolamdong.vn/x"] * 2})
     >>> published_rows(p, registry_ids=["timeliness.on_time"], lang="en")["label"].tolist()
@@ -70,22 +72,39 @@ def published_rows(
     t["definition"] = [_definition(r, lang=lang) for _, r in published.loc[t.index].iterrows()]
     labels = []
     for _, r in published.loc[t.index].iterrows():
-        parts = [text.place_label(r["province"], lang=lang)]
-        scope = text.published_scope(r["indicator"], lang=lang)
+        parts = [names.place_label(r["province"], lang=lang)]
+        scope = names.published_scope(r["indicator"], lang=lang)
         if scope:
             parts.append(scope)
-        parts.append(text.period_label(r.get("qualifier", ""), int(r["year"]), lang=lang))
+        parts.append(names.period_label(r.get("qualifier", ""), int(r["year"]), lang=lang))
         labels.append(" · ".join(parts))
     t["label"] = labels
     dup = t.groupby(["indicator", "label"])["label"].transform("size") > 1
     t.loc[dup, "label"] = t.loc[dup, "label"] + " (" + t.loc[dup, "source_title"].astype(str).str[:30] + ")"
     t["source"] = t["source_title"].astype(str) + " — " + t["source_url"].astype(str)
-    cols = ["indicator", "definition", "province", "year", "value", "label", "source", "source_title",
-            "source_url"]  # fmt: skip
+    cols = [
+        "indicator",
+        "definition",
+        "province",
+        "year",
+        "value",
+        "label",
+        "source",
+        "source_title",
+        "source_url",
+    ]
     return t[cols].reset_index(drop=True)
 
 
-def published_gt(rows: pd.DataFrame, *, lang: str = "vi", highlight: str | None = None, title: str | None = None):
+def _address(url: object) -> str:
+    """Return a source's address as a reader can follow it: a URL, or a document's path in the project."""
+    text = str(url)
+    return text if text.startswith(("http://", "https://")) or not text else f"data/published/{text}"
+
+
+def published_gt(
+    rows: pd.DataFrame, *, lang: str = "vi", highlight: str | None = None, title: str | None = None
+):
     """Return the published figures (:func:`published_rows`) as a table grouped by definition, with sources.
 
     Rates are written "98,8 %" (no interval: the sources publish no counts); each row names its source.
@@ -99,7 +118,8 @@ def published_gt(rows: pd.DataFrame, *, lang: str = "vi", highlight: str | None 
             word("who", lang=lang): [f"{lab}{m}" for lab, m in zip(t["label"], mark, strict=True)],
             word("value", lang=lang): [text.format_percent(v, lang=lang) for v in t["value"]],
             word("source", lang=lang): [
-                f"{str(s)[:90]}{'…' if len(str(s)) > 90 else ''} ({u})" for s, u in zip(t["source_title"], t["source_url"], strict=True)
+                f"{str(s)[:90]}{'…' if len(str(s)) > 90 else ''} ({_address(u)})"
+                for s, u in zip(t["source_title"], t["source_url"], strict=True)
             ],
         }
     )
@@ -107,9 +127,14 @@ def published_gt(rows: pd.DataFrame, *, lang: str = "vi", highlight: str | None 
     if highlight:
         notes.append(f"◆ {highlight}")
     return reading_table(
-        view, title=title or word("published_title", lang=lang), source=word("published_source", lang=lang),
-        notes=notes, numeric=[word("value", lang=lang)], group=word("definition", lang=lang), table_id="published",
-    )  # fmt: skip
+        view,
+        title=title or word("published_title", lang=lang),
+        source=word("published_source", lang=lang),
+        notes=notes,
+        numeric=[word("value", lang=lang)],
+        group=word("definition", lang=lang),
+        table_id="published",
+    )
 
 
 def merger_view(merged: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
@@ -145,8 +170,15 @@ def merger_view(merged: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def merger_gt(merged: pd.DataFrame, crosswalk: pd.DataFrame, *, unit: str, unit_name: str, lang: str = "vi",
-              synthetic: bool = False):
+def merger_gt(
+    merged: pd.DataFrame,
+    crosswalk: pd.DataFrame,
+    *,
+    unit: str,
+    unit_name: str,
+    lang: str = "vi",
+    synthetic: bool = False,
+):
     """Return one old province's figures under its post-2025 province, with a heading that says so.
 
     The counts of the other provinces merged into the same new province are not in the data, so the table
@@ -159,14 +191,21 @@ def merger_gt(merged: pd.DataFrame, crosswalk: pd.DataFrame, *, unit: str, unit_
         new_code, new_name, others = "–", "–", "–"
     else:
         new_code, new_name = str(row["new_code"].iloc[0]), str(row["new_name"].iloc[0])
-        held = set(merged.get("merged_from", pd.Series(dtype=str)).astype(str).str.split(",").explode().str.strip())
+        held = set(
+            merged.get("merged_from", pd.Series(dtype=str)).astype(str).str.split(",").explode().str.strip()
+        )
         held |= {old}
         rest = crosswalk[(crosswalk["new_code"] == new_code) & ~crosswalk["old_code"].isin(held)]
-        others = ", ".join(f"{n} ({c})" for c, n in zip(rest["old_code"], rest["old_name"], strict=True)) or "–"
+        others = (
+            ", ".join(f"{n} ({c})" for c, n in zip(rest["old_code"], rest["old_name"], strict=True)) or "–"
+        )
     view = merger_view(merged, lang=lang)
     title = word("merger_title", lang=lang).format(unit=f"{unit_name} ({old})")
     title += f" — {new_name} ({new_code})"
-    note = word("merger_note", lang=lang).format(unit=unit_name, old=old, new=new_name, code=new_code, others=others)
+    note = word("merger_note", lang=lang).format(
+        unit=unit_name, old=old, new=new_name, code=new_code, others=others
+    )
     source = word("synthetic_source" if synthetic else "inputs_source", lang=lang)
-    return reading_table(view, title=title, source=source, notes=[note], numeric=list(view.columns[1:]),
-                         table_id="merger")
+    return reading_table(
+        view, title=title, source=source, notes=[note], numeric=list(view.columns[1:]), table_id="merger"
+    )
