@@ -14,7 +14,7 @@ from analysis.io.load import load_counts
 from analysis.io.payment766 import read_payment766
 from analysis.io.published import read_published, read_targets
 from analysis.io.welfare import read_welfare
-from analysis.provenance import read_sidecar, verify_sidecar, write_sidecar
+from analysis.provenance import is_synthetic, read_sidecar, verify_sidecar, write_sidecar
 
 __all__ = [
     "InputError",
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(counts)} rows, {counts['unit_code'].nunique()} units, "
         f"{counts['source'].nunique()} source files"
     )
-    if counts.attrs.get("synthetic") or (Path(args.data_dir) / "SYNTHETIC.md").exists():
+    if counts.attrs.get("synthetic") or is_synthetic(args.data_dir):
         print("NOTE: these data are SYNTHETIC (generated, e.g. the sample province), not real figures.")
     if args.out is not None:
         _write_table(counts, args.out)

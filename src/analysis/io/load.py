@@ -13,7 +13,7 @@ from analysis.counts import in_scope
 from analysis.errors import InputError
 from analysis.indicators import REGISTRY
 from analysis.io import excel
-from analysis.provenance import SUFFIX, read_sidecar, verify_sidecar
+from analysis.provenance import SUFFIX, is_synthetic, read_sidecar, verify_sidecar
 from analysis.schemas import CountsError, empty_counts, finalise_counts, key_columns
 
 #: Sub-folder names that say what a file is.
@@ -259,5 +259,5 @@ def load_counts(
     except CountsError as exc:
         raise InputError(f"merged exports do not form a valid Counts table: {exc}", path=data_dir) from None
     out.attrs["inputs"] = inputs
-    out.attrs["synthetic"] = any(i["synthetic"] for i in inputs)
+    out.attrs["synthetic"] = is_synthetic(None, inputs)
     return out

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import paths
-from analysis.provenance import git_commit, package_versions, write_text_atomic
+from analysis.provenance import git_commit, is_synthetic, package_versions, write_text_atomic
 from analysis.report.banner import (  # noqa: F401 - public names
     NAV_END,
     NAV_START,
@@ -72,7 +72,7 @@ def unit_names(counts_file: Path, units: list[str] = ()) -> dict[str, str]:
         return {}
     import pandas as pd
 
-    from analysis.notebook.context import unit_name
+    from analysis.io.crosswalk import unit_name
 
     df = pd.read_parquet(counts_file, columns=["unit_code", "unit_name"]).drop_duplicates("unit_code")
     names = dict(zip(df["unit_code"].astype(str), df["unit_name"].astype(str), strict=True))
@@ -218,7 +218,7 @@ def render_notebook(
     inputs = exports + reference_inputs_read(nb, entries)
     # synthetic exports make the page's tables and findings synthetic too, whatever its figures are
     kinds = {bool(e.get("synthetic")) for e in entries} | (
-        {True} if any(i.get("synthetic") for i in exports) or doc.get("synthetic") else set()
+        {True} if is_synthetic(None, exports) or doc.get("synthetic") else set()
     )
     synthetic: bool | str = "mixed" if kinds == {True, False} else (True in kinds)
     pages = [
