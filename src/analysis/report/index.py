@@ -14,7 +14,8 @@ from typing import Any
 
 from analysis import paths
 from analysis.provenance import DIR_MODE, FILE_MODE, git_commit, write_text_atomic
-from analysis.report import site
+from analysis.report import common
+from analysis.report.banner import SYNTHETIC_TEXTS, _table, nav_html
 from analysis.report.sanitize import check_offline, esc
 from analysis.report.words import word
 
@@ -25,8 +26,8 @@ def _rel(target: Path, start: Path) -> str:
 
 def run_lang(reports: Path, results: list[dict[str, Any]]) -> str:
     """Return the run's language: ``lang`` of ``runs.json``, else the first executed notebook's ``lang``."""
-    doc = site.read_json(reports / "runs.json", {})
-    if doc.get("lang") in site.SYNTHETIC_TEXTS:
+    doc = common.read_json(reports / "runs.json", {})
+    if doc.get("lang") in SYNTHETIC_TEXTS:
         return doc["lang"]
     import nbformat
 
@@ -37,7 +38,7 @@ def run_lang(reports: Path, results: list[dict[str, Any]]) -> str:
                 params = nbformat.read(out, as_version=4).metadata.get("papermill", {}).get("parameters", {})
             except (OSError, ValueError):
                 continue
-            return site.page_lang(params)
+            return common.page_lang(params)
     return "vi"
 
 
@@ -72,21 +73,21 @@ def _titles(results: list[dict[str, Any]], lang: str) -> dict[str, str]:
     for r in results:
         path = Path(r.get("output") or "")
         if r["notebook"] not in out:
-            out[r["notebook"]] = site._page_title(path, lang) if path.is_file() else r["notebook"]
+            out[r["notebook"]] = common.page_title(path, lang) if path.is_file() else r["notebook"]
     return out
 
 
 def index_html(reports: Path, *, figures_root: Path = paths.FIGURES_DIR, lang: str | None = None) -> str:
     """Return the year's index page: every notebook and unit with status, key findings and figures.
 
-    Figures are copied into ``<reports>/<unit>/figures/`` (see :func:`analysis.report.site.copy_figures`),
+    Figures are copied into ``<reports>/<unit>/figures/`` (see :func:`analysis.report.common.copy_figures`),
     so the page's links stay inside ``reports``.
     """
-    runs = site.read_json(reports / "runs.json", {"results": []})
-    doc = site.read_json(reports / "inputs.json", {})
+    runs = common.read_json(reports / "runs.json", {"results": []})
+    doc = common.read_json(reports / "inputs.json", {})
     results = runs.get("results", [])
     lang = lang or run_lang(reports, results)
-    names = site.unit_names(reports / "counts.parquet", [str(r["unit"]) for r in results])
+    names = common.unit_names(reports / "counts.parquet", [str(r["unit"]) for r in results])
     year = runs.get("year", reports.name)
     titles = _titles(results, lang)
     rows = []
@@ -122,7 +123,7 @@ def index_html(reports: Path, *, figures_root: Path = paths.FIGURES_DIR, lang: s
     parts = [f'<main class="rv-index"><h1>{esc(word("site", lang))} · {esc(year)}</h1>']
     if doc.get("synthetic"):
         parts.append(
-            f'<div class="rv-synthetic">{esc(site.SYNTHETIC_TEXTS[lang])}<br>'
+            f'<div class="rv-synthetic">{esc(SYNTHETIC_TEXTS[lang])}<br>'
             f"<small>{esc(word('synthetic_note', lang))}</small></div>"
         )
     n_failed = sum(r.get("status") != "ok" for r in results)
@@ -140,14 +141,14 @@ def index_html(reports: Path, *, figures_root: Path = paths.FIGURES_DIR, lang: s
     )
     parts.append(f"<p>{esc(word('how_to_read', lang))}</p>")
     head = tuple(word(k, lang) for k in ("notebook", "unit", "status", "seconds", "links", "error"))
-    parts.append(site._table(rows, head))
+    parts.append(_table(rows, head))
     layout = paths.OutputLayout(figures_root=figures_root)
     for unit in dict.fromkeys(str(r["unit"]) for r in results):
         fig_dir = layout.figures(int(year), unit)
-        entries = site.figure_entries(fig_dir)
-        copies = site.copy_figures(fig_dir, reports / unit / site.FIGURES_SUBDIR, entries)
+        entries = common.figure_entries(fig_dir)
+        copies = common.copy_figures(fig_dir, reports / unit / common.FIGURES_SUBDIR, entries)
         parts.append(f"<h2>{esc(unit)} {esc(names.get(unit, ''))}</h2>")
-        findings = site.read_json(fig_dir / "findings.json", {})
+        findings = common.read_json(fig_dir / "findings.json", {})
         if findings:
             parts.append(f"<h3>{esc(word('findings', lang))}</h3>")
             for nb, items in sorted(findings.items()):
@@ -162,7 +163,7 @@ def index_html(reports: Path, *, figures_root: Path = paths.FIGURES_DIR, lang: s
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
         '<link rel="icon" href="data:,">'
-        f"<title>{esc(word('site', lang))} · {esc(year)}</title><style>{site._css()}</style></head><body>"
+        f"<title>{esc(word('site', lang))} · {esc(year)}</title><style>{common.css()}</style></head><body>"
         + "".join(parts)
         + "</body></html>\n"
     )
@@ -180,7 +181,7 @@ def refresh_navigation(reports: Path, results: list[dict[str, Any]], *, lang: st
     for pages in by_unit.values():
         listed = sorted((p.name, t) for p, t in pages)
         for page, _ in pages:
-            site.set_nav(page, site.nav_html(lang=lang, year=year, pages=listed, current=page.name))
+            common.set_nav(page, nav_html(lang=lang, year=year, pages=listed, current=page.name))
 
 
 def make_world_readable(folder: Path) -> None:
@@ -210,7 +211,7 @@ def write_index(reports: Path, *, figures_root: Path = paths.FIGURES_DIR, lang: 
         the executed notebooks' ``lang`` parameter.
     """
     reports = Path(reports)
-    results = site.read_json(reports / "runs.json", {"results": []}).get("results", [])
+    results = common.read_json(reports / "runs.json", {"results": []}).get("results", [])
     lang = lang or run_lang(reports, results)
     text = index_html(reports, figures_root=figures_root, lang=lang)
     check_offline(text, where=str(reports / "index.html"))

@@ -12,8 +12,6 @@ and for each figure whether it is drawn from real or synthetic data.  All HTML i
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +25,22 @@ from analysis.report.banner import (  # noqa: F401 - public names
     banner_html,
     nav_html,
 )
+from analysis.report.common import (  # noqa: F401 - public names
+    FIGURES_SUBDIR,
+    TEMPLATES_DIR,
+    copy_figures,
+    css,
+    figure_entries,
+    notebook_title,
+    page_lang,
+    page_title,
+    read_json,
+    set_nav,
+    unit_names,
+)
+from analysis.report.index import index_html, write_index  # noqa: F401 - the year's index
 from analysis.report.sanitize import EXTERNAL_REF, check_offline, clean_html, esc  # noqa: F401 - public names
 
-TEMPLATES_DIR = Path(__file__).with_name("templates")
 #: Packages whose versions are printed in every banner.
 VERSION_PACKAGES = (
     "analysis",
@@ -46,9 +57,6 @@ VERSION_PACKAGES = (
 #: The synthetic warning, per language (``SYNTHETIC_TEXT`` is the Vietnamese one).
 SYNTHETIC_TEXT = SYNTHETIC_TEXTS["vi"]
 FIGURE_KINDS = ("png", "svg", "csv")
-#: Folder, beside each unit's pages, holding copies of the figures they show (so the site travels).
-FIGURES_SUBDIR = "figures"
-#: Marks around the navigation block of a page (the index rewrites it once every page exists).
 #: Shipped reference files, and the notebook code that reads them (an assumption: these calls are the only
 #: ways the notebooks read them; figures also record what they used in the manifest).
 REFERENCE_READS = {
@@ -56,30 +64,6 @@ REFERENCE_READS = {
     "published": ("read_published",),
     "crosswalk": ("read_crosswalk", "to_2025_units"),
 }
-
-
-def read_json(path: Path, default: Any) -> Any:
-    """Return the JSON document at ``path``, or ``default`` when the file is absent or unreadable."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return default
-
-
-def unit_names(counts_file: Path, units: list[str] = ()) -> dict[str, str]:
-    """Map unit code -> unit name from a Counts parquet; ``units`` without rows get the crosswalk name."""
-    if not Path(counts_file).is_file():
-        return {}
-    import pandas as pd
-
-    from analysis.io.crosswalk import unit_name
-
-    df = pd.read_parquet(counts_file, columns=["unit_code", "unit_name"]).drop_duplicates("unit_code")
-    names = dict(zip(df["unit_code"].astype(str), df["unit_name"].astype(str), strict=True))
-    for unit in units:
-        if unit not in names:
-            names[unit] = unit_name(df, unit)
-    return names
 
 
 def merge_results(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -100,28 +84,6 @@ def merge_results(previous: list[dict[str, Any]], current: list[dict[str, Any]])
     return sorted([*kept, *current], key=lambda r: (str(r["unit"]), str(r["notebook"])))
 
 
-def page_lang(params: dict[str, Any]) -> str:
-    """Return the page's language: the notebook's ``lang`` parameter (``vi`` when absent or unknown)."""
-    lang = str(params.get("lang", "vi"))
-    return lang if lang in SYNTHETIC_TEXTS else "vi"
-
-
-def notebook_title(nb: Any, lang: str, default: str) -> str:
-    """Return the first level-1 heading among the Markdown cells shown in ``lang`` (else ``default``)."""
-    for cell in nb.cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if cell.cell_type != "markdown" or any(t.startswith("lang-") and t != f"lang-{lang}" for t in tags):
-            continue
-        for line in cell.source.splitlines():
-            if line.startswith("# "):
-                return line[2:].strip()
-    return default
-
-
-def _css() -> str:
-    return (TEMPLATES_DIR / "reviewer.css").read_text(encoding="utf-8")
-
-
 def reference_inputs_read(nb: Any, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return the shipped reference files behind a page: recorded by its figures, or read by its code.
 
@@ -135,37 +97,6 @@ def reference_inputs_read(nb: Any, entries: list[dict[str, Any]]) -> list[dict[s
         i["kind"] for e in entries for i in e.get("inputs", []) if i.get("kind") and i["kind"] not in kinds
     ]
     return reference_inputs(kinds)
-
-
-def copy_figures(fig_dir: Path, dest: Path, entries: list[dict[str, Any]]) -> dict[str, dict[str, Path]]:
-    """Copy the files of ``entries`` (PNG, SVG, CSV) from ``fig_dir`` into ``dest``; return their copies."""
-    from analysis.provenance import write_bytes_atomic
-
-    out: dict[str, dict[str, Path]] = {}
-    for e in entries:
-        files = e.get("files") or {}
-        items = files.items() if isinstance(files, dict) else [(None, f) for f in files]
-        for kind, value in items:
-            name = (value.get("path") or value.get("file")) if isinstance(value, dict) else value
-            if not name:
-                continue
-            src = fig_dir / Path(str(name)).name
-            if src.is_file():
-                target = dest / src.name
-                if not target.is_file() or target.read_bytes() != src.read_bytes():
-                    write_bytes_atomic(target, src.read_bytes())
-                out.setdefault(str(e.get("id")), {})[kind or src.suffix.lstrip(".")] = target
-    return out
-
-
-def figure_entries(fig_dir: Path, notebook: str | None = None) -> list[dict[str, Any]]:
-    """Manifest entries of ``fig_dir`` (of ``notebook`` when given), sorted by id."""
-    manifest = read_json(Path(fig_dir) / "manifest.json", [])
-    entries = manifest.get("figures", []) if isinstance(manifest, dict) else manifest
-    return sorted(
-        (e for e in entries if notebook is None or e.get("notebook") in (None, notebook)),
-        key=lambda e: str(e.get("id", "")),
-    )
 
 
 def render_notebook(
@@ -222,7 +153,7 @@ def render_notebook(
     )
     synthetic: bool | str = "mixed" if kinds == {True, False} else (True in kinds)
     pages = [
-        (p.with_suffix(".html").name, _page_title(p, lang))
+        (p.with_suffix(".html").name, page_title(p, lang))
         for p in sorted(out.parent.glob("*.ipynb"))
         if not p.name.endswith(".part.ipynb")
     ]
@@ -256,39 +187,8 @@ def render_notebook(
     )
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={f"lang-{other}"}), enabled=True)
     body, _ = exporter.from_notebook_node(
-        nb, resources={"reviewer_banner": banner, "reviewer_css": _css(), "metadata": {"name": title}}
+        nb, resources={"reviewer_banner": banner, "reviewer_css": css(), "metadata": {"name": title}}
     )
     check_offline(body, where=str(out))
     write_text_atomic(out, body)
     return out
-
-
-def _page_title(ipynb: Path, lang: str) -> str:
-    try:
-        import nbformat
-
-        return notebook_title(nbformat.read(ipynb, as_version=4), lang, ipynb.stem)
-    except (OSError, ValueError):
-        return ipynb.stem
-
-
-def set_nav(page: Path, nav: str) -> None:
-    """Replace the navigation block of a written page (between :data:`NAV_START` and :data:`NAV_END`)."""
-    text = page.read_text(encoding="utf-8")
-    new = re.sub(re.escape(NAV_START) + ".*?" + re.escape(NAV_END), lambda _m: nav, text, count=1, flags=re.S)
-    if new != text:
-        write_text_atomic(page, new)
-
-
-def index_html(reports: Path, **kwargs: Any) -> str:
-    """Return the year's index page (:func:`analysis.report.index.index_html`)."""
-    from analysis.report import index
-
-    return index.index_html(reports, **kwargs)
-
-
-def write_index(reports: Path, **kwargs: Any) -> Path:
-    """Write the year's index and make the folder travel (:func:`analysis.report.index.write_index`)."""
-    from analysis.report import index
-
-    return index.write_index(reports, **kwargs)

@@ -150,6 +150,19 @@ WORDS = {
 }
 
 
+def wilson(x: float, n: float) -> tuple[float, float]:
+    """Return the 95 % Wilson score interval of ``x`` out of ``n`` (as ``analysis.stats.proportion_ci``).
+
+    The words stand below the statistics in the package, so the interval comes from statsmodels directly.
+
+    >>> [round(v, 4) for v in wilson(789, 1000)]
+    [0.7626, 0.8132]
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    return proportion_confint(x, n, alpha=0.05, method="wilson")
+
+
 def word(key: str, *, lang: str) -> str:
     """Return the table word ``key`` in ``lang``."""
     return WORDS[key][text.LANGS.index(text.check_lang(lang))]
@@ -318,14 +331,12 @@ def stages_view(stages: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
     >>> stages_view(s, lang="vi").iloc[0].tolist()
     ['Bảo trợ xã hội', '29.344', '25.188 (85,8 %; 85,4–86,2 %)', '23.947 (81,6 %; 81,2–82,0 %)']
     """
-    from analysis.stats import proportion_ci
-
     lang = text.check_lang(lang)
 
     def share(x, n) -> str:
         if not n or pd.isna(x):
             return "–"
-        lo, hi = proportion_ci(float(x), float(n))
+        lo, hi = wilson(float(x), float(n))
         return (
             f"{text.format_number(x, lang=lang)} ({text.format_percent(x / n, lang=lang)}; "
             f"{text.format_interval(lo, hi, lang=lang)})"

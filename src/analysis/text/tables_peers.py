@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis import text
 from analysis.text import published_labels as names
-from analysis.text.tables import _rate, reading_table, word
+from analysis.text.tables import _rate, reading_table, wilson, word
 
 
 def _definition(row: pd.Series, *, lang: str) -> str:
@@ -145,8 +145,6 @@ def merger_view(merged: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
     >>> merger_view(m, lang="en").iloc[0].tolist()
     ['Dossiers paid online', '78.9% (76.3–81.3%)', '87.2% (85.0–89.1%)', '1,000']
     """
-    from analysis.stats import proportion_ci
-
     lang = text.check_lang(lang)
     m = merged[merged["code_system"] == "nso2025"] if "code_system" in merged.columns else merged
     g = m.groupby(["indicator", "year"], sort=True)[["numerator", "denominator"]].sum().reset_index()
@@ -158,7 +156,7 @@ def merger_view(merged: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
             r = rows[rows["year"] == y]
             if len(r) and r["denominator"].iloc[0] > 0:
                 x, n = float(r["numerator"].iloc[0]), float(r["denominator"].iloc[0])
-                lo, hi = proportion_ci(x, n)
+                lo, hi = wilson(x, n)
                 rec[str(y)] = _rate(x / n, lo, hi, lang)
             else:
                 rec[str(y)] = "–"
