@@ -64,6 +64,7 @@ def run_notebook(name: str, *, year: int, lang: str, counts_file, out_dir, monke
             inputs=self.inputs,
             data_dir=self.data_dir,
         )
+        fig.set_dpi(figures.PNG_DPI)  # measured as saved: text extents differ a little between dpi
         found[fig_id] = lint(fig, lang=self.lang)
         return fig
 

@@ -66,6 +66,11 @@ WIDE_FIGSIZE = (12.0, 8.0)
 CROSSWALK_FIGSIZE = (10.0, 9.0)
 
 
+#: Dots per inch of a new figure: the PNG's (analysis.report.figures.PNG_DPI), so that what a plot function
+#: measures to place its legend and labels is what the saved image shows.
+MEASURE_DPI = 150
+
+
 def style_context():
     """Return a context manager applying the project style (``analysis.mplstyle``)."""
     return mpl.style.context(STYLE_PATH)
@@ -79,7 +84,7 @@ def new_figure(*, nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] =
     [8.0, 4.5]
     """
     with style_context():
-        fig = Figure(figsize=figsize, layout="constrained")
+        fig = Figure(figsize=figsize, dpi=MEASURE_DPI, layout="constrained")
         FigureCanvasAgg(fig)  # a renderer to measure text with (legends, direct labels), no pyplot
         axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
     return fig, axes
