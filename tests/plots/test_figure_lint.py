@@ -25,6 +25,7 @@ NOTEBOOKS = [
     "20_online_payment",
     "30_welfare_payouts",
     "40_peer_comparison",
+    "50_satisfaction_feedback",
 ]
 #: Years and languages drawn: every year of the full sample's last two and its partial 2025, both languages
 #: (2024 in both, so a figure's two languages are compared on the same numbers).
@@ -34,8 +35,9 @@ EXPECTED = {
     "00_overview": 2,
     "10_dossier_timeliness": 8,
     "20_online_payment": 6,
-    "30_welfare_payouts": 4,
+    "30_welfare_payouts": 5,
     "40_peer_comparison": 4,
+    "50_satisfaction_feedback": 4,
 }
 
 

@@ -248,7 +248,7 @@ def test_findings_say_stable_variation_and_too_few_years():
     en = text_findings.units_sentences(units, lang="en")
     assert "2 of 3 units are stable (the change is surely smaller than ±0.5 pp)." in en
     vi = text_findings.variation_sentence(units, lang="vi")
-    assert "biến động giữa các năm" in vi and "±0,5 điểm %" in vi
+    assert "biến động giữa các năm" in vi and "±0,5 điểm phần trăm" in vi
     row = pd.Series(
         {
             "indicator": "payment.online",
