@@ -1,0 +1,472 @@
+"""The analysts' explorer: widgets for indicator, unit, years, comparison and language; views update in place.
+
+``notebooks/explore.ipynb`` makes one :class:`Explorer`.  The data are read once (a folder of exports through
+``analysis.io.load_counts``, cached under ``data/processed/explore``, or a Counts parquet); each widget change
+recomputes only the selection (:func:`analysis.notebook.explore_views.build_views`) and replaces the images
+and the table in place.  Errors are shown as one short line, never a traceback.  The "save" button writes
+the current charts with their provenance to the scratch folder ``scratch/explore/<year>/<unit>/``, never to
+``figures/`` (the official set is written only by ``analysis run``).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections import OrderedDict
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+
+from analysis import indicators, paths, plots, text
+from analysis.errors import InputError, ParameterError
+from analysis.notebook import explore_views as views
+from analysis.notebook.explore_views import BOTH, CHARTS, Selection, word
+from analysis.provenance import is_synthetic, list_inputs, sha256_file
+
+#: Where saved charts go: ``<SCRATCH_DIR>/<year>/<unit>/`` (git-ignored, never the official figures/).
+SCRATCH_DIR = paths.ROOT / "scratch" / "explore"
+#: Where the Counts table read from a data folder is cached (keyed by the inputs' hashes and the code).
+CACHE_DIR = paths.PROCESSED_DIR / "explore"
+#: Image format of the charts shown in the notebook (the save button writes PNG, SVG and CSV).
+DISPLAY_FORMAT = "svg+xml"
+#: Errors shown as a short message in the explorer (anything else is shown with its type, still short).
+SHORT_ERRORS = (InputError, ParameterError, ValueError, KeyError, OSError)
+#: How many computed parts (figure, PNG, table) are kept, so going back to a selection is instant.
+CACHE_SIZE = 32
+#: Longest error message shown.
+MAX_MESSAGE = 400
+
+
+def short_message(exc: BaseException) -> str:
+    r"""Return one short line for an error: its message (first line, cut), without a traceback.
+
+    >>> short_message(ValueError("no data for year 2031\\nmore"))
+    'no data for year 2031'
+    >>> short_message(ZeroDivisionError("division by zero"))
+    'ZeroDivisionError: division by zero'
+    """
+    message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    message = (message.strip().splitlines() or [type(exc).__name__])[0]
+    if not isinstance(exc, SHORT_ERRORS):
+        message = f"{type(exc).__name__}: {message}"
+    return message[:MAX_MESSAGE] + ("…" if len(message) > MAX_MESSAGE else "")
+
+
+def figure_image(fig: Any) -> bytes:
+    """Render a figure of :mod:`analysis.plots` to SVG bytes for display, under the project style.
+
+    SVG keeps the text as text (the browser draws it, sharp at any width) and renders in about half the
+    time of a PNG; the save button writes PNG and SVG through ``analysis.report.figures.save_figure``.
+    """
+    import matplotlib as mpl
+
+    buf = io.BytesIO()
+    with plots.style_context(), mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "explore"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def check_scratch(folder: str | Path) -> Path:
+    """Return ``folder`` resolved, refusing the official figure and report folders (``analysis run`` only)."""
+    path = Path(folder).resolve()
+    for official in (paths.FIGURES_DIR, paths.REPORTS_DIR):
+        if path == official.resolve() or path.is_relative_to(official.resolve()):
+            raise ParameterError(
+                f"scratch folder {path} is inside {official}: the official set is written only by "
+                "`analysis run`; save explorations under scratch/"
+            )
+    return path
+
+
+def read_counts(data_dir: str = "", counts_file: str = "") -> tuple[pd.DataFrame, Path, list[dict]]:
+    """Read the Counts table once: the Counts parquet ``counts_file``, else every export in ``data_dir``.
+
+    An empty ``data_dir`` means the shipped SYNTHETIC sample (written when absent).  Returns the table,
+    the data folder and its inputs (relative path, sha256, synthetic flag) for the provenance of saves.
+    """
+    from analysis.notebook.context import cached_counts, ensure_sample, load_context_counts
+
+    folder = ensure_sample(data_dir)
+    if counts_file:
+        if not Path(counts_file).is_file():
+            raise ParameterError(f"counts_file {counts_file!r}: file not found")
+        counts = load_context_counts(counts_file=counts_file, data_dir=folder)
+        synthetic = is_synthetic(folder) or is_synthetic(Path(counts_file).parent)
+        inputs = [{"path": str(Path(counts_file).resolve()), "sha256": sha256_file(counts_file),
+                   "synthetic": synthetic}]  # fmt: skip
+        return counts, folder, inputs
+    counts = cached_counts(folder, cache_dir=CACHE_DIR)
+    return counts, folder, list_inputs(folder)
+
+
+class Explorer:
+    """Widgets over one Counts table: pick, look, compare, save.
+
+    Parameters
+    ----------
+    data_dir : str
+        Folder of exports (read with ``analysis.io.load_counts``); empty means the SYNTHETIC sample.
+    counts_file : str
+        A Counts table (parquet) written by ``analysis counts`` or ``analysis run``; read instead of
+        ``data_dir`` when given.
+    lang : {"vi", "en"}
+        Language of the widgets, charts and table.
+    indicator, unit : str
+        What is shown first (a registry id; a unit code, empty for the province).
+    year : int
+        Last year shown first; 0 means the latest whole year of the data.
+    scratch_dir : str
+        Where the save button writes; empty means ``scratch/explore`` in the project.
+
+    Notes
+    -----
+    Nothing is recomputed from the files after loading: a change of widget filters the table in memory
+    and calls the same ``analysis.stats`` / ``analysis.plots`` / ``analysis.text`` functions as the
+    reports.  ``last_update_seconds`` holds the time the last update took.
+    """
+
+    def __init__(
+        self,
+        *,
+        data_dir: str = "",
+        counts_file: str = "",
+        lang: str = "vi",
+        indicator: str = "timeliness.on_time",
+        unit: str = "",
+        year: int = 0,
+        scratch_dir: str = "",
+    ) -> None:
+        import ipywidgets as w
+
+        self.counts = pd.DataFrame()
+        self.targets: pd.DataFrame | None = None
+        self.folder: Path | None = None
+        self.inputs: list[dict] = []
+        self.synthetic = False
+        self.views: views.Views | None = None
+        self.last_update_seconds = float("nan")
+        self.scratch_dir = Path(scratch_dir) if scratch_dir else SCRATCH_DIR
+        self._hold = False
+        self._names: dict[str, str] = {}
+        self._cache: OrderedDict[tuple, tuple[Any, bytes]] = OrderedDict()
+        self._wanted = {"indicator": indicator, "unit": unit, "year": int(year)}
+        lang = lang if lang in ("vi", "en") else "vi"
+        wide = {"description_width": "initial"}
+        self.lang = w.ToggleButtons(options=[("Tiếng Việt", "vi"), ("English", "en")], value=lang, style=wide)
+        self.indicator = w.Dropdown(style=wide, layout=w.Layout(width="34em"))
+        self.convention = w.Dropdown(style=wide, layout=w.Layout(width="22em"))
+        self.unit = w.Dropdown(style=wide, layout=w.Layout(width="34em"))
+        self.years = w.IntRangeSlider(min=2000, max=2001, value=(2000, 2001), continuous_update=False,
+                                      style=wide, layout=w.Layout(width="22em"))  # fmt: skip
+        self.compare = w.Dropdown(style=wide, layout=w.Layout(width="22em"))
+        self.chart = w.ToggleButtons(style=wide)
+        self.data_dir = w.Text(
+            value=data_dir, continuous_update=False, style=wide, layout=w.Layout(width="34em")
+        )
+        self.counts_file = counts_file
+        self.load_button = w.Button(icon="folder-open")
+        self.save_button = w.Button(icon="save", button_style="primary")
+        self.status = w.HTML()
+        self.verdict = w.HTML()
+        self.trend_image = w.Image(format=DISPLAY_FORMAT, layout=w.Layout(width="50%", height="auto"))
+        self.compare_image = w.Image(format=DISPLAY_FORMAT, layout=w.Layout(width="50%", height="auto"))
+        self.table = w.HTML()
+        self.saved = w.HTML()
+        for name in ("lang", "indicator", "convention", "unit", "years", "compare", "chart", "data_dir",
+                     "load_button", "save_button", "status", "verdict", "trend_image", "compare_image",
+                     "table", "saved"):  # fmt: skip
+            getattr(self, name).add_class(f"explore-{name.replace('_', '-')}")
+        self.widget = w.VBox(
+            [
+                w.HBox([self.indicator, self.convention, self.lang]),
+                w.HBox([self.unit, self.years, self.compare]),
+                w.HBox([self.data_dir, self.load_button, self.chart, self.save_button]),
+                self.status,
+                self.verdict,
+                w.HBox([self.trend_image, self.compare_image]),
+                self.table,
+                self.saved,
+            ]
+        )
+        self._relabel()
+        self.lang.observe(self._on_lang, names="value")
+        self.indicator.observe(self._on_indicator, names="value")
+        self.convention.observe(self._on_convention, names="value")
+        self.unit.observe(self._on_unit, names="value")
+        for control in (self.years, self.compare, self.chart):
+            control.observe(self._on_change, names="value")
+        self.data_dir.observe(lambda _change: self.load(), names="value")
+        self.load_button.on_click(lambda _button: self.load())
+        self.save_button.on_click(lambda _button: self.save())
+        self.load()
+
+    # --- display -------------------------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _lang(self) -> str:
+        return str(self.lang.value)
+
+    def _relabel(self) -> None:
+        lang = self._lang()
+        for name in ("indicator", "convention", "unit", "years", "compare", "data_dir"):
+            getattr(self, name).description = word(name, lang=lang)
+        self.load_button.description = word("load", lang=lang)
+        self.save_button.description = word("save", lang=lang)
+        with self._held():
+            value = self.chart.value
+            self.chart.options = [(word(c, lang=lang), c) for c in CHARTS]
+            self.chart.value = value if value in CHARTS else CHARTS[0]
+
+    def _held(self):
+        explorer = self
+
+        class _Hold:
+            def __enter__(self):
+                self.before, explorer._hold = explorer._hold, True
+
+            def __exit__(self, *exc):
+                explorer._hold = self.before
+
+        return _Hold()
+
+    def _error(self, exc: BaseException) -> None:
+        self.status.value = f"<span class='explore-error'>⚠ {views.escape(short_message(exc))}</span>"
+
+    # --- data ----------------------------------------------------------------------------------------
+
+    def load(self, data_dir: str | None = None) -> bool:
+        """Read the data folder (or counts file) once and refresh every choice; keep the old data on error."""
+        if data_dir is not None:
+            with self._held():
+                self.data_dir.value = data_dir
+        try:
+            counts, folder, inputs = read_counts(self.data_dir.value.strip(), self.counts_file)
+            if counts.empty:
+                raise InputError("the data hold no counts", path=folder)
+        except Exception as exc:  # noqa: BLE001 - the analyst sees one line, the old data stay
+            self._error(exc)
+            return False
+        counts.attrs = {}  # inputs are kept here; pandas would deep-copy attrs on every operation
+        self.counts, self.folder, self.inputs = counts, folder, inputs
+        self.synthetic = is_synthetic(folder, inputs)
+        self._by_indicator = {i: g for i, g in counts.groupby("indicator", sort=False)}
+        self.targets = self._read_targets()
+        self._cache.clear()
+        self._fill_choices()
+        lang = self._lang()
+        size = text.format_number(len(counts), lang=lang)
+        note = f"{word('loaded', lang=lang)} {views.escape(folder)}: {size} {word('rows', lang=lang)}"
+        if self.synthetic:
+            note += f" — <b class='explore-synthetic'>{views.escape(word('synthetic', lang=lang))}</b>"
+        self.status.value = note
+        self.update()
+        return True
+
+    def _read_targets(self) -> pd.DataFrame | None:
+        try:
+            import analysis.io
+
+            return analysis.io.read_targets()
+        except (InputError, OSError, ValueError):  # targets are optional: the chart is drawn without the line
+            return None
+
+    def _fill_choices(self) -> None:
+        """Set the options from the data, keeping the current (or asked-for) indicator and unit."""
+        lang = self._lang()
+        present = set(self.counts["indicator"].unique())
+        wanted_ind = self.indicator.value or self._wanted["indicator"]
+        wanted_unit = self.unit.value or self._wanted["unit"]
+        with self._held():
+            self.indicator.options = views.indicator_choices(lang=lang, present=present)
+            self.unit.options = views.unit_choices(self.counts)
+            self._names = {code: label.split(" · ", 1)[1] for label, code in self.unit.options}
+            codes = [c for _, c in self.unit.options]
+            self.indicator.value = (
+                wanted_ind
+                if wanted_ind in present
+                else sorted(present, key=list(indicators.REGISTRY).index)[0]
+            )
+            self.unit.value = wanted_unit if wanted_unit in codes else codes[0]
+        problems = []
+        if wanted_ind and wanted_ind not in present:
+            problems.append(f"indicator {wanted_ind!r}: no counts in these data")
+        if wanted_unit and wanted_unit not in codes:
+            problems.append(f"unit {wanted_unit!r}: not in these data")
+        self._wanted["unit"] = self._wanted["indicator"] = ""
+        self._fill_dependent(first=True)
+        if problems:
+            self.saved.value = (
+                "<span class='explore-error'>⚠ " + views.escape("; ".join(problems)) + "</span>"
+            )
+
+    def _fill_dependent(self, *, first: bool = False) -> None:
+        """Options that depend on the indicator and unit: convention, years, comparisons."""
+        lang, ind = self._lang(), self.indicator.value
+        rows = self._by_indicator.get(ind, self.counts.iloc[0:0])
+        with self._held():
+            conv = self.convention.value
+            self.convention.options = views.convention_choices(ind, lang=lang)
+            own = indicators.get(ind).convention
+            values = [v for _, v in self.convention.options]
+            self.convention.value = conv if conv == BOTH and BOTH in values else own
+            self.convention.disabled = len(values) == 1
+            if not rows.empty:
+                lo, hi = views.year_span(rows, ind)
+                old = self.years.value
+                if first:
+                    whole = rows.loc[rows["period_type"] == "year", "year"]
+                    last = self._wanted["year"] or (int(whole.max()) if len(whole) else hi)
+                    self._wanted["year"] = 0
+                    value = (lo, min(max(last, lo), hi))
+                else:
+                    value = (max(lo, min(old[0], hi)), min(hi, max(old[1], lo)))
+                with self.years.hold_trait_notifications():  # cross-validation once, after all three
+                    self.years.min, self.years.max, self.years.value = lo, hi, value
+            choice = self.compare.value
+            self.compare.options = (
+                views.compare_choices(self.counts, self.unit.value, ind, lang=lang) if not rows.empty else []
+            )
+            values = [v for _, v in self.compare.options]
+            self.compare.value = choice if choice in values else (values[0] if values else None)
+
+    # --- events --------------------------------------------------------------------------------------
+
+    def _on_lang(self, _change: dict) -> None:
+        if self._hold:
+            return
+        self._relabel()
+        lang = self._lang()
+        with self._held():
+            ind, unit = self.indicator.value, self.unit.value
+            self.indicator.options = views.indicator_choices(lang=lang, present=set(self._by_indicator))
+            self.indicator.value = ind
+            self.unit.value = unit
+        self._fill_dependent()
+        self.update()
+
+    def _on_indicator(self, _change: dict) -> None:
+        if self._hold:
+            return
+        self._fill_dependent()
+        self.update()
+
+    def _on_convention(self, change: dict) -> None:
+        if self._hold:
+            return
+        target = views.indicator_for(self.indicator.value, change["new"])
+        if target != self.indicator.value:
+            with self._held():
+                self.indicator.value = target
+            self._fill_dependent()
+        self.update()
+
+    def _on_unit(self, _change: dict) -> None:
+        if self._hold:
+            return
+        self._fill_dependent()
+        self.update()
+
+    def _on_change(self, _change: dict) -> None:
+        if not self._hold:
+            self.update()
+
+    # --- views ---------------------------------------------------------------------------------------
+
+    def selection(self) -> Selection:
+        """Return the current choices as a :class:`~analysis.notebook.explore_views.Selection`."""
+        lo, hi = self.years.value
+        return Selection(
+            indicator=str(self.indicator.value),
+            unit=str(self.unit.value),
+            first_year=int(lo),
+            last_year=int(hi),
+            compare=str(self.compare.value or ""),
+            convention=str(self.convention.value or ""),
+            chart=str(self.chart.value),
+            lang=self._lang(),
+        )
+
+    def _part(self, key: tuple, make: Any) -> Any:
+        """Return the cached (part, PNG) for ``key``, computing it with ``make()`` on a miss."""
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        part = make()
+        found = self._cache[key] = (part, figure_image(part.figure))
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return found
+
+    def update(self) -> None:
+        """Recompute the current selection and replace the charts, verdicts and table in place.
+
+        The trend part depends on indicator, unit, years, convention and language; the comparison part
+        also on the comparison and the chart kind.  Each part is kept (with its PNG) for the last
+        :data:`CACHE_SIZE` selections, so changing only the chart redraws only the comparison.
+        """
+        if self.counts.empty or self.indicator.value is None:
+            return
+        start = time.perf_counter()
+        sel = self.selection()
+        own_key = ("trend", sel.indicator, sel.unit, sel.first_year, sel.last_year, sel.convention, sel.lang)
+        other_key = ("compare", *own_key[1:5], sel.compare, sel.chart, sel.lang)
+        try:
+            rows, name = self._rows(sel), self._names.get(sel.unit)
+            own, own_image = self._part(own_key, lambda: views.trend_part(
+                rows, sel, targets=self.targets, synthetic=self.synthetic, name=name))  # fmt: skip
+            other, other_image = self._part(
+                other_key, lambda: views.compare_part(rows, sel, total=own.total, name=name)
+            )
+        except Exception as exc:  # noqa: BLE001 - one short line in the explorer, never a traceback
+            self._error(exc)
+            return
+        self.views = views.Views(own.figure, other.figure, own.verdict_html, other.table_html, other.table)
+        self.trend_image.value = own_image
+        self.compare_image.value = other_image
+        self.verdict.value = own.verdict_html
+        self.table.value = other.table_html
+        self.last_update_seconds = time.perf_counter() - start
+
+    def _rows(self, sel: Selection) -> pd.DataFrame:
+        """Return the loaded rows of the indicator (and of its twin when both conventions are shown)."""
+        rows = self._by_indicator.get(sel.indicator, self.counts.iloc[0:0])
+        if sel.convention == BOTH and sel.indicator in views.CONVENTION_TWINS:
+            twin = self._by_indicator.get(views.CONVENTION_TWINS[sel.indicator])
+            rows = pd.concat([rows, twin]) if twin is not None else rows
+        return rows
+
+    # --- save ----------------------------------------------------------------------------------------
+
+    def save(self) -> Path | None:
+        """Write the current charts (PNG, SVG, CSV) and their manifest to ``<scratch>/<year>/<unit>/``.
+
+        The manifest entry records the selection, the data folder, every input with its sha256, the
+        commit, package versions and the synthetic flag (``analysis.report.figures.save_figure``).
+        """
+        from analysis.report.figures import save_figure
+
+        lang = self._lang()
+        try:
+            if self.views is None:
+                raise ParameterError("nothing to save yet: load data first")
+            sel = self.selection()
+            root = check_scratch(self.scratch_dir)
+            folder = paths.OutputLayout(figures_root=root).figures(sel.last_year, sel.unit)
+            params = {**sel.as_dict(), "data_dir": str(self.folder), "counts_file": self.counts_file}
+            context = SimpleNamespace(
+                notebook="explore", params=params, inputs=self.inputs, synthetic=self.synthetic
+            )
+            name = views.unit_name(self.counts, sel.unit)
+            for kind, fig in (("trend", self.views.trend), ("compare", self.views.compare)):
+                cap = plots.caption(fig, unit_name=name, year=sel.last_year)
+                save_figure(fig, f"{sel.indicator}-{kind}", title=cap["title"], alt=cap["alt"],
+                            data=cap["data"], context=context, out_dir=folder)  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - one short line
+            self.saved.value = f"<span class='explore-error'>⚠ {views.escape(short_message(exc))}</span>"
+            return None
+        self.saved.value = f"{word('saved', lang=lang)} <code>{views.escape(folder)}</code>"
+        return folder
