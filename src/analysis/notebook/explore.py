@@ -10,95 +10,31 @@ the current charts with their provenance to the scratch folder ``scratch/explore
 
 from __future__ import annotations
 
-import io
+import contextlib
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 
-from analysis import indicators, paths, plots, text
+from analysis import indicators, text
 from analysis.errors import InputError, ParameterError
+from analysis.notebook import explore_choices as choices
 from analysis.notebook import explore_views as views
-from analysis.notebook.explore_views import BOTH, CHARTS, Selection, word
-from analysis.provenance import is_synthetic, list_inputs, sha256_file
-
-#: Where saved charts go: ``<SCRATCH_DIR>/<year>/<unit>/`` (git-ignored, never the official figures/).
-SCRATCH_DIR = paths.ROOT / "scratch" / "explore"
-#: Where the Counts table read from a data folder is cached (keyed by the inputs' hashes and the code).
-CACHE_DIR = paths.PROCESSED_DIR / "explore"
-#: Image format of the charts shown in the notebook (the save button writes PNG, SVG and CSV).
-DISPLAY_FORMAT = "svg+xml"
-#: Errors shown as a short message in the explorer (anything else is shown with its type, still short).
-SHORT_ERRORS = (InputError, ParameterError, ValueError, KeyError, OSError)
-#: How many computed parts (figure, PNG, table) are kept, so going back to a selection is instant.
-CACHE_SIZE = 32
-#: Longest error message shown.
-MAX_MESSAGE = 400
-
-
-def short_message(exc: BaseException) -> str:
-    r"""Return one short line for an error: its message (first line, cut), without a traceback.
-
-    >>> short_message(ValueError("no data for year 2031\\nmore"))
-    'no data for year 2031'
-    >>> short_message(ZeroDivisionError("division by zero"))
-    'ZeroDivisionError: division by zero'
-    """
-    message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-    message = (message.strip().splitlines() or [type(exc).__name__])[0]
-    if not isinstance(exc, SHORT_ERRORS):
-        message = f"{type(exc).__name__}: {message}"
-    return message[:MAX_MESSAGE] + ("…" if len(message) > MAX_MESSAGE else "")
-
-
-def figure_image(fig: Any) -> bytes:
-    """Render a figure of :mod:`analysis.plots` to SVG bytes for display, under the project style.
-
-    SVG keeps the text as text (the browser draws it, sharp at any width) and renders in about half the
-    time of a PNG; the save button writes PNG and SVG through ``analysis.report.figures.save_figure``.
-    """
-    import matplotlib as mpl
-
-    buf = io.BytesIO()
-    with plots.style_context(), mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "explore"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    return buf.getvalue()
-
-
-def check_scratch(folder: str | Path) -> Path:
-    """Return ``folder`` resolved, refusing the official figure and report folders (``analysis run`` only)."""
-    path = Path(folder).resolve()
-    for official in (paths.FIGURES_DIR, paths.REPORTS_DIR):
-        if path == official.resolve() or path.is_relative_to(official.resolve()):
-            raise ParameterError(
-                f"scratch folder {path} is inside {official}: the official set is written only by "
-                "`analysis run`; save explorations under scratch/"
-            )
-    return path
-
-
-def read_counts(data_dir: str = "", counts_file: str = "") -> tuple[pd.DataFrame, Path, list[dict]]:
-    """Read the Counts table once: the Counts parquet ``counts_file``, else every export in ``data_dir``.
-
-    An empty ``data_dir`` means the shipped SYNTHETIC sample (written when absent).  Returns the table,
-    the data folder and its inputs (relative path, sha256, synthetic flag) for the provenance of saves.
-    """
-    from analysis.notebook.context import cached_counts, ensure_sample, load_context_counts
-
-    folder = ensure_sample(data_dir)
-    if counts_file:
-        if not Path(counts_file).is_file():
-            raise ParameterError(f"counts_file {counts_file!r}: file not found")
-        counts = load_context_counts(counts_file=counts_file, data_dir=folder)
-        synthetic = is_synthetic(folder) or is_synthetic(Path(counts_file).parent)
-        inputs = [{"path": str(Path(counts_file).resolve()), "sha256": sha256_file(counts_file),
-                   "synthetic": synthetic}]  # fmt: skip
-        return counts, folder, inputs
-    counts = cached_counts(folder, cache_dir=CACHE_DIR)
-    return counts, folder, list_inputs(folder)
+from analysis.notebook.explore_choices import BOTH, CHARTS, Selection, escape, word
+from analysis.notebook.explore_io import (
+    CACHE_SIZE,
+    DISPLAY_FORMAT,
+    SCRATCH_DIR,
+    figure_image,
+    read_counts,
+    read_targets,
+    save_charts,
+    short_message,
+)
+from analysis.provenance import is_synthetic
 
 
 class Explorer:
@@ -197,7 +133,7 @@ class Explorer:
         self.unit.observe(self._on_unit, names="value")
         for control in (self.years, self.compare, self.chart):
             control.observe(self._on_change, names="value")
-        self.data_dir.observe(lambda _change: self.load(), names="value")
+        self.data_dir.observe(lambda _change: None if self._hold else self.load(), names="value")
         self.load_button.on_click(lambda _button: self.load())
         self.save_button.on_click(lambda _button: self.save())
         self.load()
@@ -221,20 +157,17 @@ class Explorer:
             self.chart.options = [(word(c, lang=lang), c) for c in CHARTS]
             self.chart.value = value if value in CHARTS else CHARTS[0]
 
-    def _held(self):
-        explorer = self
-
-        class _Hold:
-            def __enter__(self):
-                self.before, explorer._hold = explorer._hold, True
-
-            def __exit__(self, *exc):
-                explorer._hold = self.before
-
-        return _Hold()
+    @contextlib.contextmanager
+    def _held(self) -> Iterator[None]:
+        """Change widgets without their observers firing (options and values set by the explorer)."""
+        before, self._hold = self._hold, True
+        try:
+            yield
+        finally:
+            self._hold = before
 
     def _error(self, exc: BaseException) -> None:
-        self.status.value = f"<span class='explore-error'>⚠ {views.escape(short_message(exc))}</span>"
+        self.status.value = f"<span class='explore-error'>⚠ {escape(short_message(exc))}</span>"
 
     # --- data ----------------------------------------------------------------------------------------
 
@@ -254,35 +187,32 @@ class Explorer:
         self.counts, self.folder, self.inputs = counts, folder, inputs
         self.synthetic = is_synthetic(folder, inputs)
         self._by_indicator = {i: g for i, g in counts.groupby("indicator", sort=False)}
-        self.targets = self._read_targets()
+        self.targets = read_targets()
         self._cache.clear()
-        self._fill_choices()
+        problems = self._fill_choices()
         lang = self._lang()
         size = text.format_number(len(counts), lang=lang)
-        note = f"{word('loaded', lang=lang)} {views.escape(folder)}: {size} {word('rows', lang=lang)}"
+        note = f"{word('loaded', lang=lang)} {escape(folder)}: {size} {word('rows', lang=lang)}"
         if self.synthetic:
-            note += f" — <b class='explore-synthetic'>{views.escape(word('synthetic', lang=lang))}</b>"
+            note += f" — <b class='explore-synthetic'>{escape(word('synthetic', lang=lang))}</b>"
+        if problems:
+            note += "<br><span class='explore-error'>⚠ " + escape("; ".join(problems)) + "</span>"
         self.status.value = note
         self.update()
         return True
 
-    def _read_targets(self) -> pd.DataFrame | None:
-        try:
-            import analysis.io
+    def _fill_choices(self) -> list[str]:
+        """Set the options from the data, keeping the current (or asked-for) indicator and unit.
 
-            return analysis.io.read_targets()
-        except (InputError, OSError, ValueError):  # targets are optional: the chart is drawn without the line
-            return None
-
-    def _fill_choices(self) -> None:
-        """Set the options from the data, keeping the current (or asked-for) indicator and unit."""
+        Returns what could not be kept (an indicator or unit absent from the data), for the status line.
+        """
         lang = self._lang()
         present = set(self.counts["indicator"].unique())
         wanted_ind = self.indicator.value or self._wanted["indicator"]
         wanted_unit = self.unit.value or self._wanted["unit"]
         with self._held():
-            self.indicator.options = views.indicator_choices(lang=lang, present=present)
-            self.unit.options = views.unit_choices(self.counts)
+            self.indicator.options = choices.indicator_choices(lang=lang, present=present)
+            self.unit.options = choices.unit_choices(self.counts)
             self._names = {code: label.split(" · ", 1)[1] for label, code in self.unit.options}
             codes = [c for _, c in self.unit.options]
             self.indicator.value = (
@@ -298,10 +228,7 @@ class Explorer:
             problems.append(f"unit {wanted_unit!r}: not in these data")
         self._wanted["unit"] = self._wanted["indicator"] = ""
         self._fill_dependent(first=True)
-        if problems:
-            self.saved.value = (
-                "<span class='explore-error'>⚠ " + views.escape("; ".join(problems)) + "</span>"
-            )
+        return problems
 
     def _fill_dependent(self, *, first: bool = False) -> None:
         """Options that depend on the indicator and unit: convention, years, comparisons."""
@@ -309,13 +236,13 @@ class Explorer:
         rows = self._by_indicator.get(ind, self.counts.iloc[0:0])
         with self._held():
             conv = self.convention.value
-            self.convention.options = views.convention_choices(ind, lang=lang)
+            self.convention.options = choices.convention_choices(ind, lang=lang)
             own = indicators.get(ind).convention
             values = [v for _, v in self.convention.options]
             self.convention.value = conv if conv == BOTH and BOTH in values else own
             self.convention.disabled = len(values) == 1
             if not rows.empty:
-                lo, hi = views.year_span(rows, ind)
+                lo, hi = choices.year_span(rows, ind)
                 old = self.years.value
                 if first:
                     whole = rows.loc[rows["period_type"] == "year", "year"]
@@ -328,7 +255,9 @@ class Explorer:
                     self.years.min, self.years.max, self.years.value = lo, hi, value
             choice = self.compare.value
             self.compare.options = (
-                views.compare_choices(self.counts, self.unit.value, ind, lang=lang) if not rows.empty else []
+                choices.compare_choices(self.counts, self.unit.value, ind, lang=lang)
+                if not rows.empty
+                else []
             )
             values = [v for _, v in self.compare.options]
             self.compare.value = choice if choice in values else (values[0] if values else None)
@@ -342,7 +271,7 @@ class Explorer:
         lang = self._lang()
         with self._held():
             ind, unit = self.indicator.value, self.unit.value
-            self.indicator.options = views.indicator_choices(lang=lang, present=set(self._by_indicator))
+            self.indicator.options = choices.indicator_choices(lang=lang, present=set(self._by_indicator))
             self.indicator.value = ind
             self.unit.value = unit
         self._fill_dependent()
@@ -357,7 +286,7 @@ class Explorer:
     def _on_convention(self, change: dict) -> None:
         if self._hold:
             return
-        target = views.indicator_for(self.indicator.value, change["new"])
+        target = choices.indicator_for(self.indicator.value, change["new"])
         if target != self.indicator.value:
             with self._held():
                 self.indicator.value = target
@@ -415,7 +344,7 @@ class Explorer:
         own_key = ("trend", sel.indicator, sel.unit, sel.first_year, sel.last_year, sel.convention, sel.lang)
         other_key = ("compare", *own_key[1:5], sel.compare, sel.chart, sel.lang)
         try:
-            rows, name = self._rows(sel), self._names.get(sel.unit)
+            rows, name = views.selected_rows(self._by_indicator, sel), self._names.get(sel.unit)
             own, own_image = self._part(own_key, lambda: views.trend_part(
                 rows, sel, targets=self.targets, synthetic=self.synthetic, name=name))  # fmt: skip
             other, other_image = self._part(
@@ -431,14 +360,6 @@ class Explorer:
         self.table.value = other.table_html
         self.last_update_seconds = time.perf_counter() - start
 
-    def _rows(self, sel: Selection) -> pd.DataFrame:
-        """Return the loaded rows of the indicator (and of its twin when both conventions are shown)."""
-        rows = self._by_indicator.get(sel.indicator, self.counts.iloc[0:0])
-        if sel.convention == BOTH and sel.indicator in views.CONVENTION_TWINS:
-            twin = self._by_indicator.get(views.CONVENTION_TWINS[sel.indicator])
-            rows = pd.concat([rows, twin]) if twin is not None else rows
-        return rows
-
     # --- save ----------------------------------------------------------------------------------------
 
     def save(self) -> Path | None:
@@ -447,26 +368,22 @@ class Explorer:
         The manifest entry records the selection, the data folder, every input with its sha256, the
         commit, package versions and the synthetic flag (``analysis.report.figures.save_figure``).
         """
-        from analysis.report.figures import save_figure
-
         lang = self._lang()
         try:
             if self.views is None:
                 raise ParameterError("nothing to save yet: load data first")
             sel = self.selection()
-            root = check_scratch(self.scratch_dir)
-            folder = paths.OutputLayout(figures_root=root).figures(sel.last_year, sel.unit)
-            params = {**sel.as_dict(), "data_dir": str(self.folder), "counts_file": self.counts_file}
-            context = SimpleNamespace(
-                notebook="explore", params=params, inputs=self.inputs, synthetic=self.synthetic
+            folder = save_charts(
+                {"trend": self.views.trend, "compare": self.views.compare},
+                sel,
+                unit_name=self._names.get(sel.unit) or choices.unit_name(self.counts, sel.unit),
+                scratch_dir=self.scratch_dir,
+                params={"data_dir": str(self.folder), "counts_file": self.counts_file},
+                inputs=self.inputs,
+                synthetic=self.synthetic,
             )
-            name = views.unit_name(self.counts, sel.unit)
-            for kind, fig in (("trend", self.views.trend), ("compare", self.views.compare)):
-                cap = plots.caption(fig, unit_name=name, year=sel.last_year)
-                save_figure(fig, f"{sel.indicator}-{kind}", title=cap["title"], alt=cap["alt"],
-                            data=cap["data"], context=context, out_dir=folder)  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - one short line
-            self.saved.value = f"<span class='explore-error'>⚠ {views.escape(short_message(exc))}</span>"
+            self.saved.value = f"<span class='explore-error'>⚠ {escape(short_message(exc))}</span>"
             return None
-        self.saved.value = f"{word('saved', lang=lang)} <code>{views.escape(folder)}</code>"
+        self.saved.value = f"{word('saved', lang=lang)} <code>{escape(folder)}</code>"
         return folder
