@@ -90,14 +90,15 @@ class Explorer:
         self._wanted = {"indicator": indicator, "unit": unit, "year": int(year)}
         lang = lang if lang in ("vi", "en") else "vi"
         wide = {"description_width": "initial"}
-        self.lang = w.ToggleButtons(options=[("Tiếng Việt", "vi"), ("English", "en")], value=lang, style=wide)
+        buttons = {"description_width": "initial", "button_width": "auto"}
+        self.lang = w.ToggleButtons(options=[("Tiếng Việt", "vi"), ("English", "en")], value=lang, style=buttons)
         self.indicator = w.Dropdown(style=wide, layout=w.Layout(width="34em"))
         self.convention = w.Dropdown(style=wide, layout=w.Layout(width="22em"))
         self.unit = w.Dropdown(style=wide, layout=w.Layout(width="34em"))
         self.years = w.IntRangeSlider(min=2000, max=2001, value=(2000, 2001), continuous_update=False,
-                                      style=wide, layout=w.Layout(width="22em"))  # fmt: skip
+                                      style=wide, layout=w.Layout(width="26em"))  # fmt: skip
         self.compare = w.Dropdown(style=wide, layout=w.Layout(width="22em"))
-        self.chart = w.ToggleButtons(style=wide)
+        self.chart = w.ToggleButtons(style=buttons)
         self.data_dir = w.Text(
             value=data_dir, continuous_update=False, style=wide, layout=w.Layout(width="34em")
         )
@@ -114,11 +115,12 @@ class Explorer:
                      "load_button", "save_button", "status", "verdict", "trend_image", "compare_image",
                      "table", "saved"):  # fmt: skip
             getattr(self, name).add_class(f"explore-{name.replace('_', '-')}")
+        wrap = w.Layout(flex_flow="row wrap", align_items="center")
         self.widget = w.VBox(
             [
-                w.HBox([self.indicator, self.convention, self.lang]),
-                w.HBox([self.unit, self.years, self.compare]),
-                w.HBox([self.data_dir, self.load_button, self.chart, self.save_button]),
+                w.HBox([self.indicator, self.convention, self.lang], layout=wrap),
+                w.HBox([self.unit, self.years, self.compare], layout=wrap),
+                w.HBox([self.chart, self.save_button, self.data_dir, self.load_button], layout=wrap),
                 self.status,
                 self.verdict,
                 w.HBox([self.trend_image, self.compare_image]),
