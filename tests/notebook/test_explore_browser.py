@@ -218,8 +218,8 @@ def test_explorer_and_report_notebook_in_jupyterlab(lab, tmp_path):
             page.wait_for_selector("img.explore-trend-image[src^='blob:']", timeout=RUN_TIMEOUT_MS)
             page.wait_for_selector(".explore-table table", timeout=30_000)
             assert _errors(page) == []
-            status = page.inner_text(".explore-status")
-            assert "DỮ LIỆU TỔNG HỢP" in status and "⚠" in status  # synthetic, said on screen
+            verdict = page.inner_text(".explore-verdict")
+            assert "DỮ LIỆU TỔNG HỢP" in verdict and "⚠" in verdict  # synthetic, said on screen
             trend, compare = _img_src(page, ".explore-trend-image"), _img_src(page, ".explore-compare-image")
             table = page.inner_text(".explore-table")
             assert "Đánh giá" in table  # the Vietnamese table of the reports (yoy_view)
@@ -228,10 +228,9 @@ def test_explorer_and_report_notebook_in_jupyterlab(lab, tmp_path):
                 shot = Path(os.environ[SCREENSHOT_ENV])
                 shot.parent.mkdir(parents=True, exist_ok=True)
                 page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")
-                page.locator(".explore-table").scroll_into_view_if_needed()
+                page.set_viewport_size({"width": VIEWPORT["width"], "height": 1480})  # charts and table
                 page.evaluate(
-                    "() => document.querySelector('.jp-CodeCell:has(.explore-status)')"
-                    ".scrollIntoView({block: 'start'})"
+                    "() => document.querySelector('.explore-indicator').scrollIntoView({block: 'start'})"
                 )
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(shot))

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import indicators, text
+from analysis import indicators, paths, text
 from analysis.errors import InputError, ParameterError
 from analysis.notebook import explore_choices as choices
 from analysis.notebook import explore_views as views
@@ -91,7 +91,9 @@ class Explorer:
         lang = lang if lang in ("vi", "en") else "vi"
         wide = {"description_width": "initial"}
         buttons = {"description_width": "initial", "button_width": "auto"}
-        self.lang = w.ToggleButtons(options=[("Tiếng Việt", "vi"), ("English", "en")], value=lang, style=buttons)
+        self.lang = w.ToggleButtons(
+            options=[("Tiếng Việt", "vi"), ("English", "en")], value=lang, style=buttons
+        )
         self.indicator = w.Dropdown(style=wide, layout=w.Layout(width="34em"))
         self.convention = w.Dropdown(style=wide, layout=w.Layout(width="22em"))
         self.unit = w.Dropdown(style=wide, layout=w.Layout(width="34em"))
@@ -123,7 +125,7 @@ class Explorer:
                 w.HBox([self.chart, self.save_button, self.data_dir, self.load_button], layout=wrap),
                 self.status,
                 self.verdict,
-                w.HBox([self.trend_image, self.compare_image]),
+                w.HBox([self.trend_image, self.compare_image], layout=w.Layout(align_items="flex-start")),
                 self.table,
                 self.saved,
             ]
@@ -194,9 +196,8 @@ class Explorer:
         problems = self._fill_choices()
         lang = self._lang()
         size = text.format_number(len(counts), lang=lang)
-        note = f"{word('loaded', lang=lang)} {escape(folder)}: {size} {word('rows', lang=lang)}"
-        if self.synthetic:
-            note += f" — <b class='explore-synthetic'>{escape(word('synthetic', lang=lang))}</b>"
+        shown = folder.relative_to(paths.ROOT) if folder.is_relative_to(paths.ROOT) else folder
+        note = f"{word('loaded', lang=lang)} {escape(shown)}: {size} {word('rows', lang=lang)}"
         if problems:
             note += "<br><span class='explore-error'>⚠ " + escape("; ".join(problems)) + "</span>"
         self.status.value = note
@@ -350,7 +351,8 @@ class Explorer:
             own, own_image = self._part(own_key, lambda: views.trend_part(
                 rows, sel, targets=self.targets, synthetic=self.synthetic, name=name))  # fmt: skip
             other, other_image = self._part(
-                other_key, lambda: views.compare_part(rows, sel, total=own.total, name=name)
+                other_key,
+                lambda: views.compare_part(rows, sel, total=own.total, name=name, synthetic=self.synthetic),
             )
         except Exception as exc:  # noqa: BLE001 - one short line in the explorer, never a traceback
             self._error(exc)

@@ -167,7 +167,7 @@ def table_html(total: pd.DataFrame, units: pd.DataFrame, *, name: str, lang: str
         return [f"background-color: {VERDICT_COLOURS.get(v, 'transparent')}" for v in verdicts]
 
     styler = view.style.format(escape="html").hide(axis="index").apply(colour, subset=[head])
-    styler = styler.set_table_attributes('class="explore-table"')
+    styler = styler.set_table_attributes('class="explore-table-view"')
     return styler.to_html(), view
 
 
@@ -187,6 +187,13 @@ class ComparePart:
     figure: Any
     table_html: str
     table: pd.DataFrame
+
+
+def _stamped(fig: Any, synthetic: bool) -> Any:
+    """Stamp a figure drawn from synthetic data as the saved figures are (``stamp_synthetic``)."""
+    from analysis.report.figures import stamp_synthetic
+
+    return stamp_synthetic(fig) if synthetic else fig
 
 
 def trend_part(
@@ -209,17 +216,23 @@ def trend_part(
     total = stats.yoy_table(_last_two_years(rows, sel), sel.last_year, by=[])
     whole = rows[rows["period_type"] == "year"]  # what trend_table reads (whole years only)
     trend = stats.trend_table(whole, by=[], years=range(sel.first_year, sel.last_year + 1))
-    fig = trend_figure(scope, sel, targets=targets)
+    fig = _stamped(trend_figure(scope, sel, targets=targets), synthetic)
     plots.caption(fig, unit_name=name, year=sel.last_year)  # the title names the unit and the year
     return TrendPart(fig, verdict_html(total, trend, name=name, sel=sel, synthetic=synthetic), total)
 
 
 def compare_part(
-    counts: pd.DataFrame, sel: Selection, *, total: pd.DataFrame, name: str | None = None
+    counts: pd.DataFrame,
+    sel: Selection,
+    *,
+    total: pd.DataFrame,
+    name: str | None = None,
+    synthetic: bool = False,
 ) -> ComparePart:
     """Return the comparison chart and the table: the unit (``total``) first, then the units compared."""
     name = name or unit_name(counts, sel.unit)
     fig, units = compare_figure(counts, sel)
+    fig = _stamped(fig, synthetic)
     plots.caption(fig, unit_name=name, year=sel.last_year)
     if total.empty:
         return ComparePart(fig, "", pd.DataFrame())
@@ -236,5 +249,5 @@ def build_views(
 ) -> Views:
     """Compute everything one selection shows (:func:`trend_part` and :func:`compare_part`)."""
     own = trend_part(counts, sel, targets=targets, synthetic=synthetic)
-    other = compare_part(counts, sel, total=own.total)
+    other = compare_part(counts, sel, total=own.total, synthetic=synthetic)
     return Views(own.figure, other.figure, own.verdict_html, other.table_html, other.table)
