@@ -152,22 +152,37 @@ VERDICT_COLOURS = {
 }
 
 
+#: Light rules and padding for the table (the reviewer pages' look: a rule under the header, zebra rows).
+TABLE_STYLES = [
+    {"selector": "", "props": "border-collapse: collapse; font-size: 0.92em;"},
+    {"selector": "th", "props": "text-align: left; padding: 3px 10px; border-bottom: 1px solid #888;"},
+    {"selector": "td", "props": "padding: 2px 10px; white-space: nowrap;"},
+    {"selector": "tbody tr:nth-child(even)", "props": "background-color: #f4f4f4;"},
+    {"selector": "tbody tr:first-child", "props": "font-weight: bold;"},
+]
+
+
 def table_html(total: pd.DataFrame, units: pd.DataFrame, *, name: str, lang: str) -> tuple[str, pd.DataFrame]:
     """Return the reader's table (``analysis.text.tables.yoy_view``): the unit first, then the units compared.
 
-    Returned as HTML from a pandas Styler (every value HTML-escaped, no index) and as the view itself.
+    Returned as HTML from a pandas Styler (every value HTML-escaped, no index) and as the view itself.  The
+    indicator column is left out when every row has the same indicator (the verdict line names it).
     """
     parts = [total.assign(unit_name=name)] + ([units] if len(units) else [])
     yoy = pd.concat(parts, ignore_index=True)
     view = text_tables.yoy_view(yoy, lang=lang)
+    headers = text_tables.HEADERS[lang]
+    if yoy["indicator"].nunique() == 1:
+        view = view.drop(columns=[headers["indicator"]])
     verdicts = list(yoy["label"])
-    head = text_tables.HEADERS[lang]["label"]
+    head = headers["label"]
 
     def colour(col: pd.Series) -> list[str]:
         return [f"background-color: {VERDICT_COLOURS.get(v, 'transparent')}" for v in verdicts]
 
-    styler = view.style.format(escape="html").hide(axis="index").apply(colour, subset=[head])
-    styler = styler.set_table_attributes('class="explore-table-view"')
+    styler = view.style.set_uuid("explore").format(escape="html").hide(axis="index")
+    styler = styler.apply(colour, subset=[head])
+    styler = styler.set_table_attributes('class="explore-table-view"').set_table_styles(TABLE_STYLES)
     return styler.to_html(), view
 
 
