@@ -14,29 +14,12 @@ from typing import Any
 import pandas as pd
 
 from analysis import paths
+from analysis.io.crosswalk import unit_name
 from analysis.notebook.params import NOTEBOOKS_ENV, STANDARD, Param, ParameterError, read_parameters, validate
 from analysis.provenance import is_synthetic, list_inputs, write_bytes_atomic
 
 #: Attribute set on a saved Figure: (PNG bytes as written, display metadata with the alt text).
 SAVED_ATTR = "_analysis_saved_png"
-
-
-def unit_name(counts: pd.DataFrame, unit: str) -> str:
-    """Return the name of ``unit``: from its Counts rows, else the province crosswalk, else the code."""
-    rows = counts.loc[counts["unit_code"] == unit, "unit_name"]
-    if len(rows):
-        return str(rows.iloc[0])
-    if unit.isdigit() and len(unit) == 2:
-        try:
-            from analysis.io.crosswalk import read_crosswalk
-
-            cw = read_crosswalk()
-            match = cw.loc[cw["old_code"] == unit, "old_name"]
-            if len(match):
-                return str(match.iloc[0])
-        except (ImportError, ValueError, OSError):
-            pass
-    return unit
 
 
 def ensure_sample(data_dir: str | Path = "") -> Path:
