@@ -179,6 +179,21 @@ def compare_choices(counts: pd.DataFrame, unit: str, indicator: str, *, lang: st
     return out
 
 
+#: Short names of the conventions (the definition family), used where no twin asks to tell them apart.
+CONVENTION_NAMES = {"bieu06": "Biểu 06", "qd766": "QĐ 766", "de_an_06": "Đề án 06"}
+
+
+def convention_name(convention: str, *, twin: bool, lang: str) -> str:
+    """Return how a convention is named: with what it counts for a twin pair, else its short name.
+
+    >>> convention_name("qd766", twin=True, lang="en"), convention_name("qd766", twin=False, lang="en")
+    ('QĐ 766 (resolved and pending)', 'QĐ 766')
+    """
+    if twin:
+        return text.label(convention, lang=lang)
+    return CONVENTION_NAMES.get(convention, convention)
+
+
 def convention_choices(indicator: str, *, lang: str) -> list[tuple[str, str]]:
     """Return the conventions offered for ``indicator``: its own, its twin's and both side by side.
 
@@ -188,7 +203,7 @@ def convention_choices(indicator: str, *, lang: str) -> list[tuple[str, str]]:
     ['qd766']
     """
     own = indicators.get(indicator).convention
-    out = [(text.label(own, lang=lang), own)]
+    out = [(convention_name(own, twin=indicator in CONVENTION_TWINS, lang=lang), own)]
     twin = CONVENTION_TWINS.get(indicator)
     if twin is None:
         return out

@@ -15,7 +15,15 @@ import pandas as pd
 
 from analysis import plots, stats, text
 from analysis.counts import in_scope, subset
-from analysis.notebook.explore_choices import BOTH, CONVENTION_TWINS, Selection, escape, unit_name, word
+from analysis.notebook.explore_choices import (
+    BOTH,
+    CONVENTION_TWINS,
+    Selection,
+    convention_name,
+    escape,
+    unit_name,
+    word,
+)
 from analysis.stats import series
 from analysis.text import tables as text_tables
 
@@ -109,6 +117,7 @@ def verdict_html(
     """One line per verdict: this period against the last (Newcombe interval) and the multi-year trend."""
     lang = sel.lang
     parts = [f"<b>{escape(name)}</b> — {escape(text.indicator_label(sel.indicator, lang=lang))}"]
+    twin = sel.indicator in CONVENTION_TWINS
     for r in total.itertuples(index=False):
         if pd.isna(r.rate_curr):
             continue
@@ -123,7 +132,7 @@ def verdict_html(
             f"({text.format_points(r.change, lang=lang)}{interval})"
         )
         parts.append(
-            f"{escape(text.label(r.convention, lang=lang))}, {escape(r.periods)}: {change} → "
+            f"{escape(convention_name(r.convention, twin=twin, lang=lang))}, {escape(r.periods)}: {change} → "
             f"<b class='explore-verdict'>{escape(text.label(r.label, lang=lang))}</b>"
         )
     for r in trend.itertuples(index=False):
