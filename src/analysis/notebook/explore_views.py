@@ -61,9 +61,13 @@ def _in_years(rows: pd.DataFrame, sel: Selection) -> pd.DataFrame:
     return rows[(rows["year"] >= sel.first_year) & (rows["year"] <= sel.last_year)]
 
 
-def _last_two_years(rows: pd.DataFrame, sel: Selection) -> pd.DataFrame:
-    """Return the rows a year-over-year table reads: the last year and the one before."""
-    return rows[rows["year"].isin([sel.last_year - 1, sel.last_year])]
+def _history(rows: pd.DataFrame, sel: Selection) -> pd.DataFrame:
+    """Return the rows a year-over-year table reads: every year up to the last one shown.
+
+    The earlier years are not cut by the first year shown: ``yoy_table`` estimates the process variation
+    of its verdicts from them, so the explorer's verdict is the reports' verdict.
+    """
+    return rows[rows["year"] <= sel.last_year]
 
 
 def selected_rows(by_indicator: dict[str, pd.DataFrame], sel: Selection) -> pd.DataFrame:
@@ -77,33 +81,31 @@ def selected_rows(by_indicator: dict[str, pd.DataFrame], sel: Selection) -> pd.D
 
 
 def trend_figure(scope: pd.DataFrame, sel: Selection, *, targets: pd.DataFrame | None) -> Any:
-    """Yearly rates of the unit (units under it summed) with their intervals and the target line."""
+    """Return the yearly rates of the unit (units under it summed) with their intervals and target lines."""
     ids = [sel.indicator]
     if sel.convention == BOTH and sel.indicator in CONVENTION_TWINS:
         ids.append(CONVENTION_TWINS[sel.indicator])
     yearly = series.yearly_rates(_in_years(scope, sel), indicator=ids)
     target = None
-    if targets is not None and len(targets) and len(ids) == 1:
-        mine = series.unit_targets(targets, unit=sel.unit, counts=scope)
-        target = series.target_for(mine, sel.indicator, year=sel.last_year)
+    if targets is not None and len(targets):  # the unit's targets; trend_band picks each series' own
+        target = stats.unit_targets(targets, unit=sel.unit, counts=scope)
     return plots.trend_band(yearly, by="convention" if len(ids) > 1 else None, target=target, lang=sel.lang)
 
 
 def compare_figure(counts: pd.DataFrame, sel: Selection) -> tuple[Any, pd.DataFrame]:
     """Return the comparison chart (dumbbell or funnel) of the units or groups, and their YoY table."""
     rows, by = _compared_rows(counts, sel)
-    rows = _in_years(rows, sel)
-    if rows.empty:
+    if _in_years(rows, sel).empty:
         fig = plots.notice_figure(
             word("nothing_to_compare", lang=sel.lang), title=text.label("by_unit", lang=sel.lang)
         )
         return fig, pd.DataFrame()
-    yoy = stats.yoy_table(_last_two_years(rows, sel), sel.last_year, by=by)
+    yoy = stats.yoy_table(_history(rows, sel), sel.last_year, by=by)
     if by:
         yoy = _group_names(yoy, by[0], lang=sel.lang)
     yoy = yoy.sort_values(["rate_curr", "unit_name"], na_position="first").reset_index(drop=True)
     if sel.chart == "funnel":
-        funnel = stats.funnel_table(_last_two_years(rows, sel), sel.last_year, by=by)
+        funnel = stats.funnel_table(_history(rows, sel), sel.last_year, by=by)
         label_col = "unit_name"
         if by:
             funnel = _group_names(funnel, by[0], lang=sel.lang)
@@ -232,12 +234,13 @@ def trend_part(
     text.check_lang(sel.lang)
     scope = in_scope(counts, sel.unit)
     name = name or unit_name(counts, sel.unit)
-    rows = _in_years(subset(scope, indicator=sel.indicator), sel)
+    every = subset(scope, indicator=sel.indicator)
+    rows = _in_years(every, sel)
     if rows.empty:
         message = word("no_rows", lang=sel.lang)
         fig = plots.notice_figure(message, title=text.indicator_label(sel.indicator, lang=sel.lang))
         return TrendPart(fig, f"<b>{escape(name)}</b>: {escape(message)}", pd.DataFrame())
-    total = stats.yoy_table(_last_two_years(rows, sel), sel.last_year, by=[])
+    total = stats.yoy_table(_history(every, sel), sel.last_year, by=[])
     whole = rows[rows["period_type"] == "year"]  # what trend_table reads (whole years only)
     trend = stats.trend_table(whole, by=[], years=range(sel.first_year, sel.last_year + 1))
     fig = _stamped(trend_figure(scope, sel, targets=targets), synthetic)
