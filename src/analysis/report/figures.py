@@ -173,13 +173,24 @@ def finish_figure(
 
 
 def figure_bytes(fig: Figure) -> dict[str, bytes]:
-    """Render a figure to PNG and SVG bytes with fixed dpi, fixed SVG ids and no date metadata."""
+    """Render a figure to PNG and SVG bytes with fixed dpi, fixed SVG ids and no date metadata.
+
+    The layout (constrained layout: margins from every label's extent, most of a save's time) is computed
+    once, for the PNG; the SVG is drawn with the same positions, so both files show the same layout.
+    """
     out = {}
-    with mpl.style.context(STYLE_PATH), mpl.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-        for fmt, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=PNG_DPI, metadata=meta)
-            out[fmt] = buf.getvalue()
+    engine = fig.get_layout_engine()
+    try:
+        with mpl.style.context(STYLE_PATH), mpl.rc_context({"svg.hashsalt": SVG_HASHSALT}):
+            for fmt, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+                buf = io.BytesIO()
+                fig.savefig(buf, format=fmt, dpi=PNG_DPI, metadata=meta)
+                out[fmt] = buf.getvalue()
+                if engine is not None:
+                    fig.set_layout_engine("none")  # keep the positions the PNG's layout gave
+    finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
     return out
 
 

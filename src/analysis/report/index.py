@@ -142,6 +142,9 @@ def index_html(reports: Path, *, figures_root: Path = paths.FIGURES_DIR, lang: s
     parts.append(f"<p>{esc(word('how_to_read', lang))}</p>")
     head = tuple(word(k, lang) for k in ("notebook", "unit", "status", "seconds", "links", "error"))
     parts.append(_table(rows, head))
+    from analysis.report.revisions import revisions_html
+
+    parts.append(revisions_html(common.read_json(reports / "revisions.json", None), lang=lang))
     layout = paths.OutputLayout(figures_root=figures_root)
     for unit in dict.fromkeys(str(r["unit"]) for r in results):
         fig_dir = layout.figures(int(year), unit)
