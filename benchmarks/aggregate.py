@@ -7,6 +7,8 @@ Generates one SYNTHETIC file (``analysis.sample.large``), then runs each method 
 (imports excluded), rows per second and peak memory, and checks that all three give identical counts.
 The library is timed cold (empty cache: hashing, CSV conversion, input checks, aggregation) and warm
 (cache and check results reused, as on a repeated run).  With ``--json`` the last line is one JSON object.
+The machine's 1-minute load average (``os.getloadavg``) is printed before every run and reported beside the
+figures (``load_min`` / ``load_max``): on a shared 2-core machine other work inflates the wall times.
 """
 
 from __future__ import annotations
@@ -239,30 +241,39 @@ def main(argv: list[str] | None = None) -> int:
     methods = a.methods.split(",")
     res: dict[str, dict] = {}
     outs: dict[str, Path] = {}
+    loads: list[float] = []
     for m in methods:
         times, peaks = [], []
         for i in range(a.runs):
             cache = work / f"cache_{m}_{i}"  # cold: a fresh, empty cache each run
             shutil.rmtree(cache, ignore_errors=True)
             outs[m] = work / f"out_{m}.parquet"
+            load = os.getloadavg()[0]
             s, rss = measure(m, data, cache, outs[m])
-            times.append(s), peaks.append(rss)
-            print(f"  {m:10s} run {i + 1}: {s:7.2f} s  peak {rss:7.0f} MB", flush=True)
+            times.append(s), peaks.append(rss), loads.append(load)
+            print(f"  {m:10s} run {i + 1}: {s:7.2f} s  peak {rss:7.0f} MB  load {load:4.2f}", flush=True)
         res[m] = {"s": statistics.median(times), "rss": max(peaks), "runs": times}
         if m == "library":
-            warm = [measure(m, data, work / "cache_library_0", outs[m]) for _ in range(a.runs)]
-            for s, rss in warm:
-                print(f"  {'lib warm':10s}      : {s:7.2f} s  peak {rss:7.0f} MB", flush=True)
+            warm = []
+            for _ in range(a.runs):
+                loads.append(os.getloadavg()[0])
+                warm.append(measure(m, data, work / "cache_library_0", outs[m]))
+                s, rss = warm[-1]
+                print(f"  {'lib warm':10s}      : {s:7.2f} s  peak {rss:7.0f} MB  load {loads[-1]:4.2f}")
             res["library_warm"] = {"s": statistics.median(w[0] for w in warm), "rss": max(w[1] for w in warm)}
     import pandas as pd
 
     frames = {m: pd.read_parquet(outs[m]) for m in methods}
     equal = all(frames[m].equals(frames[methods[0]]) for m in methods)
     print(f"\n{a.rows:,} dossiers, {a.format}, median of {a.runs} runs; counts identical: {equal}")
-    print(f"{'method':14s} {'seconds':>9s} {'rows/s':>12s} {'peak RSS MB':>12s}")
+    print(f"1-minute load average before the runs: {min(loads):.2f} to {max(loads):.2f} (2 cores)")
+    base = res.get("duckdb_sql", {}).get("s")
+    print(f"{'method':14s} {'seconds':>9s} {'vs hand SQL':>12s} {'rows/s':>12s} {'peak RSS MB':>12s}")
     for m, r in res.items():
-        print(f"{m:14s} {r['s']:9.2f} {a.rows / r['s']:12,.0f} {r['rss']:12.0f}")
+        ratio = f"{r['s'] / base:11.2f}x" if base else f"{'-':>12s}"
+        print(f"{m:14s} {r['s']:9.2f} {ratio} {a.rows / r['s']:12,.0f} {r['rss']:12.0f}")
     summary = {"rows": a.rows, "format": a.format, "results_equal": equal, "runs": a.runs}
+    summary["load_min"], summary["load_max"] = round(min(loads), 2), round(max(loads), 2)
     for m, r in res.items():
         summary[f"{m}_s"] = round(r["s"], 3)
         summary[f"{m}_peak_rss_mb"] = round(r["rss"], 1)

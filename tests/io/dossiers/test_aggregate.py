@@ -130,6 +130,6 @@ def test_same_expression_compiles_for_other_engines(dialect):
 
     schema = ibis.schema({c: t for c, t in CANONICAL.items()})
     periods = build_periods(D(2024, 1, 1), D(2024, 6, 30))
-    expr = counts_expr(ibis.table(schema, name="v_dossiers"), ibis.memtable(periods), month_ends_only=True)
+    expr = counts_expr(ibis.table(schema, name="v_dossiers"), periods)
     sql = str(ibis.to_sql(expr, dialect=dialect))
     assert "v_dossiers" in sql and "received_at" in sql and "supplement_provided_at" in sql

@@ -9,6 +9,7 @@ same expression.  Only the small aggregated result is brought back to pandas.
 from __future__ import annotations
 
 import calendar
+import functools
 import tempfile
 import unicodedata
 from datetime import date
@@ -19,7 +20,10 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from analysis.io.dossiers import stages
+from analysis.io.dossiers.stages import COMPONENTS, PERIOD_KEYS  # noqa: F401  (public names)
 from analysis.schemas import finalise_counts
 
 #: Canonical columns the aggregation reads, with their Ibis types (dates are calendar dates).
@@ -55,21 +59,6 @@ LEVELS: dict[str, str] = {
 }
 #: First day of the 34-province code system (Nghị quyết 202/2025/QH15); earlier periods use gso2004 codes.
 NSO2025_FROM = date(2025, 7, 1)
-#: A date after any real one: "not finished" compares as finished in the far future.
-FAR_FUTURE = date(9999, 12, 31)
-COMPONENTS = (
-    "received",
-    "online",
-    "fee_base",
-    "paid",
-    "finished",
-    "on_time",
-    "on_time_766",
-    "pending",
-    "overdue",
-    "within_766",
-)
-PERIOD_KEYS = ["unit_code", "period_start", "period_end", "period_type"]
 
 
 def build_periods(first: date, last: date, *, data_end: date | None = None) -> pd.DataFrame:
@@ -110,31 +99,15 @@ def build_periods(first: date, last: date, *, data_end: date | None = None) -> p
     return pd.DataFrame(rows, columns=["period_start", "period_end", "period_type"])
 
 
-def _pause(t: ir.Table, at: ir.DateValue) -> ir.IntegerValue:
-    """Days of supplement pause up to ``at``: from the request to the citizen's supplement (or ``at``)."""
-    req, prov = t.supplement_requested_at, t.supplement_provided_at
-    stop = ibis.least(prov.fill_null(at), at)
-    return ibis.cases(((req.isnull()) | (req > at), 0), else_=stop.delta(req, unit="day"))
-
-
-def _count(cond: ir.BooleanValue) -> ir.IntegerScalar:
-    return cond.cast("int64").sum()
-
-
-def counts_expr(
-    t: ir.Table, periods: ir.Table, *, month_ends_only: bool = False, labels: bool = True
-) -> ir.Table:
+def counts_expr(t: ir.Table, periods: pd.DataFrame, *, labels: bool = True) -> ir.Table:
     """Build the aggregation: one row per unit x period with the ten component counts and the unit's name.
 
     Parameters
     ----------
     t : ibis.Table
         Dossier records with the ``CANONICAL`` columns (extra columns are ignored).
-    periods : ibis.Table
+    periods : pandas.DataFrame
         ``period_start``, ``period_end`` (dates) and ``period_type``, as from :func:`build_periods`.
-    month_ends_only : bool
-        True when every period ends on a month's last day: lets the pending count skip dossiers received
-        and finished within one month (a filter, same result).
     labels : bool
         Add each unit's name and level (the largest value seen); False when the caller knows them.
 
@@ -147,60 +120,13 @@ def counts_expr(
     -----
     On time (Biểu 06): finished on or before the due date plus the supplement pause; no due date = on time.
     On time (QĐ 766 §2.1): the same and at most one supplement request.  Pending at a period end ``e``:
-    received on or before ``e`` and not finished by ``e``; overdue when ``e`` is past the due date plus the
-    pause up to ``e``.
+    received on or before ``e`` and not finished by ``e``; overdue when ``e - due > pause(e)``, the pause up
+    to ``e`` being the days from the supplement request to the citizen's supplement (or to ``e``).
+    Computed in two stages (``analysis.io.dossiers.stages``): one pass over the records giving flows and
+    stock changes per unit x day, then sums over each period's days and cumulative sums up to each end.
     """
-    skip = {"unit_code", "day", "unit_name", "unit_level"}
-    recv = t.group_by(t.unit_code, day=t.received_at).aggregate(
-        received=t.count(),
-        online=_count(t.channel == 2),
-        fee_base=_count((t.fee_bearing == 1) & (t.fee > 0)),
-        paid=_count((t.fee_bearing == 1) & (t.fee > 0) & t.paid_online.isin([1, 2])),
-        **({"unit_name": t.unit_name.max(), "unit_level": t.unit_level.max()} if labels else {}),
-    )
-    on_time = t.due_at.isnull() | (t.finished_at.delta(t.due_at, unit="day") <= _pause(t, t.finished_at))
-    one_supp = t.supplement_count.fill_null(0) <= 1
-    done = t.filter(t.finished_at.notnull())
-    fin = done.group_by(done.unit_code, day=done.finished_at).aggregate(
-        finished=done.count(),
-        on_time=_count(on_time),
-        on_time_766=_count(on_time & one_supp),
-    )
-    ends = periods.select(e=periods.period_end).distinct()
-    if month_ends_only:  # a dossier received and finished in one month is pending at no month end
-        f, r = t.finished_at, t.received_at
-        t = t.filter(f.isnull() | (f.year() != r.year()) | (f.month() != r.month()))
-    j = t.join(ends, [t.received_at <= ends.e, t.finished_at.fill_null(FAR_FUTURE) > ends.e])
-    overdue = j.due_at.notnull() & (j.e.delta(j.due_at, unit="day") > _pause(j, j.e))
-    stock = j.group_by(j.unit_code, j.e).aggregate(
-        pending=j.count(),
-        overdue=_count(overdue),
-        within_766=_count(~overdue & (j.supplement_count.fill_null(0) <= 1)),
-    )
-    parts = []
-    for flows in (recv, fin):
-        m = flows.join(periods, [flows.day >= periods.period_start, flows.day <= periods.period_end])
-        parts.append(
-            m.group_by(PERIOD_KEYS).aggregate(**{c: m[c].sum() for c in flows.columns if c not in skip})
-        )
-    s = stock.join(periods, stock.e == periods.period_end)
-    parts.append(s.select(*PERIOD_KEYS, "pending", "overdue", "within_766"))
-    zero = ibis.literal(0, type="int64")
-    wide = ibis.union(
-        *[
-            p.select(
-                *PERIOD_KEYS, **{c: (p[c].cast("int64") if c in p.columns else zero) for c in COMPONENTS}
-            )
-            for p in parts
-        ]
-    )
-    out = wide.group_by(PERIOD_KEYS).aggregate(**{c: wide[c].sum() for c in COMPONENTS})
-    if not labels:
-        return out
-    names = recv.group_by("unit_code").aggregate(
-        unit_name=recv.unit_name.max(), unit_level=recv.unit_level.max()
-    )
-    return out.join(names, "unit_code")
+    daily = stages.daily_expr(t, labels=labels)
+    return stages.stage2_expr(daily, *stages.calendar_tables(periods), labels=labels)
 
 
 def to_long(wide: pd.DataFrame) -> pd.DataFrame:
@@ -246,13 +172,78 @@ def finish_counts(wide: pd.DataFrame, *, source: str) -> pd.DataFrame:
 
 
 def data_span(t: ir.Table) -> tuple[date, date]:
-    """Return the first received date and the latest received or finished date of ``t``."""
-    r = t.aggregate(
-        first=t.received_at.min(), last_r=t.received_at.max(), last_f=t.finished_at.max()
-    ).execute()
-    first, last_r, last_f = (pd.Timestamp(r.iloc[0][c]) for c in ("first", "last_r", "last_f"))
-    last = last_r if pd.isna(last_f) else max(last_r, last_f)
-    return first.date(), last.date()
+    """Return the first and the latest received date of ``t`` (the data end is the latter's month end).
+
+    Finished dates do not move the data end: a finished date typed in the future would otherwise turn
+    every like-for-like ``ytd`` row into a partial ``year`` row (``read_dossiers`` refuses such a date).
+    """
+    r = t.aggregate(first=t.received_at.min(), last=t.received_at.max()).execute()
+    return pd.Timestamp(r.iloc[0]["first"]).date(), pd.Timestamp(r.iloc[0]["last"]).date()
+
+
+@functools.lru_cache(maxsize=8)
+def stage1_sql(*, labels: bool, checks: bool, table: str = "dossiers") -> str:
+    """DuckDB SQL of :func:`~analysis.io.dossiers.stages.daily_expr` over a table named ``table``.
+
+    Compiled from the Ibis expression once per process (the same expression other engines run).
+    """
+    t = ibis.table(CANONICAL, name=table)
+    return str(ibis.to_sql(stages.daily_expr(t, labels=labels, checks=checks), dialect="duckdb"))
+
+
+#: Names of the small tables stage 2 reads on DuckDB (registered from pandas for each read).
+STAGE2_TABLES = ("daily", "_calendar_flow", "_calendar_step", "_periods")
+
+
+@functools.lru_cache(maxsize=4)
+def stage2_sql(*, labels: bool) -> str:
+    """DuckDB SQL of :func:`~analysis.io.dossiers.stages.stage2_expr` over ``STAGE2_TABLES``."""
+    dates = {"period_start": "date", "period_end": "date", "period_type": "string"}
+    daily = ibis.table(
+        {"unit_code": "string", "d": "int64", **{c: "int64" for c in stages.DAILY}}
+        | ({"unit_name": "string", "unit_level": "string"} if labels else {}),
+        name=STAGE2_TABLES[0],
+    )
+    flow = ibis.table({"d": "int64", **dates}, name=STAGE2_TABLES[1])
+    step = ibis.table({"d": "int64", "e": "date"}, name=STAGE2_TABLES[2])
+    periods = ibis.table(dates, name=STAGE2_TABLES[3])
+    return str(ibis.to_sql(stages.stage2_expr(daily, flow, step, periods, labels=labels), dialect="duckdb"))
+
+
+def aggregate_daily_duckdb(
+    raw: Any,
+    *,
+    span: tuple[date, date],
+    data_end: date | None,
+    labels: pd.DataFrame,
+    source: str,
+) -> pd.DataFrame:
+    """Stage 2 on DuckDB connection ``raw`` whose table ``daily`` holds stage 1; return validated Counts."""
+    periods = build_periods(*span, data_end=data_end)
+    flow, step = stages.calendars(periods)
+    small = (flow, step, periods[["period_start", "period_end", "period_type"]])
+    tables = dict(zip(STAGE2_TABLES[1:], small, strict=True))
+    for name, df in tables.items():
+        raw.register(name, _arrow_dates(df))
+    try:
+        wide = raw.sql(stage2_sql(labels=False)).to_arrow_table().to_pandas()
+    finally:
+        for name in tables:
+            raw.unregister(name)
+    wide = wide.merge(labels, on="unit_code", how="left", validate="many_to_one")
+    return finish_counts(wide, source=source)
+
+
+def _arrow_dates(df: pd.DataFrame) -> pa.Table:
+    """Return a calendar table for DuckDB with its date columns as ``date32`` (not timestamps)."""
+    cols = {}
+    for c in df.columns:
+        v = df[c]
+        if c in ("period_start", "period_end", "e"):
+            cols[c] = pa.array(pd.to_datetime(v).dt.date, type=pa.date32())
+        else:
+            cols[c] = pa.array(v)
+    return pa.table(cols)
 
 
 def aggregate_table(
@@ -270,7 +261,7 @@ def aggregate_table(
     t : ibis.Table
         Dossier records with the ``CANONICAL`` columns, on any backend (DuckDB, PySpark, PostgreSQL ...).
     data_end : date, optional
-        Last day the data cover; default the end of the month of the latest received/finished date.
+        Last day the data cover; default the end of the month of the latest received date.
     source : str
         Provenance written in the ``source`` column.
     span : (date, date), optional
@@ -281,9 +272,12 @@ def aggregate_table(
     first, last = span or data_span(t)
     periods = build_periods(first, last, data_end=data_end)
     con = t.get_backend()
-    mem = ibis.memtable(periods)
-    month_ends = bool((pd.to_datetime(periods["period_end"]) + pd.Timedelta(days=1)).dt.day.eq(1).all())
-    wide = con.execute(counts_expr(t, mem, month_ends_only=month_ends, labels=labels is None))
+    daily = stages.daily_expr(t, labels=labels is None).cache()  # stage 1: a small table kept by the engine
+    try:
+        expr = stages.stage2_expr(daily, *stages.calendar_tables(periods), labels=labels is None)
+        wide = con.execute(expr)
+    finally:
+        daily.release()
     if labels is not None:
         wide = wide.merge(labels, on="unit_code", how="left", validate="many_to_one")
     return finish_counts(wide, source=source)
@@ -299,6 +293,7 @@ def duckdb_backend(
     con.raw_sql(f"SET memory_limit = '{memory_limit}'")
     con.raw_sql(f"SET temp_directory = '{tmp.as_posix()}'")
     con.raw_sql("SET preserve_insertion_order = false")
+    con.raw_sql("SET enable_progress_bar = false")
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
     return con
@@ -313,7 +308,7 @@ def aggregate_spark(
     --------
     A cluster job reading canonical Parquet (e.g. the ``data/processed`` cache)::
 
-        df = spark.read.parquet("hdfs:///dossiers/")          # columns of analysis.io.dossiers.aggregate.CANONICAL
+        df = spark.read.parquet("hdfs:///dossiers/")  # columns of aggregate.CANONICAL
         counts = aggregate_spark(spark, df, source="dossiers 2019-2025")
     """
     con = ibis.pyspark.connect(session)
