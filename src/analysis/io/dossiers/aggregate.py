@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import numpy as np
@@ -181,11 +182,10 @@ def data_span(t: ir.Table) -> tuple[date, date]:
     return pd.Timestamp(r.iloc[0]["first"]).date(), pd.Timestamp(r.iloc[0]["last"]).date()
 
 
-@functools.lru_cache(maxsize=8)
 def stage1_sql(*, labels: bool, checks: bool, table: str = "dossiers") -> str:
     """DuckDB SQL of :func:`~analysis.io.dossiers.stages.daily_expr` over a table named ``table``.
 
-    Compiled from the Ibis expression once per process (the same expression other engines run).
+    Compiled from the Ibis expression (the same expression other engines run).
     """
     t = ibis.table(CANONICAL, name=table)
     return str(ibis.to_sql(stages.daily_expr(t, labels=labels, checks=checks), dialect="duckdb"))
@@ -195,7 +195,6 @@ def stage1_sql(*, labels: bool, checks: bool, table: str = "dossiers") -> str:
 STAGE2_TABLES = ("daily", "_calendar_flow", "_calendar_step", "_periods")
 
 
-@functools.lru_cache(maxsize=4)
 def stage2_sql(*, labels: bool) -> str:
     """DuckDB SQL of :func:`~analysis.io.dossiers.stages.stage2_expr` over ``STAGE2_TABLES``."""
     dates = {"period_start": "date", "period_end": "date", "period_type": "string"}
@@ -208,6 +207,37 @@ def stage2_sql(*, labels: bool) -> str:
     step = ibis.table({"d": "int64", "e": "date"}, name=STAGE2_TABLES[2])
     periods = ibis.table(dates, name=STAGE2_TABLES[3])
     return str(ibis.to_sql(stages.stage2_expr(daily, flow, step, periods, labels=labels), dialect="duckdb"))
+
+
+#: The DuckDB SQL that ``read_dossiers`` runs, compiled from the Ibis expressions and shipped with the
+#: package (compiling takes about a second per process); ``tests/io/dossiers/test_aggregate.py`` checks
+#: that the files equal a fresh compilation.  Rewrite them with ``write_compiled_sql()``.
+SQL_DIR = Path(__file__).with_name("sql")
+COMPILED = {
+    "stage1": lambda: stage1_sql(labels=True, checks=True),
+    "stage2": lambda: stage2_sql(labels=False),
+}
+
+
+def write_compiled_sql() -> list[Path]:
+    """Compile the DuckDB SQL of ``COMPILED`` from the Ibis expressions and write it to ``SQL_DIR``."""
+    SQL_DIR.mkdir(exist_ok=True)
+    out = []
+    for name, make in COMPILED.items():
+        path = SQL_DIR / f"{name}.sql"
+        path.write_text(make() + "\n", encoding="utf-8")
+        out.append(path)
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def compiled_sql(name: str) -> str:
+    """Return the shipped DuckDB SQL ``name`` of ``COMPILED`` (compiled afresh when the file is missing)."""
+    path = SQL_DIR / f"{name}.sql"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return COMPILED[name]()
 
 
 def aggregate_daily_duckdb(
@@ -226,7 +256,7 @@ def aggregate_daily_duckdb(
     for name, df in tables.items():
         raw.register(name, _arrow_dates(df))
     try:
-        wide = raw.sql(stage2_sql(labels=False)).to_arrow_table().to_pandas()
+        wide = raw.sql(compiled_sql("stage2")).to_arrow_table().to_pandas()
     finally:
         for name in tables:
             raw.unregister(name)
@@ -283,20 +313,28 @@ def aggregate_table(
     return finish_counts(wide, source=source)
 
 
+def duckdb_connection(
+    *, memory_limit: str = "2GB", threads: int | None = None, temp_directory: str | Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Return an in-memory DuckDB connection with a memory limit, spill directory and thread count set."""
+    con = duckdb.connect()
+    tmp = Path(temp_directory or Path(tempfile.gettempdir()) / "analysis_duckdb_spill")
+    tmp.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{tmp.as_posix()}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
 def duckdb_backend(
     *, memory_limit: str = "2GB", threads: int | None = None, temp_directory: str | Path | None = None
 ) -> Any:
-    """Return an in-memory Ibis DuckDB backend with a memory limit, spill directory and thread count set."""
-    con = ibis.duckdb.connect()
-    tmp = Path(temp_directory or Path(tempfile.gettempdir()) / "analysis_duckdb_spill")
-    tmp.mkdir(parents=True, exist_ok=True)
-    con.raw_sql(f"SET memory_limit = '{memory_limit}'")
-    con.raw_sql(f"SET temp_directory = '{tmp.as_posix()}'")
-    con.raw_sql("SET preserve_insertion_order = false")
-    con.raw_sql("SET enable_progress_bar = false")
-    if threads:
-        con.raw_sql(f"SET threads = {int(threads)}")
-    return con
+    """Return an Ibis DuckDB backend over :func:`duckdb_connection` (for :func:`aggregate_table`)."""
+    raw = duckdb_connection(memory_limit=memory_limit, threads=threads, temp_directory=temp_directory)
+    return ibis.duckdb.from_connection(raw)
 
 
 def aggregate_spark(
@@ -334,3 +372,23 @@ def aggregate_sql(
     """
     con = ibis.connect(con_or_url) if isinstance(con_or_url, str) else con_or_url
     return aggregate_table(con.table(table), data_end=data_end, source=source or table)
+
+
+def _warm_validation() -> None:
+    """Validate an empty Counts table: pandera sets up its backends on the first validation of a process
+    (0.2-0.5 s), paid here at import rather than by the first read."""
+    wide = pd.DataFrame(
+        {
+            "unit_code": pd.Series(dtype=str),
+            "period_start": pd.Series(dtype="datetime64[ns]"),
+            "period_end": pd.Series(dtype="datetime64[ns]"),
+            "period_type": pd.Series(dtype=str),
+            **{c: pd.Series(dtype="int64") for c in COMPONENTS},
+            "unit_name": pd.Series(dtype=str),
+            "unit_level": pd.Series(dtype=str),
+        }
+    )
+    finish_counts(wide, source="")
+
+
+_warm_validation()

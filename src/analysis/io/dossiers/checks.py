@@ -117,7 +117,7 @@ def _raise_first(s: Source, con: Any, canon: str, pred: str, expected: str, labe
     """Locate the first row of ``s`` where ``pred`` holds and raise InputError naming it."""
     col = s.columns.get(canon, canon)
     shown = f"{canon}__raw" if canon in s.raw_checks and "__raw" in pred else canon
-    row = con.con.execute(
+    row = con.execute(
         f"SELECT _pos, {_q(shown)}, dossier_id FROM ({s.locate}) WHERE {pred} ORDER BY _pos LIMIT 1"
     ).fetchone()
     pos, value, dossier = row if row else (None, None, None)
@@ -141,7 +141,7 @@ def _stats(s: Source, con: Any, checks: list[tuple]) -> int:
     """
     names = [c[1] for c in checks]
     cols = ", ".join(f"min({c}), max({c})" for c in names)
-    res = con.con.execute(
+    res = con.execute(
         f"SELECT count(*), count(*) - count(received_at), {cols} FROM ({s.stats})"
     ).fetchone()
     if res[0] == 0:
@@ -181,7 +181,7 @@ def _row_scan(s: Source, con: Any) -> None:
     if not checks:
         return
     counts = ", ".join(f"count(*) FILTER ({p})" for _, _, p, _ in checks)
-    res = con.con.execute(f"SELECT {counts} FROM ({s.relation})").fetchone()
+    res = con.execute(f"SELECT {counts} FROM ({s.relation})").fetchone()
     for n, (label, canon, pred, expected) in zip(res, checks, strict=True):
         if n:
             _raise_first(s, con, canon, pred, expected, label)
@@ -202,7 +202,7 @@ def check_sources(sources: list[Source], *, con: Any, limits: Limits, cache_dir:
 
 def _first_source(sources: list[Source], con: Any, pred: str) -> Source:
     for s in sources:
-        if con.con.execute(f"SELECT count(*) FROM ({s.relation}) WHERE {pred}").fetchone()[0]:
+        if con.execute(f"SELECT count(*) FROM ({s.relation}) WHERE {pred}").fetchone()[0]:
             return s
     return sources[-1]
 
@@ -217,7 +217,7 @@ def check_daily(daily: str, sources: list[Source], *, con: Any, limits: Limits) 
     Returns ``first``, ``last`` (received dates), ``units`` ([code, name, level]) and ``notes`` (levels
     inferred from unit names).
     """
-    q = con.con.execute
+    q = con.execute
     bad_unit = q(f"SELECT count(*) FROM {daily} WHERE unit_code IS NULL OR trim(unit_code) = ''").fetchone()
     if bad_unit[0]:
         pred = "unit_code IS NULL OR trim(unit_code) = ''"
@@ -335,10 +335,10 @@ def _check_duplicates(sources: list[Source], con: Any, *, rows: int) -> None:
     The 64-bit hashes of the ids are streamed into one NumPy array (8 bytes per dossier) and sorted; equal
     neighbours are candidates, confirmed on the ids themselves (a hash collision is not a duplicate).
     """
-    h_null, h_empty = con.con.execute("SELECT hash(NULL::VARCHAR), hash('')").fetchall()[0]
+    h_null, h_empty = con.execute("SELECT hash(NULL::VARCHAR), hash('')").fetchall()[0]
     hashes = np.empty(max(rows, 1), dtype=np.uint64)
     n = 0
-    reader = con.con.sql("SELECT hash(dossier_id) AS h FROM dossiers").to_arrow_reader(HASH_BATCH)
+    reader = con.sql("SELECT hash(dossier_id) AS h FROM dossiers").to_arrow_reader(HASH_BATCH)
     for batch in reader:
         col = batch.column(0).to_numpy()
         if n + len(col) > len(hashes):
@@ -355,7 +355,7 @@ def _check_duplicates(sources: list[Source], con: Any, *, rows: int) -> None:
     candidates = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
     del hashes
     for h in candidates[:100]:
-        dup = con.con.execute(
+        dup = con.execute(
             "SELECT dossier_id FROM dossiers WHERE hash(dossier_id) = ? "
             "GROUP BY 1 HAVING count(*) > 1 LIMIT 1",
             [int(h)],
@@ -367,7 +367,7 @@ def _check_duplicates(sources: list[Source], con: Any, *, rows: int) -> None:
 def _raise_duplicate(sources: list[Source], con: Any, dossier_id: str) -> None:
     places = []
     for s in sources:
-        for (pos,) in con.con.execute(
+        for (pos,) in con.execute(
             f"SELECT _pos FROM ({s.locate}) WHERE dossier_id = ? ORDER BY _pos LIMIT 2", [dossier_id]
         ).fetchall():
             places.append((s, pos))

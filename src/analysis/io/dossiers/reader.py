@@ -84,7 +84,7 @@ def read_dossiers(
     hit = cache.read_result(key, cache_dir=cache_dir)
     if hit is not None:
         return hit
-    con = aggregate.duckdb_backend(memory_limit=memory_limit, threads=threads)
+    con = aggregate.duckdb_connection(memory_limit=memory_limit, threads=threads)
     sources = [
         dossier_checks.prepare(
             f,
@@ -98,11 +98,11 @@ def read_dossiers(
         for f, sha in zip(files, digests, strict=True)
     ]
     union = " UNION ALL BY NAME ".join(f"SELECT {', '.join(TYPES)} FROM ({s.relation})" for s in sources)
-    raw = con.con
+    raw = con
     raw.execute(f"CREATE OR REPLACE TEMP VIEW dossiers AS {union}")
     limits = dossier_checks.Limits.now(data_end)
     dossier_checks.check_sources(sources, con=con, limits=limits, cache_dir=cache_dir)
-    raw.execute(f"CREATE OR REPLACE TEMP TABLE daily AS {aggregate.stage1_sql(labels=True, checks=True)}")
+    raw.execute(f"CREATE OR REPLACE TEMP TABLE daily AS {aggregate.compiled_sql('stage1')}")
     meta = dossier_checks.check_daily("daily", sources, con=con, limits=limits)
     span = (date.fromisoformat(meta["first"]), date.fromisoformat(meta["last"]))
     labels = pd.DataFrame(meta["units"], columns=["unit_code", "unit_name", "unit_level"])

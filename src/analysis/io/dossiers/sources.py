@@ -74,8 +74,8 @@ def _cached_relation(folder: Path) -> str:
 
 def _copy_partitioned(con: Any, select_sql: str, out: Path) -> None:
     """Write canonical rows as Parquet partitioned by year received (small flushes keep memory low)."""
-    con.raw_sql(f"SET partitioned_write_flush_threshold = {PARTITION_FLUSH_ROWS}")
-    con.raw_sql(
+    con.execute(f"SET partitioned_write_flush_threshold = {PARTITION_FLUSH_ROWS}")
+    con.execute(
         f"COPY (SELECT *, coalesce(year(received_at), 0) AS year FROM ({select_sql})) TO {_sql_str(out)} "
         "(FORMAT parquet, PARTITION_BY (year), COMPRESSION zstd)"
     )
