@@ -133,3 +133,15 @@ def test_same_expression_compiles_for_other_engines(dialect):
     expr = counts_expr(ibis.table(schema, name="v_dossiers"), periods)
     sql = str(ibis.to_sql(expr, dialect=dialect))
     assert "v_dossiers" in sql and "received_at" in sql and "supplement_provided_at" in sql
+
+
+def test_shipped_duckdb_sql_is_the_compiled_expression():
+    """The DuckDB SQL read_dossiers runs is the Ibis expression compiled (regenerate when stages change)."""
+    from analysis.io.dossiers import aggregate
+
+    for name, make in aggregate.COMPILED.items():
+        shipped = (aggregate.SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+        assert shipped == make() + "\n", (
+            f"{name}.sql is stale: run `python -c 'from analysis.io.dossiers.aggregate import "
+            "write_compiled_sql as w; w()'`"
+        )
