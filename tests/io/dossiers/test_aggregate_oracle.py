@@ -19,7 +19,11 @@ import pytest
 from analysis.io import read_dossiers
 from analysis.io.dossiers.aggregate import build_periods
 
-UNITS = {"77.S01": ("Sở A", "so-ban-nganh"), "77.H01": ("Huyện B", "quan-huyen"), "77.H01.X01": ("Xã C", "xa-phuong")}
+UNITS = {
+    "77.S01": ("Sở A", "so-ban-nganh"),
+    "77.H01": ("Huyện B", "quan-huyen"),
+    "77.H01.X01": ("Xã C", "xa-phuong"),
+}
 
 
 def random_dossiers(n: int, seed: int, last: date) -> pd.DataFrame:
@@ -104,7 +108,10 @@ def oracle(df: pd.DataFrame, periods: pd.DataFrame) -> dict:
                     (fin & u).sum() + (pend & u).sum(),
                 ),
                 "timeliness.overdue_pending": ((pend & late & u).sum(), (pend & u).sum()),
-                "online.submission": ((rec & (df["KenhThucHien"] == 2).fillna(False) & u).sum(), (rec & u).sum()),
+                "online.submission": (
+                    (rec & (df["KenhThucHien"] == 2).fillna(False) & u).sum(),
+                    (rec & u).sum(),
+                ),
                 "payment.online": (
                     (rec & fee_base & df["DuocThanhToanTrucTuyen"].isin([1, 2]).fillna(False) & u).sum(),
                     (rec & fee_base.fillna(False) & u).sum(),

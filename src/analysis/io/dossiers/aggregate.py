@@ -375,8 +375,11 @@ def aggregate_sql(
 
 
 def _warm_validation() -> None:
-    """Validate an empty Counts table: pandera sets up its backends on the first validation of a process
-    (0.2-0.5 s), paid here at import rather than by the first read."""
+    """Validate an empty Counts table once, at import.
+
+    Pandera sets up its backends on the first validation of a process (0.2-0.5 s on the 2-core machine):
+    paid here, with the imports, rather than by the first read.
+    """
     wide = pd.DataFrame(
         {
             "unit_code": pd.Series(dtype=str),

@@ -124,11 +124,12 @@ def _raise_first(s: Source, con: Any, canon: str, pred: str, expected: str, labe
     where = f"line {pos}: " if s.unit == "line" and pos else ""
     hint = ""
     if isinstance(value, date) and value in EXCEL_ZERO:
-        hint = f"; {value.isoformat()} is Excel's zero date (often an empty cell saved as a date)"
+        hint = f"; {value.isoformat()} is Excel's zero date, often an empty cell saved as a date"
     shown_value = value.isoformat() if isinstance(value, date) else value
     raise InputError(
         f"{where}{label}: found {shown_value!r} (dossier {dossier}{hint}); expected {expected}",
         path=s.path,
+        sheet=s.sheet,
         row=pos,
         column=col,
     )
@@ -141,9 +142,7 @@ def _stats(s: Source, con: Any, checks: list[tuple]) -> int:
     """
     names = [c[1] for c in checks]
     cols = ", ".join(f"min({c}), max({c})" for c in names)
-    res = con.execute(
-        f"SELECT count(*), count(*) - count(received_at), {cols} FROM ({s.stats})"
-    ).fetchone()
+    res = con.execute(f"SELECT count(*), count(*) - count(received_at), {cols} FROM ({s.stats})").fetchone()
     if res[0] == 0:
         raise InputError("empty file: no dossier rows", path=s.path, row=2 if s.kind != "parquet" else None)
     if res[1]:
@@ -377,6 +376,7 @@ def _raise_duplicate(sources: list[Source], con: Any, dossier_id: str) -> None:
         f"duplicate dossier id {dossier_id!r}: also at {unit} {p1} of {s1.path.name}; "
         "expected each dossier once",
         path=s2.path,
+        sheet=s2.sheet,
         row=p2,
         column=s2.columns.get("dossier_id"),
     )

@@ -111,6 +111,7 @@ class Source:
     stats: str = ""  # the same columns for min/max, uncast where the cast keeps order (Parquet statistics)
     locate: str = ""  # the same with ``_pos``: the row (Parquet, xlsx) or line (CSV) to report
     unit: str = "row"
+    sheet: str | None = None  # xlsx: the sheet read
     sha: str = ""
     raw_checks: list[str] = field(default_factory=list)  # canonical columns converted (text, yyyymmdd ...)
     expected: dict[str, str] = field(default_factory=dict)  # for those: what a value must look like

@@ -114,3 +114,84 @@ def read_dossiers(
             warnings.warn(note, stacklevel=2)
     cache.write_result(key, counts, cache_dir=cache_dir)
     return counts
+
+
+def dossier_ids_for(
+    path_or_glob: str | Path | list | tuple,
+    *,
+    unit_code: str,
+    period_start: date | str,
+    period_end: date | str,
+    indicator: str | None = None,
+    limit: int = 5,
+    unit_level: str | None = None,
+    date_format: str | None = None,
+    dayfirst: bool = False,
+    cache_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """Return a few dossiers behind one unit's count for a period, to name them when sources disagree.
+
+    Parameters
+    ----------
+    path_or_glob
+        The dossier files, as given to :func:`read_dossiers` (their cached conversions are reused).
+    unit_code, period_start, period_end
+        The unit and period of the disputed count.
+    indicator : str, optional
+        A dossier indicator id (``timeliness.on_time`` ...): the dossiers of its denominator; default the
+        dossiers received or finished in the period or pending at its end.
+    limit : int
+        At most this many dossiers counted in the numerator, and as many counted only in the denominator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dossier_id``, ``file`` (name) and ``in_numerator`` (bool), numerator dossiers first, by id.
+        Only ids and file names: no personal data.
+    """
+    import ibis
+
+    from analysis.io.dossiers import stages
+
+    start, end = (pd.Timestamp(x).date() for x in (period_start, period_end))
+    files = resolve_files(path_or_glob)
+    raw = aggregate.duckdb_connection()
+    sources = [
+        dossier_checks.prepare(
+            f, con=raw, unit_level=unit_level, date_format=date_format, dayfirst=dayfirst, cache_dir=cache_dir
+        )
+        for f in files
+    ]
+    union = " UNION ALL BY NAME ".join(
+        f"SELECT {', '.join(TYPES)}, {i} AS _file FROM ({s.relation})" for i, s in enumerate(sources)
+    )
+    raw.execute(f"CREATE OR REPLACE TEMP VIEW dossiers AS {union}")
+    t = ibis.duckdb.from_connection(raw).table("dossiers")
+    t = t.filter(t.unit_code == unit_code)
+    r, f = t.received_at, t.finished_at
+    received = (r >= start) & (r <= end)
+    finished = f.notnull() & (f >= start) & (f <= end)
+    pending = (r <= end) & (f.isnull() | (f > end))
+    first_late, ever = stages.overdue_start(t)
+    overdue = pending & ever & (first_late <= stages.day_number(end))
+    one = t.supplement_count.fill_null(0) <= 1
+    on_time = stages.on_time(t)
+    fee_base = (t.fee_bearing == 1) & (t.fee > 0)
+    rules = {
+        "timeliness.on_time": (finished, finished & on_time),
+        "timeliness.on_time_766": (finished | pending, (finished & on_time | pending & ~overdue) & one),
+        "timeliness.overdue_pending": (pending, overdue),
+        "online.submission": (received, received & (t.channel == 2)),
+        "payment.online": (received & fee_base, received & fee_base & t.paid_online.isin([1, 2])),
+    }
+    if indicator is not None and indicator not in rules:
+        raise ValueError(f"unknown dossier indicator {indicator!r}; expected one of {sorted(rules)}")
+    base, num = rules[indicator] if indicator else (received | finished | pending, ibis.literal(False))
+    sel = t.filter(base).select("dossier_id", "_file", in_numerator=num.fill_null(False))
+    frames = []
+    for flag in (True, False):
+        part = sel.filter(sel.in_numerator == flag).order_by("dossier_id").limit(limit)
+        frames.append(part.execute())
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(1, "file", [sources[int(i)].path.name for i in out.pop("_file")])
+    return out.astype({"in_numerator": bool})

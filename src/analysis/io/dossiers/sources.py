@@ -291,6 +291,7 @@ def _xlsx_source(
         path=path,
         kind="xlsx",
         sha=sha,
+        sheet=manifest.get("sheet"),
         level_inferred=unit_level is None and "unit_level" not in manifest["columns"],
         columns=manifest["columns"],
         relation=f"SELECT * FROM {_cached_relation(folder)}",
