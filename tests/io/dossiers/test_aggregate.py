@@ -137,11 +137,11 @@ def test_same_expression_compiles_for_other_engines(dialect):
 
 def test_shipped_duckdb_sql_is_the_compiled_expression():
     """The DuckDB SQL read_dossiers runs is the Ibis expression compiled (regenerate when stages change)."""
-    from analysis.io.dossiers import aggregate
+    from analysis.io.dossiers import duck
 
-    for name, make in aggregate.COMPILED.items():
-        shipped = (aggregate.SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    for name, make in duck.COMPILED.items():
+        shipped = (duck.SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
         assert shipped == make() + "\n", (
-            f"{name}.sql is stale: run `python -c 'from analysis.io.dossiers.aggregate import "
+            f"{name}.sql is stale: run `python -c 'from analysis.io.dossiers.duck import "
             "write_compiled_sql as w; w()'`"
         )

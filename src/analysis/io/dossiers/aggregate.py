@@ -9,7 +9,6 @@ same expression.  Only the small aggregated result is brought back to pandas.
 from __future__ import annotations
 
 import calendar
-import functools
 import tempfile
 import unicodedata
 from datetime import date
@@ -21,7 +20,6 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from analysis.io.dossiers import stages
 from analysis.io.dossiers.stages import COMPONENTS, PERIOD_KEYS  # noqa: F401  (public names)
@@ -182,100 +180,6 @@ def data_span(t: ir.Table) -> tuple[date, date]:
     return pd.Timestamp(r.iloc[0]["first"]).date(), pd.Timestamp(r.iloc[0]["last"]).date()
 
 
-def stage1_sql(*, labels: bool, checks: bool, table: str = "dossiers") -> str:
-    """DuckDB SQL of :func:`~analysis.io.dossiers.stages.daily_expr` over a table named ``table``.
-
-    Compiled from the Ibis expression (the same expression other engines run).
-    """
-    t = ibis.table(CANONICAL, name=table)
-    return str(ibis.to_sql(stages.daily_expr(t, labels=labels, checks=checks), dialect="duckdb"))
-
-
-#: Names of the small tables stage 2 reads on DuckDB (registered from pandas for each read).
-STAGE2_TABLES = ("daily", "_calendar_flow", "_calendar_step", "_periods")
-
-
-def stage2_sql(*, labels: bool) -> str:
-    """DuckDB SQL of :func:`~analysis.io.dossiers.stages.stage2_expr` over ``STAGE2_TABLES``."""
-    dates = {"period_start": "date", "period_end": "date", "period_type": "string"}
-    daily = ibis.table(
-        {"unit_code": "string", "d": "int64", **{c: "int64" for c in stages.DAILY}}
-        | ({"unit_name": "string", "unit_level": "string"} if labels else {}),
-        name=STAGE2_TABLES[0],
-    )
-    flow = ibis.table({"d": "int64", **dates}, name=STAGE2_TABLES[1])
-    step = ibis.table({"d": "int64", "e": "date"}, name=STAGE2_TABLES[2])
-    periods = ibis.table(dates, name=STAGE2_TABLES[3])
-    return str(ibis.to_sql(stages.stage2_expr(daily, flow, step, periods, labels=labels), dialect="duckdb"))
-
-
-#: The DuckDB SQL that ``read_dossiers`` runs, compiled from the Ibis expressions and shipped with the
-#: package (compiling takes about a second per process); ``tests/io/dossiers/test_aggregate.py`` checks
-#: that the files equal a fresh compilation.  Rewrite them with ``write_compiled_sql()``.
-SQL_DIR = Path(__file__).with_name("sql")
-COMPILED = {
-    "stage1": lambda: stage1_sql(labels=True, checks=True),
-    "stage2": lambda: stage2_sql(labels=False),
-}
-
-
-def write_compiled_sql() -> list[Path]:
-    """Compile the DuckDB SQL of ``COMPILED`` from the Ibis expressions and write it to ``SQL_DIR``."""
-    SQL_DIR.mkdir(exist_ok=True)
-    out = []
-    for name, make in COMPILED.items():
-        path = SQL_DIR / f"{name}.sql"
-        path.write_text(make() + "\n", encoding="utf-8")
-        out.append(path)
-    return out
-
-
-@functools.lru_cache(maxsize=4)
-def compiled_sql(name: str) -> str:
-    """Return the shipped DuckDB SQL ``name`` of ``COMPILED`` (compiled afresh when the file is missing)."""
-    path = SQL_DIR / f"{name}.sql"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return COMPILED[name]()
-
-
-def aggregate_daily_duckdb(
-    raw: Any,
-    *,
-    span: tuple[date, date],
-    data_end: date | None,
-    labels: pd.DataFrame,
-    source: str,
-) -> pd.DataFrame:
-    """Stage 2 on DuckDB connection ``raw`` whose table ``daily`` holds stage 1; return validated Counts."""
-    periods = build_periods(*span, data_end=data_end)
-    flow, step = stages.calendars(periods)
-    small = (flow, step, periods[["period_start", "period_end", "period_type"]])
-    tables = dict(zip(STAGE2_TABLES[1:], small, strict=True))
-    for name, df in tables.items():
-        raw.register(name, _arrow_dates(df))
-    try:
-        wide = raw.sql(compiled_sql("stage2")).to_arrow_table().to_pandas()
-    finally:
-        for name in tables:
-            raw.unregister(name)
-    wide = wide.merge(labels, on="unit_code", how="left", validate="many_to_one")
-    return finish_counts(wide, source=source)
-
-
-def _arrow_dates(df: pd.DataFrame) -> pa.Table:
-    """Return a calendar table for DuckDB with its date columns as ``date32`` (not timestamps)."""
-    cols = {}
-    for c in df.columns:
-        v = df[c]
-        if c in ("period_start", "period_end", "e"):
-            cols[c] = pa.array(pd.to_datetime(v).dt.date, type=pa.date32())
-        else:
-            cols[c] = pa.array(v)
-    return pa.table(cols)
-
-
 def aggregate_table(
     t: ir.Table,
     *,
@@ -338,31 +242,36 @@ def duckdb_backend(
 
 
 def aggregate_spark(
-    session: Any, data: Any, *, data_end: date | None = None, source: str = ""
+    session: Any, data: Any, *, data_end: date | None = None, source: str = "", check: bool = True
 ) -> pd.DataFrame:
     """Run the same aggregation on Spark: ``data`` is a Spark DataFrame or table name with canonical columns.
+
+    With ``check`` (default) the input checks of ``read_dossiers`` run on Spark first
+    (:func:`analysis.io.dossiers.dbchecks.check_table`; needs ``dossier_id`` too).
 
     Examples
     --------
     A cluster job reading canonical Parquet (e.g. the ``data/processed`` cache)::
 
-        df = spark.read.parquet("hdfs:///dossiers/")  # columns of aggregate.CANONICAL
+        df = spark.read.parquet("hdfs:///dossiers/")  # columns of aggregate.CANONICAL and dossier_id
         counts = aggregate_spark(spark, df, source="dossiers 2019-2025")
     """
     con = ibis.pyspark.connect(session)
-    if isinstance(data, str):
-        return aggregate_table(con.table(data), data_end=data_end, source=source or data)
-    name = f"analysis_dossiers_{id(data):x}"
-    data.createOrReplaceTempView(name)
-    return aggregate_table(con.table(name), data_end=data_end, source=source or name)
+    name = data if isinstance(data, str) else f"analysis_dossiers_{id(data):x}"
+    if not isinstance(data, str):
+        data.createOrReplaceTempView(name)
+    return _aggregate_checked(con.table(name), data_end=data_end, source=source or name, check=check)
 
 
 def aggregate_sql(
-    con_or_url: Any, table: str, *, data_end: date | None = None, source: str = ""
+    con_or_url: Any, table: str, *, data_end: date | None = None, source: str = "", check: bool = True
 ) -> pd.DataFrame:
     """Run the same aggregation inside a database: an Ibis connection or URL, and a table or view name.
 
-    The table (or a view over the province's dossier table) must expose the ``CANONICAL`` columns.
+    The table (or a view over the province's dossier table) must expose the ``CANONICAL`` columns, and
+    ``dossier_id`` for the checks.  With ``check`` (default) the input checks of ``read_dossiers`` run in
+    the database first (:func:`analysis.io.dossiers.dbchecks.check_table`: a few aggregate queries, only
+    counts travel); a refusal names the table, the column and the first offending dossier id.
 
     Examples
     --------
@@ -371,7 +280,17 @@ def aggregate_sql(
         counts = aggregate_sql("postgres://analyst@db.example/dvc", "v_dossiers_canonical")
     """
     con = ibis.connect(con_or_url) if isinstance(con_or_url, str) else con_or_url
-    return aggregate_table(con.table(table), data_end=data_end, source=source or table)
+    schema, _, name = table.rpartition(".")  # "dvc.v_dossiers_canonical": a view in schema dvc
+    t = con.table(name, database=schema) if schema else con.table(name)
+    return _aggregate_checked(t, data_end=data_end, source=source or table, check=check)
+
+
+def _aggregate_checked(t: ir.Table, *, data_end: date | None, source: str, check: bool) -> pd.DataFrame:
+    if check:
+        from analysis.io.dossiers import dbchecks
+
+        dbchecks.check_table(t, name=source, data_end=data_end)
+    return aggregate_table(t, data_end=data_end, source=source)
 
 
 def _warm_validation() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.io.dossiers import aggregate, cache
+from analysis.io.dossiers import aggregate, cache, duck
 from analysis.io.dossiers import checks as dossier_checks
 from analysis.io.dossiers.columns import (  # noqa: F401  (re-exported: the reader's public tables)
     ALIASES,
@@ -102,12 +102,12 @@ def read_dossiers(
     raw.execute(f"CREATE OR REPLACE TEMP VIEW dossiers AS {union}")
     limits = dossier_checks.Limits.now(data_end)
     dossier_checks.check_sources(sources, con=con, limits=limits, cache_dir=cache_dir)
-    raw.execute(f"CREATE OR REPLACE TEMP TABLE daily AS {aggregate.compiled_sql('stage1')}")
+    raw.execute(f"CREATE OR REPLACE TEMP TABLE daily AS {duck.compiled_sql('stage1')}")
     meta = dossier_checks.check_daily("daily", sources, con=con, limits=limits)
     span = (date.fromisoformat(meta["first"]), date.fromisoformat(meta["last"]))
     labels = pd.DataFrame(meta["units"], columns=["unit_code", "unit_name", "unit_level"])
     source = "; ".join(s.path.name for s in sources)
-    counts = aggregate.aggregate_daily_duckdb(raw, span=span, data_end=data_end, labels=labels, source=source)
+    counts = duck.aggregate_daily_duckdb(raw, span=span, data_end=data_end, labels=labels, source=source)
     if meta["notes"]:
         counts.attrs["notes"] = meta["notes"]
         for note in meta["notes"]:
