@@ -270,3 +270,15 @@ def test_dossier_ids_for_names_the_dossiers_behind_a_count(tmp_path, cache):
     assert len(late[late.in_numerator]) == 2
     with pytest.raises(ValueError, match="unknown dossier indicator"):
         dossier_ids_for(path, indicator="welfare.paid_share", cache_dir=cache, **jan)
+
+
+def test_unit_level_inferred_in_a_workbook_too(tmp_path, cache):
+    df = pascal_frame().drop(columns="CapDonVi")
+    df["TenDonVi"] = df["MaDonVi"].map({"77.S01": "Sở Tư pháp", "77.H01": "UBND huyện Côn Đảo"})
+    with pytest.warns(UserWarning, match="inferred"):
+        counts = read_dossiers(write(df, tmp_path / "d.xlsx", "xlsx"), cache_dir=cache)
+    assert as_dict(counts) == EXPECTED
+    assert dict(zip(counts.unit_code, counts.unit_level, strict=True)) == {
+        "77.S01": "department",
+        "77.H01": "district",
+    }

@@ -130,39 +130,41 @@ def counts_expr(t: ir.Table, periods: pd.DataFrame, *, labels: bool = True) -> i
 
 def to_long(wide: pd.DataFrame) -> pd.DataFrame:
     """Turn the wide component table into one row per indicator (rows with a zero denominator dropped)."""
-    frames = []
+    comp = {c: wide[c].to_numpy(dtype="int64") for c in COMPONENTS}
+    comp["base_766"] = comp["finished"] + comp["pending"]
+    comp["ok_766"] = comp["on_time_766"] + comp["within_766"]
+    rows, names, conventions, nums, dens = [], [], [], [], []
     for ind, (conv, num, den) in INDICATORS.items():
-        w = wide.assign(
-            base_766=wide["finished"] + wide["pending"], ok_766=wide["on_time_766"] + wide["within_766"]
-        )
-        f = w[PERIOD_KEYS + ["unit_name", "unit_level"]].assign(
-            indicator=ind,
-            convention=conv,
-            numerator=w[num].astype("int64"),
-            denominator=w[den].astype("int64"),
-        )
-        frames.append(f[f["denominator"] > 0])
-    return pd.concat(frames, ignore_index=True)
+        keep = np.flatnonzero(comp[den] > 0)
+        rows.append(keep)
+        names.append(np.full(len(keep), ind, dtype=object))
+        conventions.append(np.full(len(keep), conv, dtype=object))
+        nums.append(comp[num][keep])
+        dens.append(comp[den][keep])
+    take = np.concatenate(rows)
+    long = wide[PERIOD_KEYS + ["unit_name", "unit_level"]].iloc[take].reset_index(drop=True)
+    long["indicator"] = np.concatenate(names)
+    long["convention"] = np.concatenate(conventions)
+    long["numerator"] = np.concatenate(nums)
+    long["denominator"] = np.concatenate(dens)
+    return long
+
+
+def _clean(value: Any, *, fold: bool = False) -> str:
+    text = "" if pd.isna(value) else unicodedata.normalize("NFC", str(value)).strip()
+    return text.lower() if fold else text
 
 
 def finish_counts(wide: pd.DataFrame, *, source: str) -> pd.DataFrame:
     """Map levels, NFC-normalise names, set ``code_system`` and ``source``; return validated Counts."""
     long = to_long(wide)
-
-    def clean(col: str, fold: bool = False) -> pd.Series:
+    for col, fold in (("unit_code", False), ("unit_name", False), ("unit_level", True)):
         values = long[col].astype(object)
-        uniq = {
-            v: ("" if pd.isna(v) else unicodedata.normalize("NFC", str(v)).strip()) for v in values.unique()
-        }
-        return values.map({k: (v.lower() if fold else v) for k, v in uniq.items()})
-
-    long["unit_code"] = clean("unit_code")
-    long["unit_name"] = clean("unit_name")
-    level = clean("unit_level", fold=True)
-    unknown = sorted(set(level) - set(LEVELS))
+        long[col] = values.map({v: _clean(v, fold=fold) for v in values.unique()})
+    unknown = sorted(set(long["unit_level"]) - set(LEVELS))
     if unknown:
         raise ValueError(f"unknown unit level(s) {unknown}; expected one of {sorted(LEVELS)}")
-    long["unit_level"] = level.map(LEVELS)
+    long["unit_level"] = long["unit_level"].map(LEVELS)
     before = pd.to_datetime(long["period_end"]) < pd.Timestamp(NSO2025_FROM)
     long["code_system"] = np.where(before, "gso2004", "nso2025")
     long["source"] = source

@@ -88,11 +88,24 @@ def aggregate_daily_duckdb(
 ) -> pd.DataFrame:
     """Stage 2 on DuckDB connection ``raw`` whose table ``daily`` holds stage 1; return validated Counts."""
     periods = build_periods(*span, data_end=data_end)
-    flow, step = stages.calendars(periods)
-    small = (flow, step, periods[["period_start", "period_end", "period_type"]])
-    tables = dict(zip(STAGE2_TABLES[1:], small, strict=True))
-    for name, df in tables.items():
-        raw.register(name, _arrow_dates(df))
+    days = stages.calendar_days(periods)
+    start, end = (_dates(stages._day_numbers(periods[c])) for c in ("period_start", "period_end"))
+    kinds = pa.array(periods["period_type"].tolist(), type=pa.string())
+    p = pa.array(days["flow"]["p"])
+    tables = {
+        "_calendar_flow": pa.table(
+            {
+                "d": pa.array(days["flow"]["d"]),
+                "period_start": start.take(p),
+                "period_end": end.take(p),
+                "period_type": kinds.take(p),
+            }
+        ),
+        "_calendar_step": pa.table({"d": pa.array(days["step"]["d"]), "e": _dates(days["step"]["e"])}),
+        "_periods": pa.table({"period_start": start, "period_end": end, "period_type": kinds}),
+    }
+    for name, table in tables.items():
+        raw.register(name, table)
     try:
         wide = raw.sql(compiled_sql("stage2")).to_arrow_table().to_pandas()
     finally:
@@ -102,13 +115,6 @@ def aggregate_daily_duckdb(
     return finish_counts(wide, source=source)
 
 
-def _arrow_dates(df: pd.DataFrame) -> pa.Table:
-    """Return a calendar table for DuckDB with its date columns as ``date32`` (not timestamps)."""
-    cols = {}
-    for c in df.columns:
-        v = df[c]
-        if c in ("period_start", "period_end", "e"):
-            cols[c] = pa.array(pd.to_datetime(v).dt.date, type=pa.date32())
-        else:
-            cols[c] = pa.array(v)
-    return pa.table(cols)
+def _dates(day_numbers: Any) -> pa.Array:
+    """Day numbers as an Arrow ``date32`` array."""
+    return pa.array(day_numbers.astype("int32"), type=pa.int32()).cast(pa.date32())

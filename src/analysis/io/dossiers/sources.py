@@ -310,7 +310,9 @@ def _combine(
     if canon == "unit_name":
         return table["unit_code"][-1]
     if canon == "unit_level":
-        return unit_level  # None: inferred from the unit names (checks.infer_levels)
+        from analysis.io.dossiers.checks import INFER
+
+        return INFER if unit_level is None else unit_level  # INFER: from the unit names (checks)
     if canon == "fee_bearing" and table["fee"] and "fee" in table:
         return None if table["fee"][-1] is None else 1
     return None

@@ -165,8 +165,31 @@ def day_number(d: date) -> int:
     return (d - EPOCH).days
 
 
+def calendar_days(periods: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
+    """Return the two day tables of stage 2 as arrays (day numbers; period index ``p`` into ``periods``).
+
+    ``flow``: every day ``d`` of every period ``p``.  ``step``: every day ``d`` up to the last period end,
+    with ``e`` the first period end (a day number) on or after it.
+    """
+    start = _day_numbers(periods["period_start"])
+    end = _day_numbers(periods["period_end"])
+    length = end - start + 1
+    p = np.repeat(np.arange(len(periods)), length)
+    offset = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+    ends = np.unique(end)
+    days = np.arange(start.min(), ends[-1] + 1)
+    return {
+        "flow": {"d": start[p] + offset, "p": p},
+        "step": {"d": days, "e": ends[np.searchsorted(ends, days, side="left")]},
+    }
+
+
+def _day_numbers(values: pd.Series) -> np.ndarray:
+    return (pd.to_datetime(values).to_numpy().astype("datetime64[D]").astype("int64")).astype("int64")
+
+
 def calendars(periods: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return the two small day tables of stage 2, keyed by day number ``d``.
+    """Return the two small day tables of stage 2, keyed by day number ``d`` (see :func:`calendar_days`).
 
     ``flow``: every day of every period (a day lies in one month, one year and at most one ``ytd`` span).
     ``step``: every day up to the last period end, with ``e`` the first period end on or after it (the stocks
@@ -179,25 +202,18 @@ def calendars(periods: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     >>> len(flow), len(step), step.e.nunique()   # 60 days in January-February 2024, ytd 1/1-29/2 too
     (120, 60, 2)
     """
-    epoch = pd.Timestamp(EPOCH)
-    rows = []
-    for p in periods.itertuples(index=False):
-        days = pd.date_range(p.period_start, p.period_end, freq="D")
-        rows.append(
-            pd.DataFrame(
-                {
-                    "d": (days - epoch).days.astype("int64"),
-                    "period_start": p.period_start,
-                    "period_end": p.period_end,
-                    "period_type": p.period_type,
-                }
-            )
-        )
-    flow = pd.concat(rows, ignore_index=True)
-    ends = pd.Series(sorted(set(periods["period_end"])))
-    days = pd.date_range(min(periods["period_start"]), ends.iloc[-1], freq="D")
-    at = np.searchsorted(pd.to_datetime(ends).to_numpy(), days.to_numpy(), side="left")
-    step = pd.DataFrame({"d": (days - epoch).days.astype("int64"), "e": ends.iloc[at].to_numpy()})
+    days = calendar_days(periods)
+    p = days["flow"]["p"]
+    flow = pd.DataFrame(
+        {
+            "d": days["flow"]["d"],
+            "period_start": periods["period_start"].to_numpy()[p],
+            "period_end": periods["period_end"].to_numpy()[p],
+            "period_type": periods["period_type"].to_numpy()[p],
+        }
+    )
+    e = days["step"]["e"].astype("datetime64[D]")
+    step = pd.DataFrame({"d": days["step"]["d"], "e": [x.item() for x in e]})
     return flow, step
 
 
