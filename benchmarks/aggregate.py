@@ -172,7 +172,7 @@ def worker(method: str, path: str, cache: str, out: str) -> None:
 
 
 def _cpu_seconds() -> float:
-    """CPU seconds (user + system, all threads) of this process: less sensitive to other work than wall time."""
+    """CPU seconds (user + system, all threads) of this process: less sensitive to others' work than wall."""
     import resource
 
     r = resource.getrusage(resource.RUSAGE_SELF)
@@ -275,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
                 warm.append(measure(m, data, work / "cache_library_0", outs[m]))
                 s, rss, cpu = warm[-1]
                 print(
-                    f"  {'lib warm':10s}      : {s:7.2f} s  cpu {cpu:6.2f} s  peak {rss:7.0f} MB  load {loads[-1]:4.2f}"
+                    f"  {'lib warm':10s}      : {s:7.2f} s  cpu {cpu:6.2f} s  peak {rss:7.0f} MB  "
+                    f"load {loads[-1]:4.2f}"
                 )
             res["library_warm"] = {
                 "s": statistics.median(w[0] for w in warm),
@@ -296,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{r['s'] / base:11.2f}x" if base else f"{'-':>12s}"
         cratio = f"{r['cpu'] / cbase:11.2f}x" if cbase else f"{'-':>12s}"
         print(
-            f"{m:14s} {r['s']:9.2f} {ratio} {r['cpu']:8.2f} {cratio} {a.rows / r['s']:12,.0f} {r['rss']:12.0f}"
+            f"{m:14s} {r['s']:9.2f} {ratio} {r['cpu']:8.2f} {cratio} {a.rows / r['s']:12,.0f} "
+            f"{r['rss']:12.0f}"
         )
     summary = {"rows": a.rows, "format": a.format, "results_equal": equal, "runs": a.runs}
     summary["load_min"], summary["load_max"] = round(min(loads), 2), round(max(loads), 2)
