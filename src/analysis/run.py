@@ -44,7 +44,7 @@ class Job:
     output: str
     html: str
     log: str
-    kernel: str = "python3"
+    kernel: str = "analysis"
     timeout: float | None = None
     notebooks_dir: str = ""
 
@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--counts-file", type=Path, default=None, help="use this Counts parquet instead of reading data"
     )
-    p.add_argument("--kernel", default="python3", help="Jupyter kernel name (python3 = this interpreter)")
+    p.add_argument("--kernel", default="analysis", help="Jupyter kernel name (analysis = the kernel `make venv` installs)")
     p.add_argument(
         "--notebooks-dir", type=Path, default=None, help="folder of notebooks (default: notebooks/)"
     )

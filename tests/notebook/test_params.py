@@ -162,7 +162,7 @@ def test_project_notebooks_have_one_literal_parameters_cell(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     i = params.parameters_cells(nb)[0]
     following = "".join(nb["cells"][i + 1]["source"])
-    assert "analysis.notebook.context.setup(globals()" in following and path.stem in following
+    assert "analysis.notebook.setup(globals()" in following and path.stem in following
     assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), (
         "commit without outputs"
     )

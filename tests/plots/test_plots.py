@@ -475,6 +475,33 @@ def test_findings_are_built_from_the_table_numbers():
     assert en[1].endswith("against the target of 98.0% (2023) (not met).") and len(en) == 2
 
 
+def test_satisfaction_findings_volume_target_assumption_and_funnel():
+    card = pd.DataFrame({
+        "indicator": ["feedback.on_time", "satisfaction.dossiers"],
+        "periods": ["2023 vs 2022", "2023 vs 2022"],
+        "numerator_curr": [333, 130155], "denominator_curr": [333, 149500],
+        "rate_curr": [1.0, 130155 / 149500], "rate_prev": [0.982, 0.8526], "change": [0.018, 0.018],
+        "label": ["improved", "improved"], "target": [float("nan"), 0.87],
+        "target_year": [float("nan"), 2023],
+    })
+    funnel = pd.DataFrame({"unit_name": ["Sở A", "Sở B"], "rate": [0.7, 0.9], "baseline": [0.87, 0.87],
+                           "significance": ["Low (0.001)", "Not significant"]})
+    units = pd.DataFrame({"label": ["improved", "worsened"], "change": [0.02, -0.03],
+                          "unit_name": ["A", "B"]})
+    vi = text_findings.findings_satisfaction(card, funnel, units, unit_name="Tỉnh X", lang="vi",
+                                             synthetic=True)
+    assert vi[0] == ("333 phản ánh, kiến nghị (PAKN) tiếp nhận năm 2023; 333 PAKN được xử lý đúng hạn "
+                     "(100,0 %).")
+    assert vi[3].endswith("87,1 % so với chỉ tiêu 87,0 % (2023) (đạt).")
+    assert "không nêu định nghĩa" in vi[4] and "5.4" in vi[4]
+    assert "(Sở A)" in vi[-2] and "tổng hợp" in vi[-1]
+    en = text_findings.findings_satisfaction(card.assign(target=float("nan")), funnel, units,
+                                             unit_name="Tỉnh X", lang="en")
+    assert en[0] == "333 feedback items (PAKN) received in 2023; 333 handled on time (100.0%)."
+    assert "no target for Tỉnh X was found" in en[3]
+    assert not any("định nghĩa" in f or "điểm %" in f for f in en)
+
+
 def test_welfare_findings_say_when_no_target_exists():
     rates = pd.DataFrame({"indicator": ["welfare.paid_share"], "group": ["all"], "rate": [0.6]})
     stages = pd.DataFrame({"group": ["all"], "beneficiaries": [1000], "with_account": [700], "paid": [600]})

@@ -112,7 +112,7 @@ def test_site_in_headless_chromium(built_site, server, tmp_path):
         )
         assert site.SYNTHETIC_TEXT in seen["text"], f"{url}: synthetic banner missing"
         assert XSS_UNIT in seen["text"], f"{url}: unit name not shown as text"
-        assert "analysis.notebook.context.setup" not in seen["text"], f"{url}: code visible"
+        assert "analysis.notebook.setup" not in seen["text"], f"{url}: code visible"
     assert len(index["images"]) == 1  # the one figure saved by t_ok (thumbnail links to the PNG file)
     ok_page = next(v for k, v in pages.items() if k.endswith("t_ok.html"))
     assert any(src.startswith("data:image/png") for src, _, _ in ok_page["images"])

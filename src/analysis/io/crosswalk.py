@@ -257,3 +257,19 @@ def to_2025_units(
         return finalise_counts(both)
     except ValueError as exc:
         raise InputError(f"re-aggregated rows collide with existing nso2025 rows: {exc}") from None
+
+
+def unit_name(counts: pd.DataFrame, unit: str) -> str:
+    """Return the name of ``unit``: from its Counts rows, else the province crosswalk, else the code."""
+    rows = counts.loc[counts["unit_code"] == unit, "unit_name"]
+    if len(rows):
+        return str(rows.iloc[0])
+    if unit.isdigit() and len(unit) == 2:
+        try:
+            cw = read_crosswalk()
+            match = cw.loc[cw["old_code"] == unit, "old_name"]
+            if len(match):
+                return str(match.iloc[0])
+        except (InputError, ValueError, OSError):
+            pass
+    return unit

@@ -14,29 +14,12 @@ from typing import Any
 import pandas as pd
 
 from analysis import paths
+from analysis.io.crosswalk import unit_name
 from analysis.notebook.params import NOTEBOOKS_ENV, STANDARD, Param, ParameterError, read_parameters, validate
 from analysis.provenance import is_synthetic, list_inputs, write_bytes_atomic
 
 #: Attribute set on a saved Figure: (PNG bytes as written, display metadata with the alt text).
 SAVED_ATTR = "_analysis_saved_png"
-
-
-def unit_name(counts: pd.DataFrame, unit: str) -> str:
-    """Return the name of ``unit``: from its Counts rows, else the province crosswalk, else the code."""
-    rows = counts.loc[counts["unit_code"] == unit, "unit_name"]
-    if len(rows):
-        return str(rows.iloc[0])
-    if unit.isdigit() and len(unit) == 2:
-        try:
-            from analysis.io.crosswalk import read_crosswalk
-
-            cw = read_crosswalk()
-            match = cw.loc[cw["old_code"] == unit, "old_name"]
-            if len(match):
-                return str(match.iloc[0])
-        except (ImportError, ValueError, OSError):
-            pass
-    return unit
 
 
 def ensure_sample(data_dir: str | Path = "") -> Path:
@@ -90,16 +73,50 @@ class Context:
         return self.__dict__["_unit_name"]
 
     @cached_property
-    def targets(self) -> pd.DataFrame:
-        """Targets table (``analysis.io.read_targets()``), read on first use."""
+    def scope(self) -> pd.DataFrame:
+        """The unit's Counts rows: the unit and every unit under it (:func:`analysis.counts.in_scope`)."""
+        from analysis.counts import in_scope
+
+        return in_scope(self.counts, self.unit)
+
+    @cached_property
+    def all_targets(self) -> pd.DataFrame:
+        """Targets table of every unit (``analysis.io.read_targets()``), read on first use."""
         import analysis.io
 
         return analysis.io.read_targets()
 
-    def save(self, fig: Any, fig_id: str, *, title: str, alt: str, data: Any) -> Any:
-        """Save a figure through ``analysis.report.figures.save_figure`` (files + manifest entry); return ``fig``."""
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """The unit's targets for registry indicators, ready for ``analysis.stats.target_table``."""
+        from analysis.stats.series import unit_targets
+
+        return unit_targets(self.all_targets, unit=self.unit, counts=self.scope)
+
+    def banner(self) -> Any:
+        """Return the page's opening banner (unit, year, synthetic warning) as IPython Markdown."""
+        from IPython.display import Markdown
+
+        from analysis import text
+
+        return Markdown(text.banner(synthetic=self.synthetic, unit_name=self.unit_name, year=self.year, lang=self.lang))
+
+    def save(
+        self, fig: Any, fig_id: str, *, title: str | None = None, alt: str | None = None, data: Any = None
+    ) -> Any:
+        """Save a figure (files + manifest entry) through ``analysis.report.figures.save_figure``; return it.
+
+        Title, alt text and plotted data come from the figure's own caption (``analysis.plots.caption``,
+        completed with the unit's name and the year) unless given here.
+        """
+        from analysis.plots import caption
         from analysis.report.figures import save_figure
 
+        given = {"title": title, "alt": alt, "data": data}
+        found = caption(fig, unit_name=self.unit_name, year=self.year) if any(v is None for v in given.values()) else given
+        title = found["title"] if title is None else title
+        alt = found["alt"] if alt is None else alt
+        data = found["data"] if data is None else data
         fig = save_figure(fig, fig_id, title=title, alt=alt, data=data, context=self)
         png = (self.figures_dir / f"{fig_id}.png").read_bytes()
         setattr(fig, SAVED_ATTR, (png, {"alt": alt}))

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.plots.base import STYLE_PATH, set_title
-from analysis.provenance import git_commit, package_versions, write_bytes_atomic
+from analysis.provenance import csv_safe_frame, git_commit, package_versions, write_bytes_atomic
 
 #: Pixel size of every PNG comes from the figure size (inches, set by the plot) times this dpi.
 PNG_DPI = 150
@@ -77,7 +77,7 @@ def table_bytes(data: pd.DataFrame) -> bytes:
     """Return the CSV bytes (UTF-8, NFC, LF line ends, no index) of the plotted data."""
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data must be the plotted table (a DataFrame), got {type(data).__name__}")
-    text = data.to_csv(index=False, lineterminator="\n")
+    text = csv_safe_frame(data).to_csv(index=False, lineterminator="\n")
     return unicodedata.normalize("NFC", text).encode("utf-8")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import paths
-from analysis.provenance import git_commit, package_versions, write_text_atomic
+from analysis.provenance import git_commit, is_synthetic, package_versions, write_text_atomic
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 #: Packages whose versions are printed in every banner.
@@ -69,7 +69,7 @@ def unit_names(counts_file: Path, units: list[str] = ()) -> dict[str, str]:
         return {}
     import pandas as pd
 
-    from analysis.notebook.context import unit_name
+    from analysis.io.crosswalk import unit_name
 
     df = pd.read_parquet(counts_file, columns=["unit_code", "unit_name"]).drop_duplicates("unit_code")
     names = dict(zip(df["unit_code"].astype(str), df["unit_name"].astype(str), strict=True))
@@ -192,7 +192,7 @@ def render_notebook(
     unit = str(params.get("unit", ipynb.parent.name))
     names = unit_names(reports / "counts.parquet", [unit])
     title = f"{ipynb.stem} · {unit} {names.get(unit, '')} · {params.get('year', reports.name)}"
-    synthetic = bool(doc.get("synthetic")) or any(i.get("synthetic") for i in doc.get("inputs", []))
+    synthetic = bool(doc.get("synthetic")) or is_synthetic(None, doc.get("inputs", []))
     banner = banner_html(
         title=title, parameters=params, inputs=doc.get("inputs", []), synthetic=synthetic,
         commit=git_commit(), versions=package_versions(), run_date=dt.date.today().isoformat(),

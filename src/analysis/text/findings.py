@@ -246,6 +246,65 @@ def findings_welfare(
     return out + synthetic_note(synthetic, lang=lang)
 
 
+def findings_satisfaction(
+    card: pd.DataFrame,
+    funnel: pd.DataFrame,
+    yoy_units: pd.DataFrame,
+    *,
+    unit_name: str,
+    lang: str = "vi",
+    synthetic: bool = False,
+) -> list[str]:
+    """Return the satisfaction findings: PAKN volume, change per indicator, the target, agencies, funnel.
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        ``analysis.stats.yoy_table`` of the satisfaction family (units summed) with ``target`` and
+        ``target_year`` attached (``analysis.stats.series.attach_targets``).
+    funnel : pandas.DataFrame
+        ``analysis.stats.funnel_table`` of the agencies on ``satisfaction.dossiers`` (QĐ 766 5.4).
+    yoy_units : pandas.DataFrame
+        ``analysis.stats.yoy_table`` per agency on ``satisfaction.dossiers``.
+    unit_name : str
+        Name of the unit, for the sentence saying that no target was found.
+    lang : {"vi", "en"}
+        Language of the sentences.
+    synthetic : bool
+        Add the synthetic-data sentence.
+
+    Returns
+    -------
+    list of str
+        PAKN received and handled on time in the later period; one YoY sentence per indicator; the 5.4
+        target sentence with the note that the target's definition is assumed (or that none was found);
+        agencies that improved or worsened; agencies below the overall rate on the funnel.
+    """
+    rows = card[card["rate_curr"].notna() & card["rate_prev"].notna()]
+    out = []
+    feedback = card[(card["indicator"] == "feedback.on_time") & card["rate_curr"].notna()]
+    if len(feedback):
+        r = feedback.iloc[0]
+        cur = _periods(r)[0]
+        out.append(text.phrase(
+            "feedback_volume", lang=lang, n=text.format_number(r["denominator_curr"], lang=lang),
+            period="năm" if cur.isdigit() else "kỳ", year=cur,
+            on_time=text.format_number(r["numerator_curr"], lang=lang),
+            share=text.format_percent(r["rate_curr"], lang=lang),
+        ))
+    out += [yoy_sentence(r, lang=lang) for _, r in rows.iterrows()]
+    dossiers = card[(card["indicator"] == "satisfaction.dossiers") & card["rate_curr"].notna()]
+    if len(dossiers) and _ok(dossiers.iloc[0].get("target")):
+        out.append(target_sentence(dossiers.iloc[0], lang=lang))
+        out.append(text.phrase("target_assumed", lang=lang,
+                               target=text.format_percent(dossiers.iloc[0]["target"], lang=lang)))
+    elif len(dossiers):
+        out.append(no_target_sentence("satisfaction.dossiers", unit_name, lang=lang))
+    out += units_sentences(yoy_units, lang=lang)
+    out.append(funnel_sentence(funnel, lang=lang))
+    return out + synthetic_note(synthetic, lang=lang)
+
+
 def findings_peers(
     published: pd.DataFrame,
     crosswalk: pd.DataFrame,

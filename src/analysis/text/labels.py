@@ -145,6 +145,17 @@ PHRASES: dict[str, tuple[str, str]] = {
         "{old} (mã {old_code}) hợp nhất vào {new} (mã {new_code}) từ {date}, cùng {others}.",
         "{old} (code {old_code}) merged into {new} (code {new_code}) from {date}, with {others}.",
     ),
+    "feedback_volume": (
+        "{n} phản ánh, kiến nghị (PAKN) tiếp nhận {period} {year}; {on_time} PAKN được xử lý đúng hạn "
+        "({share}).",
+        "{n} feedback items (PAKN) received in {year}; {on_time} handled on time ({share}).",
+    ),
+    "target_assumed": (
+        "Chỉ tiêu {target} là tỷ lệ hài lòng của tỉnh, nguồn không nêu định nghĩa; ở đây so sánh với "
+        "chỉ số 5.4 của QĐ 766 (một giả định).",
+        "The {target} target is the province's satisfaction rate, whose definition the source does not "
+        "state; it is compared here with QĐ 766 indicator 5.4 (an assumption).",
+    ),
     "welfare_stage": (
         "{group}: {total} đối tượng, {holders} có tài khoản "
         "({share}), {paid} được chi trả qua tài khoản ({paid_share}).",
