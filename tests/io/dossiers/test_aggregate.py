@@ -145,3 +145,9 @@ def test_shipped_duckdb_sql_is_the_compiled_expression():
             f"{name}.sql is stale: run `python -c 'from analysis.io.dossiers.duck import "
             "write_compiled_sql as w; w()'`"
         )
+
+
+def test_periods_of_data_ending_in_january_have_no_ytd_copy_of_the_month():
+    p = build_periods(D(2023, 5, 2), D(2024, 1, 20))
+    assert "ytd" not in set(p.period_type)
+    assert (p.period_type == "year").sum() == 1 and p.period_end.max() == D(2024, 1, 31)

@@ -64,7 +64,8 @@ def build_periods(first: date, last: date, *, data_end: date | None = None) -> p
     """Return the periods to aggregate: every calendar month and year, and like-for-like ``ytd`` spans.
 
     ``data_end`` defaults to the last day of the month of ``last``.  When it is not 31 December, the last year
-    gets no ``year`` row; instead every year gets a ``ytd`` row from 1 January to the same month-day.
+    gets no ``year`` row; instead every year gets a ``ytd`` row from 1 January to the same month-day (none
+    when that day is 31 January: the span is the January month, already a row).
 
     Examples
     --------
@@ -83,7 +84,7 @@ def build_periods(first: date, last: date, *, data_end: date | None = None) -> p
     full_year = (end.month, end.day) == (12, 31)
     for year in range(first.year, end.year + (1 if full_year else 0)):
         rows.append((date(year, 1, 1), date(year, 12, 31), "year"))
-    if not full_year:
+    if not full_year and (end.month, end.day) != (1, 31):  # a ytd span 1/1-31/1 is the January month
         for year in range(first.year, end.year + 1):
             last_day = calendar.monthrange(year, end.month)[1]
             same = date(

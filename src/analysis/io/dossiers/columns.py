@@ -320,7 +320,16 @@ def csv_header(path: Path) -> tuple[list[str], str]:
     except UnicodeDecodeError:
         raise InputError(not_utf8_message(first), path=path, row=1) from None
     delim = "\t" if path.suffix.lower() == ".tsv" else max([",", ";", "\t", "|"], key=text.count)
-    names = [str(nfc(n)).strip() for n in next(csv.reader(io.StringIO(text), delimiter=delim))]
+    try:
+        names = [
+            str(nfc(n)).strip() for n in next(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+        ]
+    except csv.Error:
+        raise InputError(
+            "malformed header row (a line break inside a column name); expected one line of column names",
+            path=path,
+            row=1,
+        ) from None
     if not second.strip():
         raise InputError("empty file: a header row but no dossier rows", path=path, row=2)
     # an empty header cell (a trailing delimiter on every line, common in exports) names an unused column

@@ -195,3 +195,29 @@ def dossier_ids_for(
     out = pd.concat(frames, ignore_index=True)
     out.insert(1, "file", [sources[int(i)].path.name for i in out.pop("_file")])
     return out.astype({"in_numerator": bool})
+
+
+def example_dossiers(
+    files: str | Path | list | tuple,
+    *,
+    indicator: str,
+    unit_code: str,
+    period_start: date | str,
+    period_end: date | str,
+    limit: int = 5,
+    date_format: str | None = None,
+) -> list[str]:
+    """Return up to ``limit`` ids of dossiers in one count's denominator (the loader's disagreement hook).
+
+    Numerator dossiers first, then those only in the denominator (:func:`dossier_ids_for`).
+    """
+    ids = dossier_ids_for(
+        files,
+        unit_code=unit_code,
+        period_start=period_start,
+        period_end=period_end,
+        indicator=indicator,
+        limit=limit,
+        date_format=date_format,
+    )
+    return ids["dossier_id"].astype(str).tolist()[:limit]
