@@ -56,33 +56,25 @@ def test_spark_counts_equal_duckdb(spark, tmp_path):
     pd.testing.assert_frame_equal(got, expected)
 
 
+def _canonical_parquet(df: pd.DataFrame, tmp_path) -> str:
+    from analysis.io.dossiers.aggregate import CANONICAL
+    from analysis.io.dossiers.checks import prepare
+
+    path = write(df, tmp_path / "bad.parquet", "parquet")
+    src = prepare(path, con=None, unit_level=None, date_format=None, cache_dir=tmp_path / "cache")
+    out = tmp_path / "bad_canonical.parquet"
+    duckdb.sql(
+        f"COPY (SELECT dossier_id, {', '.join(CANONICAL)} FROM ({src.relation})) TO '{out}' (FORMAT parquet)"
+    )
+    return str(out)
+
+
 def test_input_checks_run_on_spark(spark, tmp_path):
     from analysis.io import InputError
     from analysis.io.dossiers.aggregate import aggregate_spark
 
     df = pascal_frame()
     df.loc[4, "KenhThucHien"] = 7  # dossier A5
-    frame = spark.createDataFrame(
-        df.rename(
-            columns={
-                "MaHoSo": "dossier_id",
-                "MaDonVi": "unit_code",
-                "TenDonVi": "unit_name",
-                "CapDonVi": "unit_level",
-                "NgayTiepNhan": "received_at",
-                "NgayHenTra": "due_at",
-                "NgayKetThucXuLy": "finished_at",
-                "NgayYeuCauBoSung": "supplement_requested_at",
-                "NgayCongDanBoSung": "supplement_provided_at",
-                "SoLanBoSung": "supplement_count",
-                "KenhThucHien": "channel",
-                "PhiLePhi": "fee",
-                "CoPhiLePhi": "fee_bearing",
-                "DuocThanhToanTrucTuyen": "paid_online",
-            }
-        )
-        .drop(columns="ChuHoSo")
-        .astype({"fee": "float64"})
-    )
-    with pytest.raises(InputError, match="unknown channel: found '7' .dossier A5."):
+    frame = spark.read.parquet(_canonical_parquet(df, tmp_path))
+    with pytest.raises(InputError, match=r"unknown channel: found '7' \(dossier A5\)"):
         aggregate_spark(spark, frame, source="fixture")
