@@ -210,6 +210,7 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
     staged = [
         replace(
             j,
+            figures=str(layout.figures(args.year, j.unit)),
             **{
                 k: str(reports / Path(getattr(j, k)).relative_to(pub_reports))
                 for k in ("output", "html", "log")
@@ -274,7 +275,7 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
         return EXIT_OK
     current = [asdict(r) for r in results]
     merged = site.merge_results(rebase(runs_doc.get("results", []), pub_reports, reports), current)
-    doc = {"year": args.year, "started": _iso(started), "results": merged}
+    doc = {"year": args.year, "lang": lang, "started": _iso(started), "results": merged}
     write_bytes_atomic(reports / "runs.json", _json(doc))
     site.write_index(reports, figures_root=layout.figures_root, **_lang_kw(site.write_index, lang))
     doc["results"] = rebase(merged, reports, pub_reports)  # as published
