@@ -64,7 +64,14 @@ def figure_image(fig: Any) -> bytes:
 
 def check_scratch(folder: str | Path) -> Path:
     """Return ``folder`` resolved, refusing the official figure and report folders (``analysis run`` only)."""
+    from analysis.notebook.outputs import is_official_folder
+
     path = Path(folder).resolve()
+    if is_official_folder(Path(folder).absolute()):  # figures/<year> are links into releases/ (the sets)
+        raise ParameterError(
+            f"scratch folder {path} is an official set: it is written only by `analysis run`; save "
+            "explorations under scratch/"
+        )
     for official in (paths.FIGURES_DIR, paths.REPORTS_DIR):
         if path == official.resolve() or path.is_relative_to(official.resolve()):
             raise ParameterError(
