@@ -35,10 +35,11 @@ test: $(STAMP) ## Run the test suite
 lab: $(STAMP) ## Open JupyterLab with the project's kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## Benchmarks: aggregation at 10 million rows and the report run
+bench: $(STAMP) ## Benchmarks: aggregation at 10 million rows, the report run, the explorer's updates
 	$(PY) benchmarks/aggregate.py --rows 10000000 --format parquet
 	$(PY) benchmarks/aggregate.py --rows 10000000 --format csv
 	$(PY) benchmarks/report.py
+	$(PY) benchmarks/explore.py
 
 lint: $(STAMP) ## Ruff on the package and tests
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -7,6 +7,8 @@ Generates one SYNTHETIC file (``analysis.sample.large``), then runs each method 
 (imports excluded), rows per second and peak memory, and checks that all three give identical counts.
 The library is timed cold (empty cache: hashing, CSV conversion, input checks, aggregation) and warm
 (cache and check results reused, as on a repeated run).  With ``--json`` the last line is one JSON object.
+The machine's 1-minute load average (``os.getloadavg``) is printed before every run and reported beside the
+figures (``load_min`` / ``load_max``): on a shared 2-core machine other work inflates the wall times.
 """
 
 from __future__ import annotations
@@ -155,9 +157,9 @@ def worker(method: str, path: str, cache: str, out: str) -> None:
     """Child process: run one method once, write its counts and the seconds it took."""
     import pandas as pd
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_seconds()
     counts = METHODS[method](path, cache)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, _cpu_seconds() - c0
     counts = counts[KEY].copy()
     for c in ("indicator", "unit_code", "period_type"):
         counts[c] = counts[c].astype(str)
@@ -166,7 +168,15 @@ def worker(method: str, path: str, cache: str, out: str) -> None:
     for c in ("period_start", "period_end"):
         counts[c] = pd.to_datetime(counts[c]).astype("datetime64[ns]")
     counts.sort_values(KEY).reset_index(drop=True).to_parquet(out)
-    Path(out + ".json").write_text(json.dumps({"seconds": seconds, "peak_mb": _own_peak_mb()}))
+    Path(out + ".json").write_text(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": _own_peak_mb()}))
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds (user + system, all threads) of this process: less sensitive to others' work than wall."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def _own_peak_mb() -> float | None:
@@ -185,8 +195,8 @@ def _own_peak_mb() -> float | None:
     return None
 
 
-def measure(method: str, path: Path, cache: Path, out: Path) -> tuple[float, float]:
-    """Run ``method`` in a child process; return (seconds of the call, peak RSS in MB of the child)."""
+def measure(method: str, path: Path, cache: Path, out: Path) -> tuple[float, float, float]:
+    """Run ``method`` in a child process; return (seconds of the call, peak RSS in MB, CPU seconds)."""
     cmd = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -204,7 +214,7 @@ def measure(method: str, path: Path, cache: Path, out: Path) -> tuple[float, flo
     if status != 0:
         raise SystemExit(f"{method} failed (exit status {status})")
     result = json.loads(Path(str(out) + ".json").read_text())
-    return result["seconds"], result.get("peak_mb") or usage.ru_maxrss / 1024
+    return result["seconds"], result.get("peak_mb") or usage.ru_maxrss / 1024, result.get("cpu", float("nan"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,39 +249,73 @@ def main(argv: list[str] | None = None) -> int:
     methods = a.methods.split(",")
     res: dict[str, dict] = {}
     outs: dict[str, Path] = {}
+    loads: list[float] = []
     for m in methods:
-        times, peaks = [], []
+        times, peaks, cpus = [], [], []
         for i in range(a.runs):
             cache = work / f"cache_{m}_{i}"  # cold: a fresh, empty cache each run
             shutil.rmtree(cache, ignore_errors=True)
             outs[m] = work / f"out_{m}.parquet"
-            s, rss = measure(m, data, cache, outs[m])
-            times.append(s), peaks.append(rss)
-            print(f"  {m:10s} run {i + 1}: {s:7.2f} s  peak {rss:7.0f} MB", flush=True)
-        res[m] = {"s": statistics.median(times), "rss": max(peaks), "runs": times}
+            load = os.getloadavg()[0]
+            s, rss, cpu = measure(m, data, cache, outs[m])
+            times.append(s), peaks.append(rss), loads.append(load), cpus.append(cpu)
+            print(
+                f"  {m:10s} run {i + 1}: {s:7.2f} s  cpu {cpu:6.2f} s  peak {rss:7.0f} MB  load {load:4.2f}"
+            )
+        res[m] = {
+            "s": statistics.median(times),
+            "rss": max(peaks),
+            "runs": times,
+            "cpu": statistics.median(cpus),
+        }
         if m == "library":
-            warm = [measure(m, data, work / "cache_library_0", outs[m]) for _ in range(a.runs)]
-            for s, rss in warm:
-                print(f"  {'lib warm':10s}      : {s:7.2f} s  peak {rss:7.0f} MB", flush=True)
-            res["library_warm"] = {"s": statistics.median(w[0] for w in warm), "rss": max(w[1] for w in warm)}
+            warm = []
+            for _ in range(a.runs):
+                loads.append(os.getloadavg()[0])
+                warm.append(measure(m, data, work / "cache_library_0", outs[m]))
+                s, rss, cpu = warm[-1]
+                print(
+                    f"  {'lib warm':10s}      : {s:7.2f} s  cpu {cpu:6.2f} s  peak {rss:7.0f} MB  "
+                    f"load {loads[-1]:4.2f}"
+                )
+            res["library_warm"] = {
+                "s": statistics.median(w[0] for w in warm),
+                "rss": max(w[1] for w in warm),
+                "cpu": statistics.median(w[2] for w in warm),
+            }
     import pandas as pd
 
     frames = {m: pd.read_parquet(outs[m]) for m in methods}
     equal = all(frames[m].equals(frames[methods[0]]) for m in methods)
     print(f"\n{a.rows:,} dossiers, {a.format}, median of {a.runs} runs; counts identical: {equal}")
-    print(f"{'method':14s} {'seconds':>9s} {'rows/s':>12s} {'peak RSS MB':>12s}")
+    print(f"1-minute load average before the runs: {min(loads):.2f} to {max(loads):.2f} (2 cores)")
+    base = res.get("duckdb_sql", {}).get("s")
+    cbase = res.get("duckdb_sql", {}).get("cpu")
+    head = f"{'method':14s} {'seconds':>9s} {'vs hand SQL':>12s} {'CPU s':>8s} {'CPU vs hand':>12s}"
+    print(f"{head} {'rows/s':>12s} {'peak RSS MB':>12s}")
     for m, r in res.items():
-        print(f"{m:14s} {r['s']:9.2f} {a.rows / r['s']:12,.0f} {r['rss']:12.0f}")
+        ratio = f"{r['s'] / base:11.2f}x" if base else f"{'-':>12s}"
+        cratio = f"{r['cpu'] / cbase:11.2f}x" if cbase else f"{'-':>12s}"
+        print(
+            f"{m:14s} {r['s']:9.2f} {ratio} {r['cpu']:8.2f} {cratio} {a.rows / r['s']:12,.0f} "
+            f"{r['rss']:12.0f}"
+        )
     summary = {"rows": a.rows, "format": a.format, "results_equal": equal, "runs": a.runs}
+    summary["load_min"], summary["load_max"] = round(min(loads), 2), round(max(loads), 2)
     for m, r in res.items():
         summary[f"{m}_s"] = round(r["s"], 3)
         summary[f"{m}_peak_rss_mb"] = round(r["rss"], 1)
+        summary[f"{m}_cpu_s"] = round(r["cpu"], 3)
     if "pandas" in res and "library" in res:
         summary["speedup_vs_pandas"] = round(res["pandas"]["s"] / res["library"]["s"], 2)
         summary["memory_share_of_pandas"] = round(res["library"]["rss"] / res["pandas"]["rss"], 3)
     if "duckdb_sql" in res and "library" in res:
         summary["ratio_to_duckdb_sql"] = round(res["library"]["s"] / res["duckdb_sql"]["s"], 2)
         summary["warm_ratio_to_duckdb_sql"] = round(res["library_warm"]["s"] / res["duckdb_sql"]["s"], 2)
+        summary["cpu_ratio_to_duckdb_sql"] = round(res["library"]["cpu"] / res["duckdb_sql"]["cpu"], 2)
+        summary["warm_cpu_ratio_to_duckdb_sql"] = round(
+            res["library_warm"]["cpu"] / res["duckdb_sql"]["cpu"], 2
+        )
     if not a.dir:
         shutil.rmtree(work, ignore_errors=True)
     for m in methods:

@@ -88,7 +88,8 @@ def make_project(tmp_path: Path, notebooks: dict[str, dict], *, units: list[str]
     nb_dir.mkdir()
     spec = {"units": units or ["77"], "parameters": {"lang": "en"}, "notebooks": {}}
     for name, opts in notebooks.items():
-        nbformat.write(tiny_notebook(name, fail=opts.get("fail", False)), nb_dir / f"{name}.ipynb")
+        notebook = tiny_notebook(name, fail=opts.get("fail", False), figure=opts.get("figure", True))
+        nbformat.write(notebook, nb_dir / f"{name}.ipynb")
         spec["notebooks"][name] = {k: v for k, v in opts.items() if k in ("units", "parameters")}
     (nb_dir / "runs.yaml").write_text(json.dumps(spec), encoding="utf-8")  # JSON is YAML
     data = tmp_path / "data"
@@ -156,9 +157,16 @@ def test_validation_errors_exit_2_before_any_kernel(tmp_path, capsys, extra, mes
 
 
 def test_wrong_type_override_is_refused(tmp_path, capsys):
-    proj = make_project(tmp_path, {"t_ok": {"parameters": {"year": "2024"}}})
+    proj = make_project(tmp_path, {"t_ok": {"parameters": {"lang": 1}}})
     assert run.main([*proj["args"], "--out", str(proj["out"]), "--year", "2024"]) == 2
-    assert "parameter 'year' must be int, got str '2024'" in capsys.readouterr().err
+    assert "parameter 'lang' must be str, got int 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["year", "out_dir", "counts_file"])
+def test_runs_yaml_cannot_set_what_the_runner_sets(tmp_path, capsys, name):
+    proj = make_project(tmp_path, {"t_ok": {"parameters": {name: "x"}}})
+    assert run.main([*proj["args"], "--out", str(proj["out"]), "--year", "2024"]) == 2
+    assert f"['{name}'] are set by `analysis run`" in capsys.readouterr().err
 
 
 def test_unknown_parameter_is_refused(tmp_path, capsys):
@@ -260,3 +268,23 @@ def test_merge_results_keeps_other_units_with_outputs(tmp_path):
     current = [{"notebook": "a", "unit": "77", "status": "ok", "output": ""}]
     merged = site.merge_results(previous, current)
     assert [(r["unit"], r["status"]) for r in merged] == [("01", "ok"), ("77", "ok")]
+
+
+@pytest.mark.parametrize("unit", ["..", "../77", "77/../01", ".hidden"])
+def test_a_unit_that_would_name_a_folder_outside_the_set_is_refused_before_any_kernel(tmp_path, capsys, unit):
+    proj = make_project(tmp_path, {"t_ok": {}})
+    code = run.main([*proj["args"], "--out", str(proj["out"]), "--year", "2024", "--unit", unit])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith("analysis run: error: --unit: unit code") and "cannot name a folder" in err
+    assert not (proj["out"]).exists()  # not even the lock file: nothing was written
+
+
+def test_lang_sets_every_notebooks_language(tmp_path, capsys):
+    proj = make_project(tmp_path, {"t_ok": {}, "t_two": {}})  # runs.yaml says lang "en"
+    argv = [*proj["args"], "--out", str(proj["out"]), "--year", "2024", "--dry-run"]
+    assert run.main([*argv, "--lang", "vi"]) == 0
+    out = capsys.readouterr().out
+    assert out.count('"lang": "vi"') == 2 and '"lang": "en"' not in out
+    with pytest.raises(SystemExit):
+        run.main([*argv, "--lang", "fr"])

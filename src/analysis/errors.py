@@ -1,12 +1,32 @@
-"""The errors analysts see: bad input files (:class:`InputError`) and bad notebook parameters."""
+"""The errors analysts see: bad input files (:class:`InputError`) and bad notebook parameters.
+
+In IPython (JupyterLab, papermill outputs) they show as a few lines — what went wrong and why (the message),
+and what to do (:attr:`AnalystMessage.hint`) — without the library's traceback (``_render_traceback_``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 
-class InputError(ValueError):
+class AnalystMessage:
+    """Mixin of the errors meant for analysts: IPython shows them as a short message, not a traceback."""
+
+    #: What to do about it; shown under the message.
+    hint = ""
+
+    def _render_traceback_(self) -> list[str]:
+        """Lines IPython shows instead of the traceback: the error's name and message, then what to do."""
+        lines = [f"\x1b[1;31m{type(self).__name__}\x1b[0m: {self}"]
+        if self.hint:
+            lines.append(f"What to do: {self.hint}")
+        return lines
+
+
+class InputError(AnalystMessage, ValueError):
     """Bad input: the message names the file, sheet, row and column, and what was expected."""
+
+    hint = "correct the file named above (or ask for a corrected export), then run the notebook again"
 
     def __init__(
         self,
@@ -34,8 +54,13 @@ class InputError(ValueError):
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
 
-class ParameterError(ValueError):
+class ParameterError(AnalystMessage, ValueError):
     """A notebook parameter is unknown, of the wrong type, or has no data behind it (e.g. a unit code)."""
+
+    hint = (
+        "fix the value in the notebook's parameters cell (or the -p option given to papermill); "
+        "`analysis params NOTEBOOK` lists each parameter with its type and default"
+    )
 
 
 class OutputError(OSError):

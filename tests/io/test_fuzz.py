@@ -265,10 +265,7 @@ def test_folder_with_dossier_csv_gives_input_error_or_valid_counts(data):
 
 # Found by the fuzzing above; the dossier reader (src/analysis/io/dossiers/) is another helper's.  Strict:
 # when it is fixed these fail as XPASS, and the marker (and the ``assume`` above) must go.
-@pytest.mark.xfail(
-    strict=True, reason="dossier reader: _csv.Error from columns.csv_header on a CR in the header"
-)
-def test_known_bug_cr_in_dossier_header_is_an_input_error():
+def test_cr_in_dossier_header_is_an_input_error():
     from analysis.io import read_dossiers
 
     data = DOSSIER_CSV.replace("MaDonVi", "Ma\rDonVi", 1).encode()
@@ -278,10 +275,7 @@ def test_known_bug_cr_in_dossier_header_is_an_input_error():
         _clear_or_counts(lambda: read_dossiers(path, cache_dir=Path(tmp) / "cache"))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="dossier reader: data within one month give ytd rows equal to the month's"
-)
-def test_known_bug_dossiers_of_one_month_give_valid_counts():
+def test_dossiers_of_one_month_give_valid_counts():
     from analysis.io import read_dossiers
 
     january = DOSSIER_CSV.split("A3,")[0]

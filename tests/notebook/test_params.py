@@ -188,3 +188,133 @@ def test_cached_counts_reuses_only_for_same_inputs(tmp_path, monkeypatch):
     (data / "b.csv").write_text("3\n", encoding="utf-8")  # so does an added one
     context.cached_counts(data, cache_dir=cache)
     assert len(calls) == 3 and len(list(cache.glob("counts-*.parquet"))) == 3
+
+
+# --- only `analysis run` writes the official set; names papermill injects are checked too -----------------
+
+
+def test_injected_names_come_from_papermills_cell_in_the_history():
+    ns = {
+        "In": ["", 'year: int = 2024\nunit: str = "77"', '# Parameters\nyeer = 2022\nunit = "01"\n', "x = 1"]
+    }
+    assert params.injected_names(ns) == ["yeer", "unit"]
+    declared = [Param("year", int, 2024), Param("unit", str, "77")]
+    with pytest.raises(ParameterError, match=r"unknown parameter\(s\) \['yeer'\] given to this notebook"):
+        params.check_injected(ns, declared, where="20_online_payment")
+    params.check_injected({"In": ["# Parameters\nunit = '01'\n"]}, declared)  # declared names pass
+    params.check_injected({"yeer": 1}, declared)  # no papermill cell: nothing to check
+
+
+def test_hand_runs_write_to_scratch_and_say_so(tmp_path, monkeypatch):
+    from analysis.notebook import outputs
+
+    monkeypatch.delenv(outputs.RUN_ENV, raising=False)
+    monkeypatch.setattr(outputs, "SCRATCH_DIR", tmp_path / "scratch")
+    layout, notice = outputs.figures_layout("", lang="en")
+    assert layout.figures(2024, "77") == tmp_path / "scratch" / "2024" / "77"
+    assert "Ad-hoc run" in notice and "only `analysis run` writes" in notice
+    _, notice_vi = outputs.figures_layout("", lang="vi")
+    assert "Chạy thử" in notice_vi
+
+
+def test_hand_runs_may_not_name_the_official_folder(tmp_path, monkeypatch):
+    from analysis import paths
+    from analysis.notebook import outputs
+
+    monkeypatch.delenv(outputs.RUN_ENV, raising=False)
+    with pytest.raises(ParameterError, match="only `analysis run` writes"):
+        outputs.figures_layout(str(paths.FIGURES_DIR))
+    out = tmp_path / "out"
+    (out / "figures").mkdir(parents=True)
+    (out / outputs.RUN_LOCK).write_text("", encoding="utf-8")  # an output root `analysis run` has used
+    with pytest.raises(ParameterError, match="official figure set"):
+        outputs.figures_layout(str(out / "figures"))
+    layout, _ = outputs.figures_layout(str(tmp_path / "mine"))
+    assert layout.figures(2024, "77") == tmp_path / "mine" / "2024" / "77"
+
+
+def test_official_runs_write_into_the_set_being_built_only(tmp_path, monkeypatch):
+    from analysis.notebook import outputs
+
+    stage = tmp_path / "set"
+    stage.mkdir()
+    monkeypatch.setenv(outputs.RUN_ENV, "1")
+    monkeypatch.setenv(outputs.OUTPUT_ENV, str(stage))
+    with pytest.raises(ParameterError, match="no longer being built"):
+        outputs.figures_layout("")
+    (stage / outputs.STAGING_MARK).write_text("{}", encoding="utf-8")
+    layout, notice = outputs.figures_layout("")
+    assert layout.figures(2024, "77") == stage / "figures" / "2024" / "77" and notice == ""
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ParameterError("unit '5': no data"),
+        __import__("analysis.errors").errors.InputError("bad", path="x.csv", row=3),
+    ],
+)
+def test_analyst_errors_render_as_a_few_lines_without_traceback(error):
+    lines = error._render_traceback_()
+    assert 2 <= len(lines) <= 3
+    assert type(error).__name__ in lines[0] and str(error) in lines[0]
+    assert lines[-1].startswith("What to do: ")
+    assert not any("File " in line or "Traceback" in line for line in lines)
+
+
+def test_validated_counts_are_not_validated_again_unless_changed(tmp_path, monkeypatch):
+    from test_run import tiny_counts
+
+    import analysis.schemas
+
+    expected = analysis.schemas.validate_counts(tiny_counts())
+    path = context.write_counts_file(tmp_path / "c.parquet", expected)
+    tiny_counts().head(3).to_parquet(tmp_path / "changed.parquet")
+    calls = []
+    real = analysis.schemas.validate_counts
+    monkeypatch.setattr(analysis.schemas, "validate_counts", lambda df: calls.append(1) or real(df))
+    assert context.read_counts_file(path).equals(expected)
+    assert calls == []
+    (tmp_path / "changed.parquet").replace(path)  # the file changed after its stamp: validated again
+    context.read_counts_file(path)
+    assert calls == [1]
+
+
+@pytest.mark.slow
+def test_bare_papermill_refuses_an_unknown_name_in_a_few_lines_and_writes_only_to_scratch(
+    tmp_path, monkeypatch
+):
+    """`papermill nb out -p yeer 2022` fails inside the notebook; a good run writes to scratch/."""
+    import papermill
+    from test_run import make_project
+
+    proj = make_project(tmp_path, {"t_ok": {}})
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))  # the kernel's project root: scratch/ lands here
+    monkeypatch.delenv("ANALYSIS_RUN", raising=False)
+    counts = str(tmp_path / "counts_in.parquet")
+    base = {"data_dir": str(proj["data"]), "counts_file": counts, "unit": "01", "lang": "en"}
+    nb = proj["nb_dir"] / "t_ok.ipynb"
+    how = {"kernel_name": "analysis", "progress_bar": False, "cwd": str(proj["nb_dir"])}
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        papermill.execute_notebook(
+            str(nb), str(tmp_path / "bad.ipynb"), parameters={**base, "yeer": 2022}, **how
+        )
+    assert info.value.ename == "ParameterError" and "unknown parameter(s) ['yeer']" in info.value.evalue
+    out = nbformat.read(tmp_path / "bad.ipynb", as_version=4)
+    errors = [
+        o
+        for c in out.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
+    assert len(errors) == 1 and len(errors[0]["traceback"]) <= 3  # a few lines, no library traceback
+    assert not any("File " in line or "site-packages" in line for line in errors[0]["traceback"])
+    papermill.execute_notebook(str(nb), str(tmp_path / "good.ipynb"), parameters=base, **how)
+    assert (tmp_path / "scratch" / "2024" / "01" / "rate.png").is_file()
+    assert not (tmp_path / "figures").exists()
+    good = nbformat.read(tmp_path / "good.ipynb", as_version=4)
+    first = next(o for c in good.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert (
+        "Ad-hoc run" in first["data"]["text/markdown"] and "scratch/2024/01" in first["data"]["text/markdown"]
+    )

@@ -88,7 +88,7 @@ def test_format_percent(value, lang, expected):
 def test_format_number_and_points():
     assert text.format_number(1234567, lang="vi") == "1.234.567"
     assert text.format_number(1234567, lang="en") == "1,234,567"
-    assert text.format_points(0.0091, lang="vi") == "+0,9 điểm %"
+    assert text.format_points(0.0091, lang="vi") == "+0,9 điểm phần trăm"  # one word per language
     assert text.format_points(-0.0091, lang="en") == "-0.9 pp"
     assert text.format_points(0.0, lang="en") == "0.0 pp"
     with pytest.raises(ValueError, match="lang"):
@@ -248,7 +248,7 @@ def test_findings_say_stable_variation_and_too_few_years():
     en = text_findings.units_sentences(units, lang="en")
     assert "2 of 3 units are stable (the change is surely smaller than ±0.5 pp)." in en
     vi = text_findings.variation_sentence(units, lang="vi")
-    assert "biến động giữa các năm" in vi and "±0,5 điểm %" in vi
+    assert "biến động giữa các năm" in vi and "±0,5 điểm phần trăm" in vi
     row = pd.Series(
         {
             "indicator": "payment.online",
@@ -329,8 +329,8 @@ def test_scorecard_states_value_change_and_verdict():
     )
     fig = plots.scorecard(t, lang="vi")
     labels = [x.get_text() for x in fig.axes[0].texts]
-    assert "98,8 % (+0,9 điểm %, cải thiện)" in labels
-    assert "78,9 % (-1,1 điểm %, xấu đi)" in labels
+    assert "98,8 % · +0,9 điểm phần trăm · cải thiện\nChỉ tiêu 98,0 %: đạt" in labels  # met mark
+    assert "78,9 % · -1,1 điểm phần trăm · xấu đi" in labels
 
 
 def test_seasonal_plot_names_low_and_high_months():
@@ -375,7 +375,7 @@ def test_peer_plots_keep_definitions_apart():
         }
     )
     fig = plots.published_dotplot(pub, lang="en", highlight="A")
-    assert sorted(ax.get_title() for ax in fig.axes) == [
+    assert sorted(ax.get_title(loc="left") for ax in fig.axes) == [
         "online_payment_rate",
         "ontime_rate",
     ]  # not registry ids: kept
@@ -545,7 +545,7 @@ def test_findings_are_built_from_the_table_numbers():
     vi = text_findings.findings_overview(yoy, lang="vi", synthetic=True)
     assert vi[0] == (
         "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn: 98,8 % kỳ 01–06/2025 so với 97,9 % kỳ "
-        "01–06/2024 (+0,9 điểm %; cải thiện)."
+        "01–06/2024 (+0,9 điểm phần trăm; cải thiện)."
     )
     assert vi[1] == "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn: 98,8 % so với chỉ tiêu 98,0 % (2023) (đạt)."
     assert "tổng hợp" in vi[-1]

@@ -14,12 +14,27 @@ from typing import Any
 import pandas as pd
 
 from analysis import paths
-from analysis.io.crosswalk import unit_name
-from analysis.notebook.params import NOTEBOOKS_ENV, STANDARD, Param, ParameterError, read_parameters, validate
+from analysis.notebook.outputs import figures_layout, official_root
+from analysis.notebook.params import (
+    NOTEBOOKS_ENV,
+    STANDARD,
+    Param,
+    ParameterError,
+    check_injected,
+    read_parameters,
+    validate,
+)  # fmt: skip
 from analysis.provenance import is_synthetic, list_inputs, write_bytes_atomic
 
 #: Attribute set on a saved Figure: (PNG bytes as written, display metadata with the alt text).
 SAVED_ATTR = "_analysis_saved_png"
+
+
+def unit_name(counts: pd.DataFrame, unit: str) -> str:
+    """Name of ``unit`` (:func:`analysis.io.crosswalk.unit_name`; imported on first use, not with this module)."""
+    from analysis.io.crosswalk import unit_name as name_of
+
+    return name_of(counts, unit)
 
 
 def ensure_sample(data_dir: str | Path = "") -> Path:
@@ -142,21 +157,58 @@ def _notebook_params(notebook: str) -> list[Param]:
     return [Param(n, t, d, h) for n, (t, d, h) in STANDARD.items()]
 
 
+#: Suffix of the stamp that vouches for a Counts parquet validated when it was written (its sha256).
+VALID_SUFFIX = ".valid.json"
+
+
+def write_counts_file(path: Path, counts: pd.DataFrame) -> Path:
+    """Write validated Counts as parquet, with a stamp holding the file's sha256 (see :func:`read_counts_file`)."""
+    buf = io.BytesIO()
+    counts.to_parquet(buf, index=False)
+    data = buf.getvalue()
+    write_bytes_atomic(path, data)
+    stamp = {"sha256": hashlib.sha256(data).hexdigest(), "validated_by": "analysis.schemas.validate_counts"}
+    write_bytes_atomic(path.with_name(path.name + VALID_SUFFIX), json.dumps(stamp).encode("utf-8"))
+    return path
+
+
+def read_counts_file(path: str | Path) -> pd.DataFrame:
+    """Read a Counts parquet and validate it, unless its stamp vouches for these very bytes.
+
+    A file written by :func:`write_counts_file` was validated before it was written, and validating what
+    parquet gives back changes nothing (same types, same values); so when the stamp's sha256 is the file's,
+    the check (about half a second, pandera) is not repeated.  Any other file is validated.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    df = pd.read_parquet(io.BytesIO(data))
+    try:
+        stamp = json.loads(path.with_name(path.name + VALID_SUFFIX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamp = {}
+    if isinstance(stamp, dict) and stamp.get("sha256") == hashlib.sha256(data).hexdigest():
+        return df
+    from analysis.schemas import validate_counts
+
+    return validate_counts(df)
+
+
 def load_context_counts(*, counts_file: str, data_dir: Path) -> pd.DataFrame:
     """Read the Counts table: ``counts_file`` (parquet) when given, else every export in ``data_dir``."""
     if counts_file:
-        from analysis.schemas import validate_counts
-
-        return validate_counts(pd.read_parquet(counts_file))
+        return read_counts_file(counts_file)
     import analysis.io
 
     return analysis.io.load_counts(data_dir)
 
 
-def _inputs_for(counts_file: str, data_dir: Path) -> list[dict[str, Any]]:
-    """Return the inputs recorded by ``analysis run`` beside ``counts_file``, else hash them afresh."""
+def _inputs_for(counts_file: str, data_dir: Path, year: int) -> list[dict[str, Any]]:
+    """Return the inputs recorded by ``analysis run`` (in the set it builds), else hash them afresh."""
+    root = official_root()
+    candidates = [paths.OutputLayout.under(root).reports(year) / "inputs.json"] if root is not None else []
     if counts_file:
-        recorded = Path(counts_file).with_name("inputs.json")
+        candidates.append(Path(counts_file).with_name("inputs.json"))
+    for recorded in candidates:
         if recorded.is_file():
             doc = json.loads(recorded.read_text(encoding="utf-8"))
             if Path(doc.get("data_dir", "")) == data_dir:
@@ -199,8 +251,10 @@ def setup(namespace: dict[str, Any], notebook: str) -> Context:
     are then displayed as PNG (so they appear in JupyterLab and on the reviewer pages).
     """
     declared = _notebook_params(notebook)
+    check_injected(namespace, declared, where=notebook)
     values = {p.name: namespace[p.name] for p in declared if p.name in namespace}
     checked = validate(values, declared, where=notebook)
+    layout, notice = figures_layout(str(checked.get("out_dir", "")), lang=str(checked.get("lang", "vi")))
     data_dir = ensure_sample(checked.get("data_dir", ""))
     counts = load_context_counts(counts_file=checked.get("counts_file", ""), data_dir=data_dir)
     checked = validate(
@@ -210,12 +264,28 @@ def setup(namespace: dict[str, Any], notebook: str) -> Context:
         units=sorted(str(u) for u in counts["unit_code"].unique()),
         where=notebook,
     )
-    inputs = _inputs_for(checked.get("counts_file", ""), data_dir)
+    inputs = _inputs_for(checked.get("counts_file", ""), data_dir, checked["year"])
     synthetic = is_synthetic(data_dir, inputs)
     show_figures_inline()
-    layout = paths.OutputLayout(figures_root=Path(checked["out_dir"])) if checked.get("out_dir") else paths.OutputLayout()
     figures_dir = layout.figures(checked["year"], checked["unit"])
+    if notice:
+        _show(notice.replace("<year>/<unit>", f"{checked['year']}/{checked['unit']}")
+              .replace("<năm>/<đơn vị>", f"{checked['year']}/{checked['unit']}"))  # fmt: skip
     return Context(notebook, checked, data_dir, counts, inputs, synthetic, figures_dir)
+
+
+def _show(markdown: str) -> None:
+    """Display ``markdown`` as the cell's output in a kernel; print it elsewhere."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        print(markdown)
+        return
+    if get_ipython() is not None:
+        display(Markdown(markdown))
+    else:
+        print(markdown)
 
 
 def code_digest() -> str:
@@ -226,23 +296,24 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def cached_counts(data_dir: Path, *, cache_dir: Path) -> Any:
+def cache_key(inputs: list[dict[str, Any]]) -> str:
+    """Key of the Counts cache: input files (paths and hashes) and :func:`code_digest`."""
+    return hashlib.sha256(json.dumps([inputs, code_digest()], sort_keys=True).encode("utf-8")).hexdigest()[:32]
+
+
+def cached_counts(data_dir: Path, *, cache_dir: Path, inputs: list[dict[str, Any]] | None = None) -> Any:
     """Return ``analysis.io.load_counts(data_dir)``, reusing an earlier result for the same inputs and code.
 
     The cache key is a SHA-256 of every input file's path and content hash plus :func:`code_digest`, so a
     changed export, an added file or an edited reader recomputes. Entries are written atomically.
+    ``inputs`` is ``list_inputs(data_dir)`` when the caller has it already.
     """
-    import analysis.io
+    path = cache_dir / f"counts-{cache_key(list_inputs(data_dir) if inputs is None else inputs)}.parquet"
+    if path.is_file():
+        return read_counts_file(path)
+    import analysis.io  # the readers load only when the Counts must be computed
     from analysis.schemas import validate_counts
 
-    key = hashlib.sha256(
-        json.dumps([list_inputs(data_dir), code_digest()], sort_keys=True).encode("utf-8")
-    ).hexdigest()[:32]
-    path = cache_dir / f"counts-{key}.parquet"
-    if path.is_file():
-        return validate_counts(pd.read_parquet(path))
-    counts = analysis.io.load_counts(data_dir)
-    buf = io.BytesIO()
-    counts.to_parquet(buf, index=False)
-    write_bytes_atomic(path, buf.getvalue())
+    counts = validate_counts(analysis.io.load_counts(data_dir))
+    write_counts_file(path, counts)
     return counts

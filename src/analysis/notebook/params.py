@@ -229,6 +229,60 @@ def validate(
     return out
 
 
+#: First line of the cell papermill injects after the parameters cell (tagged ``injected-parameters``).
+INJECTED_MARK = "# Parameters"
+
+
+def injected_names(namespace: dict[str, Any]) -> list[str]:
+    r"""Return the names papermill's injected-parameters cell assigned, read from IPython's input history.
+
+    Papermill runs a cell starting with ``# Parameters`` right after the parameters cell; IPython keeps the
+    source of every cell run in ``In``.  The latest such cell is parsed (never executed again).
+
+    Examples
+    --------
+    >>> injected_names({"In": ["", "year: int = 2024", "# Parameters\nyeer = 2022\nunit = '01'\n"]})
+    ['yeer', 'unit']
+    >>> injected_names({"year": 2024})
+    []
+    """
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return []
+    for source in reversed(history):
+        if isinstance(source, str) and source.lstrip().startswith(INJECTED_MARK):
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                return []
+            return [
+                target.id
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            ]
+    return []
+
+
+def check_injected(namespace: dict[str, Any], params: list[Param], *, where: str = "") -> None:
+    """Refuse names given to the notebook (papermill ``-p``) that its parameters cell does not declare.
+
+    Raises
+    ------
+    ParameterError
+        Names the unknown ones and the declared ones (papermill itself only warns and runs the defaults).
+    """
+    known = {p.name for p in params}
+    unknown = sorted(set(injected_names(namespace)) - known)
+    if unknown:
+        prefix = f"{where}: " if where else ""
+        raise ParameterError(
+            f"{prefix}unknown parameter(s) {unknown} given to this notebook; it takes {sorted(known)} "
+            f"(`analysis params {where or 'NOTEBOOK'}` lists them with their types)"
+        )
+
+
 def format_parameters(params: list[Param]) -> str:
     """Return a plain-text table of parameters: name, type, default, help.
 

@@ -130,6 +130,24 @@ def test_same_expression_compiles_for_other_engines(dialect):
 
     schema = ibis.schema({c: t for c, t in CANONICAL.items()})
     periods = build_periods(D(2024, 1, 1), D(2024, 6, 30))
-    expr = counts_expr(ibis.table(schema, name="v_dossiers"), ibis.memtable(periods), month_ends_only=True)
+    expr = counts_expr(ibis.table(schema, name="v_dossiers"), periods)
     sql = str(ibis.to_sql(expr, dialect=dialect))
     assert "v_dossiers" in sql and "received_at" in sql and "supplement_provided_at" in sql
+
+
+def test_shipped_duckdb_sql_is_the_compiled_expression():
+    """The DuckDB SQL read_dossiers runs is the Ibis expression compiled (regenerate when stages change)."""
+    from analysis.io.dossiers import duck
+
+    for name, make in duck.COMPILED.items():
+        shipped = (duck.SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+        assert shipped == make() + "\n", (
+            f"{name}.sql is stale: run `python -c 'from analysis.io.dossiers.duck import "
+            "write_compiled_sql as w; w()'`"
+        )
+
+
+def test_periods_of_data_ending_in_january_have_no_ytd_copy_of_the_month():
+    p = build_periods(D(2023, 5, 2), D(2024, 1, 20))
+    assert "ytd" not in set(p.period_type)
+    assert (p.period_type == "year").sum() == 1 and p.period_end.max() == D(2024, 1, 31)

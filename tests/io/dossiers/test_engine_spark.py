@@ -48,8 +48,33 @@ def test_spark_counts_equal_duckdb(spark, tmp_path):
     src = prepare(path, con=None, unit_level=None, date_format=None, cache_dir=tmp_path / "cache")
     canonical = tmp_path / "canonical.parquet"
     duckdb.sql(
-        f"COPY (SELECT {', '.join(CANONICAL)} FROM ({src.relation})) TO '{canonical}' (FORMAT parquet)"
+        f"COPY (SELECT dossier_id, {', '.join(CANONICAL)} FROM ({src.relation})) TO '{canonical}' "
+        "(FORMAT parquet)"
     )
-    got = aggregate_spark(spark, spark.read.parquet(str(canonical)), source="d.parquet")
+    got = aggregate_spark(spark, spark.read.parquet(str(canonical)), source="d.parquet")  # checks too
     assert as_dict(got) == EXPECTED  # the hand-computed values, on Spark
     pd.testing.assert_frame_equal(got, expected)
+
+
+def _canonical_parquet(df: pd.DataFrame, tmp_path) -> str:
+    from analysis.io.dossiers.aggregate import CANONICAL
+    from analysis.io.dossiers.checks import prepare
+
+    path = write(df, tmp_path / "bad.parquet", "parquet")
+    src = prepare(path, con=None, unit_level=None, date_format=None, cache_dir=tmp_path / "cache")
+    out = tmp_path / "bad_canonical.parquet"
+    duckdb.sql(
+        f"COPY (SELECT dossier_id, {', '.join(CANONICAL)} FROM ({src.relation})) TO '{out}' (FORMAT parquet)"
+    )
+    return str(out)
+
+
+def test_input_checks_run_on_spark(spark, tmp_path):
+    from analysis.io import InputError
+    from analysis.io.dossiers.aggregate import aggregate_spark
+
+    df = pascal_frame()
+    df.loc[4, "KenhThucHien"] = 7  # dossier A5
+    frame = spark.read.parquet(_canonical_parquet(df, tmp_path))
+    with pytest.raises(InputError, match=r"unknown channel: found '7' \(dossier A5\)"):
+        aggregate_spark(spark, frame, source="fixture")

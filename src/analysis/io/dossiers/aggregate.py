@@ -15,11 +15,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from analysis.io.dossiers import stages
+from analysis.io.dossiers.stages import COMPONENTS, PERIOD_KEYS  # noqa: F401  (public names)
 from analysis.schemas import finalise_counts
 
 #: Canonical columns the aggregation reads, with their Ibis types (dates are calendar dates).
@@ -55,28 +58,14 @@ LEVELS: dict[str, str] = {
 }
 #: First day of the 34-province code system (Nghị quyết 202/2025/QH15); earlier periods use gso2004 codes.
 NSO2025_FROM = date(2025, 7, 1)
-#: A date after any real one: "not finished" compares as finished in the far future.
-FAR_FUTURE = date(9999, 12, 31)
-COMPONENTS = (
-    "received",
-    "online",
-    "fee_base",
-    "paid",
-    "finished",
-    "on_time",
-    "on_time_766",
-    "pending",
-    "overdue",
-    "within_766",
-)
-PERIOD_KEYS = ["unit_code", "period_start", "period_end", "period_type"]
 
 
 def build_periods(first: date, last: date, *, data_end: date | None = None) -> pd.DataFrame:
     """Return the periods to aggregate: every calendar month and year, and like-for-like ``ytd`` spans.
 
     ``data_end`` defaults to the last day of the month of ``last``.  When it is not 31 December, the last year
-    gets no ``year`` row; instead every year gets a ``ytd`` row from 1 January to the same month-day.
+    gets no ``year`` row; instead every year gets a ``ytd`` row from 1 January to the same month-day (none
+    when that day is 31 January: the span is the January month, already a row).
 
     Examples
     --------
@@ -95,7 +84,7 @@ def build_periods(first: date, last: date, *, data_end: date | None = None) -> p
     full_year = (end.month, end.day) == (12, 31)
     for year in range(first.year, end.year + (1 if full_year else 0)):
         rows.append((date(year, 1, 1), date(year, 12, 31), "year"))
-    if not full_year:
+    if not full_year and (end.month, end.day) != (1, 31):  # a ytd span 1/1-31/1 is the January month
         for year in range(first.year, end.year + 1):
             last_day = calendar.monthrange(year, end.month)[1]
             same = date(
@@ -110,31 +99,15 @@ def build_periods(first: date, last: date, *, data_end: date | None = None) -> p
     return pd.DataFrame(rows, columns=["period_start", "period_end", "period_type"])
 
 
-def _pause(t: ir.Table, at: ir.DateValue) -> ir.IntegerValue:
-    """Days of supplement pause up to ``at``: from the request to the citizen's supplement (or ``at``)."""
-    req, prov = t.supplement_requested_at, t.supplement_provided_at
-    stop = ibis.least(prov.fill_null(at), at)
-    return ibis.cases(((req.isnull()) | (req > at), 0), else_=stop.delta(req, unit="day"))
-
-
-def _count(cond: ir.BooleanValue) -> ir.IntegerScalar:
-    return cond.cast("int64").sum()
-
-
-def counts_expr(
-    t: ir.Table, periods: ir.Table, *, month_ends_only: bool = False, labels: bool = True
-) -> ir.Table:
+def counts_expr(t: ir.Table, periods: pd.DataFrame, *, labels: bool = True) -> ir.Table:
     """Build the aggregation: one row per unit x period with the ten component counts and the unit's name.
 
     Parameters
     ----------
     t : ibis.Table
         Dossier records with the ``CANONICAL`` columns (extra columns are ignored).
-    periods : ibis.Table
+    periods : pandas.DataFrame
         ``period_start``, ``period_end`` (dates) and ``period_type``, as from :func:`build_periods`.
-    month_ends_only : bool
-        True when every period ends on a month's last day: lets the pending count skip dossiers received
-        and finished within one month (a filter, same result).
     labels : bool
         Add each unit's name and level (the largest value seen); False when the caller knows them.
 
@@ -147,97 +120,52 @@ def counts_expr(
     -----
     On time (Biểu 06): finished on or before the due date plus the supplement pause; no due date = on time.
     On time (QĐ 766 §2.1): the same and at most one supplement request.  Pending at a period end ``e``:
-    received on or before ``e`` and not finished by ``e``; overdue when ``e`` is past the due date plus the
-    pause up to ``e``.
+    received on or before ``e`` and not finished by ``e``; overdue when ``e - due > pause(e)``, the pause up
+    to ``e`` being the days from the supplement request to the citizen's supplement (or to ``e``).
+    Computed in two stages (``analysis.io.dossiers.stages``): one pass over the records giving flows and
+    stock changes per unit x day, then sums over each period's days and cumulative sums up to each end.
     """
-    skip = {"unit_code", "day", "unit_name", "unit_level"}
-    recv = t.group_by(t.unit_code, day=t.received_at).aggregate(
-        received=t.count(),
-        online=_count(t.channel == 2),
-        fee_base=_count((t.fee_bearing == 1) & (t.fee > 0)),
-        paid=_count((t.fee_bearing == 1) & (t.fee > 0) & t.paid_online.isin([1, 2])),
-        **({"unit_name": t.unit_name.max(), "unit_level": t.unit_level.max()} if labels else {}),
-    )
-    on_time = t.due_at.isnull() | (t.finished_at.delta(t.due_at, unit="day") <= _pause(t, t.finished_at))
-    one_supp = t.supplement_count.fill_null(0) <= 1
-    done = t.filter(t.finished_at.notnull())
-    fin = done.group_by(done.unit_code, day=done.finished_at).aggregate(
-        finished=done.count(),
-        on_time=_count(on_time),
-        on_time_766=_count(on_time & one_supp),
-    )
-    ends = periods.select(e=periods.period_end).distinct()
-    if month_ends_only:  # a dossier received and finished in one month is pending at no month end
-        f, r = t.finished_at, t.received_at
-        t = t.filter(f.isnull() | (f.year() != r.year()) | (f.month() != r.month()))
-    j = t.join(ends, [t.received_at <= ends.e, t.finished_at.fill_null(FAR_FUTURE) > ends.e])
-    overdue = j.due_at.notnull() & (j.e.delta(j.due_at, unit="day") > _pause(j, j.e))
-    stock = j.group_by(j.unit_code, j.e).aggregate(
-        pending=j.count(),
-        overdue=_count(overdue),
-        within_766=_count(~overdue & (j.supplement_count.fill_null(0) <= 1)),
-    )
-    parts = []
-    for flows in (recv, fin):
-        m = flows.join(periods, [flows.day >= periods.period_start, flows.day <= periods.period_end])
-        parts.append(
-            m.group_by(PERIOD_KEYS).aggregate(**{c: m[c].sum() for c in flows.columns if c not in skip})
-        )
-    s = stock.join(periods, stock.e == periods.period_end)
-    parts.append(s.select(*PERIOD_KEYS, "pending", "overdue", "within_766"))
-    zero = ibis.literal(0, type="int64")
-    wide = ibis.union(
-        *[
-            p.select(
-                *PERIOD_KEYS, **{c: (p[c].cast("int64") if c in p.columns else zero) for c in COMPONENTS}
-            )
-            for p in parts
-        ]
-    )
-    out = wide.group_by(PERIOD_KEYS).aggregate(**{c: wide[c].sum() for c in COMPONENTS})
-    if not labels:
-        return out
-    names = recv.group_by("unit_code").aggregate(
-        unit_name=recv.unit_name.max(), unit_level=recv.unit_level.max()
-    )
-    return out.join(names, "unit_code")
+    daily = stages.daily_expr(t, labels=labels)
+    return stages.stage2_expr(daily, *stages.calendar_tables(periods), labels=labels)
 
 
 def to_long(wide: pd.DataFrame) -> pd.DataFrame:
     """Turn the wide component table into one row per indicator (rows with a zero denominator dropped)."""
-    frames = []
+    comp = {c: wide[c].to_numpy(dtype="int64") for c in COMPONENTS}
+    comp["base_766"] = comp["finished"] + comp["pending"]
+    comp["ok_766"] = comp["on_time_766"] + comp["within_766"]
+    rows, names, conventions, nums, dens = [], [], [], [], []
     for ind, (conv, num, den) in INDICATORS.items():
-        w = wide.assign(
-            base_766=wide["finished"] + wide["pending"], ok_766=wide["on_time_766"] + wide["within_766"]
-        )
-        f = w[PERIOD_KEYS + ["unit_name", "unit_level"]].assign(
-            indicator=ind,
-            convention=conv,
-            numerator=w[num].astype("int64"),
-            denominator=w[den].astype("int64"),
-        )
-        frames.append(f[f["denominator"] > 0])
-    return pd.concat(frames, ignore_index=True)
+        keep = np.flatnonzero(comp[den] > 0)
+        rows.append(keep)
+        names.append(np.full(len(keep), ind, dtype=object))
+        conventions.append(np.full(len(keep), conv, dtype=object))
+        nums.append(comp[num][keep])
+        dens.append(comp[den][keep])
+    take = np.concatenate(rows)
+    long = wide[PERIOD_KEYS + ["unit_name", "unit_level"]].iloc[take].reset_index(drop=True)
+    long["indicator"] = np.concatenate(names)
+    long["convention"] = np.concatenate(conventions)
+    long["numerator"] = np.concatenate(nums)
+    long["denominator"] = np.concatenate(dens)
+    return long
+
+
+def _clean(value: Any, *, fold: bool = False) -> str:
+    text = "" if pd.isna(value) else unicodedata.normalize("NFC", str(value)).strip()
+    return text.lower() if fold else text
 
 
 def finish_counts(wide: pd.DataFrame, *, source: str) -> pd.DataFrame:
     """Map levels, NFC-normalise names, set ``code_system`` and ``source``; return validated Counts."""
     long = to_long(wide)
-
-    def clean(col: str, fold: bool = False) -> pd.Series:
+    for col, fold in (("unit_code", False), ("unit_name", False), ("unit_level", True)):
         values = long[col].astype(object)
-        uniq = {
-            v: ("" if pd.isna(v) else unicodedata.normalize("NFC", str(v)).strip()) for v in values.unique()
-        }
-        return values.map({k: (v.lower() if fold else v) for k, v in uniq.items()})
-
-    long["unit_code"] = clean("unit_code")
-    long["unit_name"] = clean("unit_name")
-    level = clean("unit_level", fold=True)
-    unknown = sorted(set(level) - set(LEVELS))
+        long[col] = values.map({v: _clean(v, fold=fold) for v in values.unique()})
+    unknown = sorted(set(long["unit_level"]) - set(LEVELS))
     if unknown:
         raise ValueError(f"unknown unit level(s) {unknown}; expected one of {sorted(LEVELS)}")
-    long["unit_level"] = level.map(LEVELS)
+    long["unit_level"] = long["unit_level"].map(LEVELS)
     before = pd.to_datetime(long["period_end"]) < pd.Timestamp(NSO2025_FROM)
     long["code_system"] = np.where(before, "gso2004", "nso2025")
     long["source"] = source
@@ -246,13 +174,13 @@ def finish_counts(wide: pd.DataFrame, *, source: str) -> pd.DataFrame:
 
 
 def data_span(t: ir.Table) -> tuple[date, date]:
-    """Return the first received date and the latest received or finished date of ``t``."""
-    r = t.aggregate(
-        first=t.received_at.min(), last_r=t.received_at.max(), last_f=t.finished_at.max()
-    ).execute()
-    first, last_r, last_f = (pd.Timestamp(r.iloc[0][c]) for c in ("first", "last_r", "last_f"))
-    last = last_r if pd.isna(last_f) else max(last_r, last_f)
-    return first.date(), last.date()
+    """Return the first and the latest received date of ``t`` (the data end is the latter's month end).
+
+    Finished dates do not move the data end: a finished date typed in the future would otherwise turn
+    every like-for-like ``ytd`` row into a partial ``year`` row (``read_dossiers`` refuses such a date).
+    """
+    r = t.aggregate(first=t.received_at.min(), last=t.received_at.max()).execute()
+    return pd.Timestamp(r.iloc[0]["first"]).date(), pd.Timestamp(r.iloc[0]["last"]).date()
 
 
 def aggregate_table(
@@ -270,7 +198,7 @@ def aggregate_table(
     t : ibis.Table
         Dossier records with the ``CANONICAL`` columns, on any backend (DuckDB, PySpark, PostgreSQL ...).
     data_end : date, optional
-        Last day the data cover; default the end of the month of the latest received/finished date.
+        Last day the data cover; default the end of the month of the latest received date.
     source : str
         Provenance written in the ``source`` column.
     span : (date, date), optional
@@ -281,55 +209,72 @@ def aggregate_table(
     first, last = span or data_span(t)
     periods = build_periods(first, last, data_end=data_end)
     con = t.get_backend()
-    mem = ibis.memtable(periods)
-    month_ends = bool((pd.to_datetime(periods["period_end"]) + pd.Timedelta(days=1)).dt.day.eq(1).all())
-    wide = con.execute(counts_expr(t, mem, month_ends_only=month_ends, labels=labels is None))
+    daily = stages.daily_expr(t, labels=labels is None).cache()  # stage 1: a small table kept by the engine
+    try:
+        expr = stages.stage2_expr(daily, *stages.calendar_tables(periods), labels=labels is None)
+        wide = con.execute(expr)
+    finally:
+        daily.release()
     if labels is not None:
         wide = wide.merge(labels, on="unit_code", how="left", validate="many_to_one")
     return finish_counts(wide, source=source)
 
 
-def duckdb_backend(
+def duckdb_connection(
     *, memory_limit: str = "2GB", threads: int | None = None, temp_directory: str | Path | None = None
-) -> Any:
-    """Return an in-memory Ibis DuckDB backend with a memory limit, spill directory and thread count set."""
-    con = ibis.duckdb.connect()
+) -> duckdb.DuckDBPyConnection:
+    """Return an in-memory DuckDB connection with a memory limit, spill directory and thread count set."""
+    con = duckdb.connect()
     tmp = Path(temp_directory or Path(tempfile.gettempdir()) / "analysis_duckdb_spill")
     tmp.mkdir(parents=True, exist_ok=True)
-    con.raw_sql(f"SET memory_limit = '{memory_limit}'")
-    con.raw_sql(f"SET temp_directory = '{tmp.as_posix()}'")
-    con.raw_sql("SET preserve_insertion_order = false")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{tmp.as_posix()}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     if threads:
-        con.raw_sql(f"SET threads = {int(threads)}")
+        con.execute(f"SET threads = {int(threads)}")
     return con
 
 
+def duckdb_backend(
+    *, memory_limit: str = "2GB", threads: int | None = None, temp_directory: str | Path | None = None
+) -> Any:
+    """Return an Ibis DuckDB backend over :func:`duckdb_connection` (for :func:`aggregate_table`)."""
+    raw = duckdb_connection(memory_limit=memory_limit, threads=threads, temp_directory=temp_directory)
+    return ibis.duckdb.from_connection(raw)
+
+
 def aggregate_spark(
-    session: Any, data: Any, *, data_end: date | None = None, source: str = ""
+    session: Any, data: Any, *, data_end: date | None = None, source: str = "", check: bool = True
 ) -> pd.DataFrame:
     """Run the same aggregation on Spark: ``data`` is a Spark DataFrame or table name with canonical columns.
+
+    With ``check`` (default) the input checks of ``read_dossiers`` run on Spark first
+    (:func:`analysis.io.dossiers.dbchecks.check_table`; needs ``dossier_id`` too).
 
     Examples
     --------
     A cluster job reading canonical Parquet (e.g. the ``data/processed`` cache)::
 
-        df = spark.read.parquet("hdfs:///dossiers/")          # columns of analysis.io.dossiers.aggregate.CANONICAL
+        df = spark.read.parquet("hdfs:///dossiers/")  # columns of aggregate.CANONICAL and dossier_id
         counts = aggregate_spark(spark, df, source="dossiers 2019-2025")
     """
     con = ibis.pyspark.connect(session)
-    if isinstance(data, str):
-        return aggregate_table(con.table(data), data_end=data_end, source=source or data)
-    name = f"analysis_dossiers_{id(data):x}"
-    data.createOrReplaceTempView(name)
-    return aggregate_table(con.table(name), data_end=data_end, source=source or name)
+    name = data if isinstance(data, str) else f"analysis_dossiers_{id(data):x}"
+    if not isinstance(data, str):
+        data.createOrReplaceTempView(name)
+    return _aggregate_checked(con.table(name), data_end=data_end, source=source or name, check=check)
 
 
 def aggregate_sql(
-    con_or_url: Any, table: str, *, data_end: date | None = None, source: str = ""
+    con_or_url: Any, table: str, *, data_end: date | None = None, source: str = "", check: bool = True
 ) -> pd.DataFrame:
     """Run the same aggregation inside a database: an Ibis connection or URL, and a table or view name.
 
-    The table (or a view over the province's dossier table) must expose the ``CANONICAL`` columns.
+    The table (or a view over the province's dossier table) must expose the ``CANONICAL`` columns, and
+    ``dossier_id`` for the checks.  With ``check`` (default) the input checks of ``read_dossiers`` run in
+    the database first (:func:`analysis.io.dossiers.dbchecks.check_table`: a few aggregate queries, only
+    counts travel); a refusal names the table, the column and the first offending dossier id.
 
     Examples
     --------
@@ -338,4 +283,37 @@ def aggregate_sql(
         counts = aggregate_sql("postgres://analyst@db.example/dvc", "v_dossiers_canonical")
     """
     con = ibis.connect(con_or_url) if isinstance(con_or_url, str) else con_or_url
-    return aggregate_table(con.table(table), data_end=data_end, source=source or table)
+    schema, _, name = table.rpartition(".")  # "dvc.v_dossiers_canonical": a view in schema dvc
+    t = con.table(name, database=schema) if schema else con.table(name)
+    return _aggregate_checked(t, data_end=data_end, source=source or table, check=check)
+
+
+def _aggregate_checked(t: ir.Table, *, data_end: date | None, source: str, check: bool) -> pd.DataFrame:
+    if check:
+        from analysis.io.dossiers import dbchecks
+
+        dbchecks.check_table(t, name=source, data_end=data_end)
+    return aggregate_table(t, data_end=data_end, source=source)
+
+
+def _warm_validation() -> None:
+    """Validate an empty Counts table once, at import.
+
+    Pandera sets up its backends on the first validation of a process (0.2-0.5 s on the 2-core machine):
+    paid here, with the imports, rather than by the first read.
+    """
+    wide = pd.DataFrame(
+        {
+            "unit_code": pd.Series(dtype=str),
+            "period_start": pd.Series(dtype="datetime64[ns]"),
+            "period_end": pd.Series(dtype="datetime64[ns]"),
+            "period_type": pd.Series(dtype=str),
+            **{c: pd.Series(dtype="int64") for c in COMPONENTS},
+            "unit_name": pd.Series(dtype=str),
+            "unit_level": pd.Series(dtype=str),
+        }
+    )
+    finish_counts(wide, source="")
+
+
+_warm_validation()

@@ -1,13 +1,24 @@
-"""The named checks of dossier records: one counting scan per file, the first bad row located only on failure.
+"""The input checks of dossier records, found without a full scan of their own, located only on failure.
 
-Each check is a SQL predicate over canonical columns, counted in one scan per file; only when a count is not
-zero is the first offending row located (Parquet: ``file_row_number``; CSV: line number; xlsx: sheet row) and
-reported as :class:`~analysis.errors.InputError`.  Results are remembered by file content
-(``analysis.io.dossiers.cache``).  Files are prepared by :mod:`analysis.io.dossiers.sources`.
+Three cheap ways to find a bad value, then one query to locate it:
+
+1. per file, minimum and maximum of each code, amount and date column (DuckDB answers them from the Parquet
+   statistics, so they cost next to nothing), plus one row scan only for what needs two columns of a row
+   (supplement provided before requested) or a converted value (text in a date column, 1.5 as a code);
+2. the stage-1 table of the aggregation (one row per unit x day, ``analysis.io.dossiers.stages``): empty
+   units, unit levels, the earliest due and finished date of each received day (due or finished before
+   received), the latest finished day (after the export's end);
+3. duplicate and empty dossier ids: the 64-bit hashes of all ids sorted in NumPy (8 bytes per dossier).
+
+When a check fails, the first offending row is located (Parquet: row; CSV: line, header = line 1; xlsx: sheet
+row) and reported as one :class:`~analysis.errors.InputError` naming the file, row, column, the value found
+and what was expected.  Row scans and the duplicate check are remembered by file content (``cache``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,146 +27,305 @@ import numpy as np
 from analysis.errors import InputError
 from analysis.io.dossiers import cache
 from analysis.io.dossiers.aggregate import LEVELS
-from analysis.io.dossiers.columns import TYPES, Source, _q
+from analysis.io.dossiers.columns import Source, _q
 from analysis.io.dossiers.sources import prepare
-from analysis.io.names import nfc
+from analysis.io.names import guess_level, nfc
 
-__all__ = ["CHECKS", "check_all", "prepare"]
+__all__ = ["EARLIEST", "Limits", "check_daily", "check_sources", "prepare"]
 
-#: (name, canonical column, predicate of a bad row, what was expected) — checked in this order.
-CHECKS: tuple[tuple[str, str, str, str], ...] = (
-    ("empty received", "received_at", "received_at IS NULL", "a received date (it is empty)"),
-    (
-        "unknown channel",
-        "channel",
-        "channel IS NOT NULL AND channel NOT IN (1, 2, 3)",
-        "a channel code 1 (trực tiếp), 2 (trực tuyến), 3 (bưu chính công ích) or empty",
-    ),
-    (
-        "unknown payment",
-        "paid_online",
-        "paid_online IS NOT NULL AND paid_online NOT IN (0, 1, 2)",
-        "a payment code 1 (DVCQG), 2 (provincial gateway), 0 or empty",
-    ),
-    ("negative fee", "fee", "fee < 0", "a fee of 0 or more VND"),
-    (
-        "finished before received",
-        "finished_at",
-        "finished_at < received_at",
-        "a finished date on or after the received date",
-    ),
-    (
-        "supplement before request",
-        "supplement_provided_at",
-        "supplement_provided_at < supplement_requested_at",
-        "the supplement provided on or after it was requested",
-    ),
-)
-#: Checks made on the per-unit result (empty unit) and on the sorted id hashes (empty id), not per row.
-EMPTY_UNIT = (
-    "empty unit",
-    "unit_code",
-    "unit_code IS NULL OR trim(unit_code) = ''",
-    "a unit code (it is empty)",
-)
-EMPTY_ID = (
-    "empty id",
-    "dossier_id",
-    "dossier_id IS NULL OR trim(dossier_id) = ''",
-    "a dossier id (it is empty)",
-)
+#: Dates before this day are refused as implausible (typing errors, Excel's zero date 1900-01-01).  An
+#: assumption: no dossier of the one-stop mechanism (QĐ 181/2003/QĐ-TTg, 2003) is dated before 2000.
+EARLIEST = date(2000, 1, 1)
+#: Due dates up to this many years after today are accepted (a pending dossier's deadline may be ahead).
+DUE_YEARS_AHEAD = 5
+#: Level of the rows of an export without a level column: replaced by the level its unit name tells.
+INFER = "\x1finfer"
 HASH_BATCH = 1_000_000
+EXCEL_ZERO = {date(1899, 12, 30), date(1899, 12, 31), date(1900, 1, 1)}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Plausible date range of a read: from ``EARLIEST`` to today (due dates: ``DUE_YEARS_AHEAD`` more)."""
+
+    today: date
+    data_end: date | None = None
+
+    @classmethod
+    def now(cls, data_end: date | None = None) -> Limits:
+        """Limits of a read made today."""
+        return cls(today=date.today(), data_end=data_end)
+
+    @property
+    def due_latest(self) -> date:
+        """Latest due date accepted."""
+        return date(self.today.year + DUE_YEARS_AHEAD, 12, 31)
+
+
+def _d(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _lit(value: object) -> str:
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _range(col: str, low: date, high: date, what: str) -> tuple[str, str, str, str, date, date]:
+    pred = f"{col} < {_lit(low)} OR {col} > {_lit(high)}"
+    return (f"{what} out of range", col, pred, f"{what} from {_d(low)} to {_d(high)}", low, high)
+
+
+def stats_checks(lim: Limits) -> list[tuple]:
+    """(label, column, predicate of a bad row, expected, lowest, highest) found from minimum and maximum."""
+    return [
+        _range("received_at", EARLIEST, lim.today, "a received date"),
+        _range("finished_at", EARLIEST, lim.today, "a finished date"),
+        _range("due_at", EARLIEST, lim.due_latest, "a due date"),
+        _range("supplement_requested_at", EARLIEST, lim.today, "a supplement request date"),
+        _range("supplement_provided_at", EARLIEST, lim.today, "a supplement date"),
+        (
+            "unknown channel",
+            "channel",
+            "channel NOT IN (1, 2, 3)",
+            "a channel code 1 (trực tiếp), 2 (trực tuyến), 3 (bưu chính công ích) or empty",
+            1,
+            3,
+        ),
+        (
+            "unknown payment",
+            "paid_online",
+            "paid_online NOT IN (0, 1, 2)",
+            "a payment code 1 (DVCQG), 2 (provincial gateway), 0 or empty",
+            0,
+            2,
+        ),
+        ("negative fee", "fee", "fee < 0", "a fee of 0 or more VND", 0, None),
+        (
+            "negative count",
+            "supplement_count",
+            "supplement_count < 0",
+            "a number of supplement requests (0 or more)",
+            0,
+            None,
+        ),
+    ]
 
 
 def _raise_first(s: Source, con: Any, canon: str, pred: str, expected: str, label: str) -> None:
+    """Locate the first row of ``s`` where ``pred`` holds and raise InputError naming it."""
     col = s.columns.get(canon, canon)
     shown = f"{canon}__raw" if canon in s.raw_checks and "__raw" in pred else canon
-    row = con.con.execute(
-        f"SELECT _pos, CAST({_q(shown)} AS VARCHAR), dossier_id FROM ({s.locate}) "
-        f"WHERE {pred} ORDER BY _pos LIMIT 1"
+    row = con.execute(
+        f"SELECT _pos, {_q(shown)}, dossier_id FROM ({s.locate}) WHERE {pred} ORDER BY _pos LIMIT 1"
     ).fetchone()
     pos, value, dossier = row if row else (None, None, None)
     where = f"line {pos}: " if s.unit == "line" and pos else ""
+    hint = ""
+    if isinstance(value, date) and value in EXCEL_ZERO:
+        hint = f"; {value.isoformat()} is Excel's zero date, often an empty cell saved as a date"
+    shown_value = value.isoformat() if isinstance(value, date) else value
     raise InputError(
-        f"{where}{label}: found {value!r} (dossier {dossier}); expected {expected}",
+        f"{where}{label}: found {shown_value!r} (dossier {dossier}{hint}); expected {expected}",
         path=s.path,
+        sheet=s.sheet,
         row=pos,
         column=col,
     )
 
 
-def _check_levels(s: Source, con: Any, units: list[tuple[str, str, str]]) -> None:
-    """Raise InputError for an unknown unit level, or a unit given two levels (rows carry min and max)."""
-    for code, high, low in units:
-        for value in (low, high):
-            if value is None or str(nfc(str(value))).strip().lower() not in LEVELS:
-                pred = "unit_level IS NULL" if value is None else "unit_level = " + _sql_lit(value)
-                expected = f"a unit level: {', '.join(LEVELS)}"
-                _raise_first(s, con, "unit_level", pred, expected, "unknown level")
-        if str(nfc(str(low))).strip().lower() != str(nfc(str(high))).strip().lower():
-            pred = f"unit_code = {_sql_lit(code)} AND unit_level = {_sql_lit(low)}"
-            _raise_first(
-                s, con, "unit_level", pred, f"one level per unit ({code} is also {high!r})", "two levels"
-            )
+def _stats(s: Source, con: Any, checks: list[tuple]) -> int:
+    """Minimum, maximum and counts of one file; the first check out of range is located and raised.
 
-
-def _sql_lit(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def check_all(sources: list[Source], *, con: Any, cache_dir: str | Path | None) -> dict[str, Any]:
-    """Run every check over every source and the duplicate-id check over all; remember the result.
-
-    Returns ``first``/``last`` dates (ISO), ``rows`` and ``units`` (code, name, level) for the aggregation.
+    Returns the number of records.
     """
-    key = cache.entry_key("checks", *(f"{s.sha}|{s.relation}" for s in sources))
-    memo = cache.read_memo(key, cache_dir=cache_dir)
-    if memo is not None:
-        return memo
-    units: dict[str, tuple[str, str]] = {}
-    first, last, rows = None, None, 0
-    for s in sources:
-        checks = [
+    names = [c[1] for c in checks]
+    cols = ", ".join(f"min({c}), max({c})" for c in names)
+    res = con.execute(f"SELECT count(*), count(*) - count(received_at), {cols} FROM ({s.stats})").fetchone()
+    if res[0] == 0:
+        raise InputError("empty file: no dossier rows", path=s.path, row=2 if s.kind != "parquet" else None)
+    if res[1]:
+        pred, exp = "received_at IS NULL", "a received date (it is empty)"
+        _raise_first(s, con, "received_at", pred, exp, "empty received")
+    for i, (label, canon, pred, expected, low, high) in enumerate(checks):
+        lo, hi = res[2 + 2 * i], res[3 + 2 * i]
+        if lo is None:
+            continue
+        if (low is not None and lo < low) or (high is not None and hi > high):
+            _raise_first(s, con, canon, pred, expected, label)
+    return res[0]
+
+
+def _row_scan(s: Source, con: Any) -> None:
+    """Run the checks needing a row: values that did not convert (text in a date ...), supplement dates."""
+    checks = [
+        (
+            f"not {e.split(' (')[0]}",
+            c,
+            f"{c}__raw IS NOT NULL AND trim({c}__raw) <> '' AND {c} IS NULL",
+            e,
+        )
+        for c, e in s.expected.items()
+    ]
+    if "supplement_provided_at" in s.columns and "supplement_requested_at" in s.columns:
+        checks.append(
             (
-                f"text in {c}",
-                c,
-                f"{c}__raw IS NOT NULL AND trim({c}__raw) <> '' AND {c} IS NULL",
-                "a date (YYYY-MM-DD)" if TYPES[c] == "DATE" else "a number",
+                "supplement before request",
+                "supplement_provided_at",
+                "supplement_provided_at < supplement_requested_at",
+                "the supplement provided on or after it was requested",
             )
-            for c in s.raw_checks
-        ]
-        checks += list(CHECKS)
-        counts = ", ".join(f"count(*) FILTER ({p})" for _, _, p, _ in checks)
-        res = con.con.execute(
-            "SELECT unit_code, max(unit_name), max(unit_level), count(*), min(received_at), "
-            f"max(received_at), max(finished_at), {counts}, min(unit_level) "
-            f"FROM ({s.relation}) GROUP BY unit_code"
-        ).fetchall()
-        n = sum(r[3] for r in res)
-        if n == 0:
-            raise InputError(
-                "empty file: no dossier rows", path=s.path, row=2 if s.kind != "parquet" else None
-            )
-        if any(r[0] is None or not str(r[0]).strip() for r in res):
-            _raise_first(s, con, *EMPTY_UNIT[1:], EMPTY_UNIT[0])
-        _check_levels(s, con, [(r[0], r[2], r[-1]) for r in res])
-        for i, (label, canon, pred, expected) in enumerate(checks):
-            if sum(r[7 + i] for r in res):
-                _raise_first(s, con, canon, pred, expected, label)
-        rows += n
-        for code, name, level, _, f0, l0, l1, *_ in res:
-            units.setdefault(code, (name, level))
-            first = min(x for x in (first, f0) if x is not None)
-            last = max(x for x in (last, l0, l1) if x is not None)
+        )
+    if not checks:
+        return
+    counts = ", ".join(f"count(*) FILTER ({p})" for _, _, p, _ in checks)
+    res = con.execute(f"SELECT {counts} FROM ({s.relation})").fetchone()
+    for n, (label, canon, pred, expected) in zip(res, checks, strict=True):
+        if n:
+            _raise_first(s, con, canon, pred, expected, label)
+
+
+def check_sources(sources: list[Source], *, con: Any, limits: Limits, cache_dir: str | Path | None) -> None:
+    """Per-file checks (statistics, row scans) and the duplicate-id check over all files."""
+    checks = stats_checks(limits)
+    rows = sum(_stats(s, con, checks) for s in sources)
+    key = cache.entry_key("rows+ids", *(f"{s.sha}|{s.relation}" for s in sources))
+    if cache.read_memo(key, cache_dir=cache_dir) is not None:
+        return
+    for s in sources:
+        _row_scan(s, con)
     _check_duplicates(sources, con, rows=rows)
-    meta = {
+    cache.write_memo(key, {"passed": True}, cache_dir=cache_dir)
+
+
+def _first_source(sources: list[Source], con: Any, pred: str) -> Source:
+    for s in sources:
+        if con.execute(f"SELECT count(*) FROM ({s.relation}) WHERE {pred}").fetchone()[0]:
+            return s
+    return sources[-1]
+
+
+def _raise_anywhere(sources: list[Source], con: Any, canon: str, pred: str, expected: str, label: str):
+    _raise_first(_first_source(sources, con, pred), con, canon, pred, expected, label)
+
+
+def check_daily(daily: str, sources: list[Source], *, con: Any, limits: Limits) -> dict[str, Any]:
+    """Run the checks read from the stage-1 table ``daily`` (a DuckDB table); return span and unit labels.
+
+    Returns ``first``, ``last`` (received dates), ``units`` ([code, name, level]) and ``notes`` (levels
+    inferred from unit names).
+    """
+    q = con.execute
+    bad_unit = q(f"SELECT count(*) FROM {daily} WHERE unit_code IS NULL OR trim(unit_code) = ''").fetchone()
+    if bad_unit[0]:
+        pred = "unit_code IS NULL OR trim(unit_code) = ''"
+        _raise_anywhere(sources, con, "unit_code", pred, "a unit code (it is empty)", "empty unit")
+    early = q(
+        f"SELECT count(*) FILTER (min_due < make_date(1970, 1, 1) + d::INTEGER), "
+        f"count(*) FILTER (min_finished < make_date(1970, 1, 1) + d::INTEGER) FROM {daily} WHERE received > 0"
+    ).fetchone()
+    if early[1]:
+        pred, exp = "finished_at < received_at", "a finished date on or after the received date"
+        _raise_anywhere(sources, con, "finished_at", pred, exp, "finished before received")
+    if early[0]:
+        pred, exp = "due_at < received_at", "a due date on or after the received date"
+        _raise_anywhere(sources, con, "due_at", pred, exp, "due before received")
+    first, last, last_fin = q(
+        f"SELECT min(d) FILTER (received > 0), max(d) FILTER (received > 0), max(d) FILTER (finished > 0) "
+        f"FROM {daily}"
+    ).fetchone()
+    to_date = date(1970, 1, 1).__add__
+    first, last = to_date(timedelta(days=first)), to_date(timedelta(days=last))
+    end = limits.data_end or _month_end(last)
+    if last_fin is not None and limits.data_end is None and to_date(timedelta(days=last_fin)) > end:
+        pred = f"finished_at > {_lit(end)}"
+        exp = (
+            f"a finished date on or before {_d(end)}, the end of the export (the month of its latest "
+            "received date); pass data_end= when the export really runs later"
+        )
+        _raise_anywhere(sources, con, "finished_at", pred, exp, "finished after the export's end")
+    pairs = q(
+        f"SELECT unit_code, unit_level, max(unit_name) FROM {daily} WHERE received > 0 "
+        "GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    units, notes = _levels(pairs, sources, con)
+    return {
         "first": first.isoformat(),
         "last": last.isoformat(),
-        "rows": rows,
-        "units": [[k, v[0], v[1]] for k, v in sorted(units.items())],
+        "units": units,
+        "notes": notes,
     }
-    cache.write_memo(key, meta, cache_dir=cache_dir)
-    return meta
+
+
+def _month_end(day: date) -> date:
+    nxt = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _levels(pairs: list[tuple], sources: list[Source], con: Any) -> tuple[list[list[str]], list[str]]:
+    """Check unit levels (known, one per unit); infer the missing ones from unit names."""
+    by_unit: dict[str, dict[str, Any]] = {}
+    for code, level, name in pairs:
+        u = by_unit.setdefault(code, {"name": name, "levels": {}})
+        u["name"] = max(u["name"], name) if name is not None and u["name"] is not None else u["name"] or name
+        if level == INFER:
+            u["infer"] = True
+            continue
+        key = None if level is None else str(nfc(str(level))).strip().lower()
+        if key not in LEVELS:
+            pred = "unit_level IS NULL" if level is None else f"unit_level = {_lit(level)}"
+            _raise_anywhere(
+                sources, con, "unit_level", pred, f"a unit level: {', '.join(LEVELS)}", "unknown level"
+            )
+        u["levels"].setdefault(LEVELS[key], level)
+    units, inferred = [], {}
+    for code, u in by_unit.items():
+        if len(u["levels"]) > 1:
+            (l1, v1), (_, v2) = sorted(u["levels"].items())[:2]
+            pred = f"unit_code = {_lit(code)} AND unit_level = {_lit(v2)}"
+            exp = f"one level per unit ({code} is also {v1!r})"
+            _raise_anywhere(sources, con, "unit_level", pred, exp, "two levels")
+        if u["levels"]:
+            level = next(iter(u["levels"].values()))
+        else:
+            level = infer_level(code, u["name"], [s for s in sources if s.level_inferred])
+            inferred[level] = inferred.get(level, 0) + 1
+        units.append([code, u["name"], level])
+    notes = []
+    if inferred:
+        files = ", ".join(s.path.name for s in sources if s.level_inferred)
+        counts = ", ".join(f"{n} {LEVELS.get(k, k)}" for k, n in sorted(inferred.items()))
+        notes.append(
+            f"{files}: no unit-level column; the level of {sum(inferred.values())} unit(s) was inferred "
+            f"from the unit name ({counts}): 'Sở …' department, 'UBND huyện/thị xã/thành phố …' district, "
+            "'UBND xã/phường/thị trấn …' commune"
+        )
+    return units, notes
+
+
+def infer_level(code: str, name: str | None, sources: list[Source]) -> str:
+    """Return the level a unit's Vietnamese name tells ('Sở …' department, 'UBND huyện …' district, ...).
+
+    Raises InputError naming the unit when the name says nothing (e.g. only a code, or 'Ban Quản lý …').
+
+    >>> infer_level("77.S01", "Sở Tư pháp", []), infer_level("x", "UBND thị trấn Ngãi Giao", [])
+    ('department', 'commune')
+    """
+    level = None
+    if name:
+        folded = " ".join(str(nfc(name)).lower().split())
+        level = "department" if folded.startswith(("sở ", "so ")) else guess_level(folded, default=None)
+    if level is None:
+        where = sources[0].path if sources else None
+        raise InputError(
+            f"no unit-level column, and the level of unit {code!r} ({name or 'no name'}) cannot be told "
+            "from its name; expected a level column (CapDonVi / catalog), names such as 'Sở …', "
+            "'UBND huyện …', 'UBND xã …', or unit_level='department' (district, commune ...)",
+            path=where,
+            column="CapDonVi",
+        )
+    return level
 
 
 def _check_duplicates(sources: list[Source], con: Any, *, rows: int) -> None:
@@ -164,28 +334,27 @@ def _check_duplicates(sources: list[Source], con: Any, *, rows: int) -> None:
     The 64-bit hashes of the ids are streamed into one NumPy array (8 bytes per dossier) and sorted; equal
     neighbours are candidates, confirmed on the ids themselves (a hash collision is not a duplicate).
     """
-    h_null, h_empty = con.con.execute("SELECT hash(NULL::VARCHAR), hash('')").fetchall()[0]
-    hashes = np.empty(rows, dtype=np.uint64)
+    h_null, h_empty = con.execute("SELECT hash(NULL::VARCHAR), hash('')").fetchall()[0]
+    hashes = np.empty(max(rows, 1), dtype=np.uint64)
     n = 0
-    reader = con.con.sql("SELECT hash(dossier_id) AS h FROM dossiers").to_arrow_reader(HASH_BATCH)
+    reader = con.sql("SELECT hash(dossier_id) AS h FROM dossiers").to_arrow_reader(HASH_BATCH)
     for batch in reader:
         col = batch.column(0).to_numpy()
+        if n + len(col) > len(hashes):
+            hashes = np.concatenate([hashes, np.empty(max(len(col), len(hashes)), dtype=np.uint64)])
         hashes[n : n + len(col)] = col
         n += len(col)
     hashes = hashes[:n]
     hashes.sort()
+    empty_id = "dossier_id IS NULL OR trim(dossier_id) = ''"
     for h in (h_null, h_empty):
         at = int(np.searchsorted(hashes, np.uint64(h)))
         if at < n and hashes[at] == h:
-            for s in sources:
-                if con.con.execute(f"SELECT count(*) FROM ({s.relation}) WHERE {EMPTY_ID[2]}").fetchall()[0][
-                    0
-                ]:
-                    _raise_first(s, con, *EMPTY_ID[1:], EMPTY_ID[0])
+            _raise_anywhere(sources, con, "dossier_id", empty_id, "a dossier id (it is empty)", "empty id")
     candidates = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
     del hashes
     for h in candidates[:100]:
-        dup = con.con.execute(
+        dup = con.execute(
             "SELECT dossier_id FROM dossiers WHERE hash(dossier_id) = ? "
             "GROUP BY 1 HAVING count(*) > 1 LIMIT 1",
             [int(h)],
@@ -197,7 +366,7 @@ def _check_duplicates(sources: list[Source], con: Any, *, rows: int) -> None:
 def _raise_duplicate(sources: list[Source], con: Any, dossier_id: str) -> None:
     places = []
     for s in sources:
-        for (pos,) in con.con.execute(
+        for (pos,) in con.execute(
             f"SELECT _pos FROM ({s.locate}) WHERE dossier_id = ? ORDER BY _pos LIMIT 2", [dossier_id]
         ).fetchall():
             places.append((s, pos))
@@ -207,6 +376,7 @@ def _raise_duplicate(sources: list[Source], con: Any, dossier_id: str) -> None:
         f"duplicate dossier id {dossier_id!r}: also at {unit} {p1} of {s1.path.name}; "
         "expected each dossier once",
         path=s2.path,
+        sheet=s2.sheet,
         row=p2,
         column=s2.columns.get("dossier_id"),
     )

@@ -21,11 +21,14 @@ from analysis.errors import InputError
 from analysis.io.dossiers import cache
 from analysis.io.dossiers.columns import (
     ALIASES,
+    TEXT_SUFFIXES,
     TYPES,
     Source,
     _sql_str,
     csv_header,
     csv_read_sql,
+    csv_types,
+    date_formats,
     map_columns,
     not_utf8_message,
     parquet_source,
@@ -40,20 +43,29 @@ PARTITION_FLUSH_ROWS = 100_000
 
 
 def prepare(
-    path: Path, *, con: Any, unit_level: str | None, date_format: str | None, cache_dir: str | Path | None
+    path: Path,
+    *,
+    con: Any,
+    unit_level: str | None,
+    date_format: str | None,
+    cache_dir: str | Path | None,
+    dayfirst: bool = False,
+    sha: str | None = None,
 ) -> Source:
-    """Return the :class:`Source` of one file; CSV and xlsx are converted to cached Parquet first."""
-    sha = cache.file_sha256(path, cache_dir=cache_dir)
+    """Return the :class:`Source` of one file; CSV (.csv/.txt/.tsv) and xlsx become cached Parquet first.
+
+    ``sha`` is the file's content digest when the caller has it (else computed here).
+    """
+    sha = sha or cache.file_digest(path)
     suffix = path.suffix.lower()
+    formats = date_formats(date_format, dayfirst)
     if suffix == ".parquet":
-        return parquet_source(path, unit_level=unit_level, sha=sha)
-    if suffix == ".csv":
+        return parquet_source(path, unit_level=unit_level, sha=sha, formats=formats)
+    if suffix in TEXT_SUFFIXES:
         return _csv_source(
-            path, con=con, unit_level=unit_level, date_format=date_format, sha=sha, cache_dir=cache_dir
+            path, con=con, unit_level=unit_level, formats=formats, sha=sha, cache_dir=cache_dir
         )
-    return _xlsx_source(
-        path, con=con, unit_level=unit_level, date_format=date_format, sha=sha, cache_dir=cache_dir
-    )
+    return _xlsx_source(path, con=con, unit_level=unit_level, formats=formats, sha=sha, cache_dir=cache_dir)
 
 
 def _cached_relation(folder: Path) -> str:
@@ -62,8 +74,8 @@ def _cached_relation(folder: Path) -> str:
 
 def _copy_partitioned(con: Any, select_sql: str, out: Path) -> None:
     """Write canonical rows as Parquet partitioned by year received (small flushes keep memory low)."""
-    con.raw_sql(f"SET partitioned_write_flush_threshold = {PARTITION_FLUSH_ROWS}")
-    con.raw_sql(
+    con.execute(f"SET partitioned_write_flush_threshold = {PARTITION_FLUSH_ROWS}")
+    con.execute(
         f"COPY (SELECT *, coalesce(year(received_at), 0) AS year FROM ({select_sql})) TO {_sql_str(out)} "
         "(FORMAT parquet, PARTITION_BY (year), COMPRESSION zstd)"
     )
@@ -74,22 +86,16 @@ def _csv_source(
     *,
     con: Any,
     unit_level: str | None,
-    date_format: str | None,
+    formats: list[str] | None,
     sha: str,
     cache_dir: str | Path | None,
 ) -> Source:
     names, delim = csv_header(path)
     mapping = map_columns(names, path=path)
-    read = csv_read_sql(path, names, delim, mapping, date_format)
-    typed = {
-        name: (TYPES[c] if not isinstance(src, tuple) else "DOUBLE")
-        for c, src in mapping.items()
-        for name in (src if isinstance(src, tuple) else (src,))
-    }
-    sel, _ = select_list(mapping, typed, unit_level=unit_level, path=path)
-    folder = cache.converted_dir(
-        sha, json.dumps([names, delim, unit_level, date_format]), cache_dir=cache_dir
-    )
+    typed = csv_types(mapping, formats)
+    read = csv_read_sql(path, names, delim, typed)
+    sel, raw, infer = select_list(mapping, typed, unit_level=unit_level, path=path, formats=formats)
+    folder = cache.converted_dir(sha, json.dumps([names, delim, unit_level, formats]), cache_dir=cache_dir)
     if not cache.is_complete(folder):
         manifest = {"source": path.name, "sha256": sha, "columns": mapping, "format": "csv"}
         try:
@@ -103,9 +109,13 @@ def _csv_source(
         kind="csv",
         sha=sha,
         unit="line",
-        columns={k: str(v) for k, v in mapping.items()},
+        columns={k: " + ".join(v) if isinstance(v, tuple) else str(v) for k, v in mapping.items()},
         relation=f"SELECT * FROM {_cached_relation(folder)}",
+        stats=f"SELECT * FROM {_cached_relation(folder)}",
         locate=f"SELECT {sel}, row_number() OVER () + 1 AS _pos FROM {read}",
+        raw_checks=list(raw),
+        expected=raw,
+        level_inferred=infer,
     )
 
 
@@ -167,7 +177,18 @@ def _find_header(rows: list[tuple], path: Path, sheet: str) -> int:
     return first
 
 
-def _cell(value: Any, ctype: str, *, date_format: str | None, where: dict) -> Any:
+def _parse_date(text: str, formats: list[str] | None) -> date:
+    if not formats:
+        return date.fromisoformat(text[:10])
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _cell(value: Any, ctype: str, *, formats: list[str] | None, where: dict) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
@@ -176,10 +197,9 @@ def _cell(value: Any, ctype: str, *, date_format: str | None, where: dict) -> An
                 return value.date()
             if isinstance(value, date):
                 return value
-            text = str(value).strip()
-            return (
-                datetime.strptime(text, date_format).date() if date_format else date.fromisoformat(text[:10])
-            )
+            if isinstance(value, (int, float)) and 19000101 <= value <= 29991231 and value == int(value):
+                return datetime.strptime(str(int(value)), "%Y%m%d").date()  # 20240115 typed as a number
+            return _parse_date(str(value).strip(), formats)
         if ctype in ("BIGINT", "DOUBLE"):
             num = float(str(value).replace(",", "")) if isinstance(value, str) else float(value)
             if ctype == "BIGINT" and num != int(num):
@@ -187,6 +207,8 @@ def _cell(value: Any, ctype: str, *, date_format: str | None, where: dict) -> An
             return int(num) if ctype == "BIGINT" else num
     except (ValueError, TypeError):
         what = {"DATE": "a date", "BIGINT": "a whole number (code)", "DOUBLE": "a number"}[ctype]
+        if ctype == "DATE":
+            what += f" ({formats[0]})" if formats else " (YYYY-MM-DD, or a date cell)"
         raise InputError(f"found {value!r}; expected {what}", **where) from None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -198,13 +220,13 @@ def _xlsx_source(
     *,
     con: Any,
     unit_level: str | None,
-    date_format: str | None,
+    formats: list[str] | None,
     sha: str,
     cache_dir: str | Path | None,
 ) -> Source:
     import openpyxl
 
-    folder = cache.converted_dir(sha, json.dumps(["xlsx", unit_level, date_format]), cache_dir=cache_dir)
+    folder = cache.converted_dir(sha, json.dumps(["xlsx", unit_level, formats]), cache_dir=cache_dir)
     if not cache.is_complete(folder):
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -233,7 +255,7 @@ def _xlsx_source(
                         _cell(
                             row[pos[s]] if pos[s] < len(row) else None,
                             "DOUBLE" if len(srcs) > 1 else ctype,
-                            date_format=date_format,
+                            formats=formats,
                             where=dict(path=path, sheet=ws.title, row=r_no, column=s),
                         )
                         for s in srcs
@@ -251,7 +273,7 @@ def _xlsx_source(
         manifest = {
             "source": path.name,
             "sha256": sha,
-            "columns": {k: str(v) for k, v in mapping.items()},
+            "columns": {k: " + ".join(v) if isinstance(v, tuple) else str(v) for k, v in mapping.items()},
             "format": "xlsx",
             "sheet": ws.title,
         }
@@ -269,8 +291,11 @@ def _xlsx_source(
         path=path,
         kind="xlsx",
         sha=sha,
+        sheet=manifest.get("sheet"),
+        level_inferred=unit_level is None and "unit_level" not in manifest["columns"],
         columns=manifest["columns"],
         relation=f"SELECT * FROM {_cached_relation(folder)}",
+        stats=f"SELECT * FROM {_cached_relation(folder)}",
         locate=f"SELECT *, _row AS _pos FROM {_cached_relation(folder)}",
     )
 
@@ -285,14 +310,9 @@ def _combine(
     if canon == "unit_name":
         return table["unit_code"][-1]
     if canon == "unit_level":
-        if unit_level is None:
-            raise InputError(
-                f"missing column 'unit_level': looked for {' / '.join(ALIASES['unit_level'])}; "
-                "or pass unit_level=...",
-                path=path,
-                column=ALIASES["unit_level"][0],
-            )
-        return unit_level
+        from analysis.io.dossiers.checks import INFER
+
+        return INFER if unit_level is None else unit_level  # INFER: from the unit names (checks)
     if canon == "fee_bearing" and table["fee"] and "fee" in table:
         return None if table["fee"][-1] is None else 1
     return None

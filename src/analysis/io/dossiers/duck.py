@@ -1,0 +1,120 @@
+"""The DuckDB side of ``read_dossiers``: the stages' SQL compiled from the Ibis expressions, and stage 2.
+
+``read_dossiers`` runs stage 1 (:func:`analysis.io.dossiers.stages.daily_expr`) and stage 2 as plain DuckDB
+SQL compiled from the very Ibis expressions other engines run.  The compiled SQL is shipped in ``sql/``
+(compiling takes about a second per process); a test checks it equals a fresh compilation.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+from analysis.io.dossiers import stages
+from analysis.io.dossiers.aggregate import CANONICAL, build_periods, finish_counts
+
+
+def stage1_sql(*, labels: bool, checks: bool, table: str = "dossiers") -> str:
+    """DuckDB SQL of :func:`~analysis.io.dossiers.stages.daily_expr` over a table named ``table``.
+
+    Compiled from the Ibis expression (the same expression other engines run).
+    """
+    t = ibis.table(CANONICAL, name=table)
+    return str(ibis.to_sql(stages.daily_expr(t, labels=labels, checks=checks), dialect="duckdb"))
+
+
+#: Names of the small tables stage 2 reads on DuckDB (registered from pandas for each read).
+STAGE2_TABLES = ("daily", "_calendar_flow", "_calendar_step", "_periods")
+
+
+def stage2_sql(*, labels: bool) -> str:
+    """DuckDB SQL of :func:`~analysis.io.dossiers.stages.stage2_expr` over ``STAGE2_TABLES``."""
+    dates = {"period_start": "date", "period_end": "date", "period_type": "string"}
+    daily = ibis.table(
+        {"unit_code": "string", "d": "int64", **{c: "int64" for c in stages.DAILY}}
+        | ({"unit_name": "string", "unit_level": "string"} if labels else {}),
+        name=STAGE2_TABLES[0],
+    )
+    flow = ibis.table({"d": "int64", **dates}, name=STAGE2_TABLES[1])
+    step = ibis.table({"d": "int64", "e": "date"}, name=STAGE2_TABLES[2])
+    periods = ibis.table(dates, name=STAGE2_TABLES[3])
+    return str(ibis.to_sql(stages.stage2_expr(daily, flow, step, periods, labels=labels), dialect="duckdb"))
+
+
+#: The DuckDB SQL that ``read_dossiers`` runs, shipped with the package; ``tests/io/dossiers/
+#: test_aggregate.py`` checks that the files equal a fresh compilation.  Rewrite them with
+#: ``write_compiled_sql()``.
+SQL_DIR = Path(__file__).with_name("sql")
+COMPILED = {
+    "stage1": lambda: stage1_sql(labels=True, checks=True),
+    "stage2": lambda: stage2_sql(labels=False),
+}
+
+
+def write_compiled_sql() -> list[Path]:
+    """Compile the DuckDB SQL of ``COMPILED`` from the Ibis expressions and write it to ``SQL_DIR``."""
+    SQL_DIR.mkdir(exist_ok=True)
+    out = []
+    for name, make in COMPILED.items():
+        path = SQL_DIR / f"{name}.sql"
+        path.write_text(make() + "\n", encoding="utf-8")
+        out.append(path)
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def compiled_sql(name: str) -> str:
+    """Return the shipped DuckDB SQL ``name`` of ``COMPILED`` (compiled afresh when the file is missing)."""
+    path = SQL_DIR / f"{name}.sql"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return COMPILED[name]()
+
+
+def aggregate_daily_duckdb(
+    raw: Any,
+    *,
+    span: tuple[date, date],
+    data_end: date | None,
+    labels: pd.DataFrame,
+    source: str,
+) -> pd.DataFrame:
+    """Stage 2 on DuckDB connection ``raw`` whose table ``daily`` holds stage 1; return validated Counts."""
+    periods = build_periods(*span, data_end=data_end)
+    days = stages.calendar_days(periods)
+    start, end = (_dates(stages._day_numbers(periods[c])) for c in ("period_start", "period_end"))
+    kinds = pa.array(periods["period_type"].tolist(), type=pa.string())
+    p = pa.array(days["flow"]["p"])
+    tables = {
+        "_calendar_flow": pa.table(
+            {
+                "d": pa.array(days["flow"]["d"]),
+                "period_start": start.take(p),
+                "period_end": end.take(p),
+                "period_type": kinds.take(p),
+            }
+        ),
+        "_calendar_step": pa.table({"d": pa.array(days["step"]["d"]), "e": _dates(days["step"]["e"])}),
+        "_periods": pa.table({"period_start": start, "period_end": end, "period_type": kinds}),
+    }
+    for name, table in tables.items():
+        raw.register(name, table)
+    try:
+        wide = raw.sql(compiled_sql("stage2")).to_arrow_table().to_pandas()
+    finally:
+        for name in tables:
+            raw.unregister(name)
+    wide = wide.merge(labels, on="unit_code", how="left", validate="many_to_one")
+    return finish_counts(wide, source=source)
+
+
+def _dates(day_numbers: Any) -> pa.Array:
+    """Day numbers as an Arrow ``date32`` array."""
+    return pa.array(day_numbers.astype("int32"), type=pa.int32()).cast(pa.date32())

@@ -1,0 +1,294 @@
+"""Worker processes run the notebooks: warm kernels, papermill, pages, and their noise kept off the console.
+
+Each worker is forked from a server process that imported papermill and nbconvert once (``forkserver``). At
+start it sends its own output and error streams, and so those of the kernels it launches ("Kernel is running
+over TCP without encryption", ZMQ tracebacks), to the run's log; it dies with the run (``PR_SET_PDEATHSIG``)
+so a killed run leaves no writer behind; and it starts a kernel and imports the library in it while the
+parent is still planning.  Unless ``--fresh-kernels`` is given, a worker keeps that kernel for its next
+notebook: the kernel's namespace, history, figures, working folder and matplotlib settings are reset first
+(:data:`RESET_CODE`), so a notebook sees what a new kernel would show it, without paying the imports again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import multiprocessing
+import multiprocessing.util
+import os
+import signal
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from analysis.runner.spec import Job, Result
+
+#: Modules a kernel imports before its first notebook (what the notebooks' import cells name).
+WARM_IMPORTS = (
+    "analysis.notebook",
+    "analysis.io",
+    "analysis.plots",
+    "analysis.stats",
+    "analysis.stats.series",
+    "analysis.text.findings",
+    "analysis.text.tables",
+)
+#: Run in a kept kernel after the warm-up imports: remember the settings a notebook may change.
+SNAPSHOT_CODE = """
+import os as _os, sys as _sys, warnings as _w
+import matplotlib as _mpl
+get_ipython()._analysis_fresh = (dict(_mpl.rcParams), list(_w.filters), list(_sys.path), dict(_os.environ))
+"""
+#: Run in a kept kernel before each notebook: back to the state right after the warm-up imports.
+RESET_CODE = """
+import os as _os, sys as _sys, warnings as _w
+import matplotlib as _mpl
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+_rc, _filters, _path, _env = get_ipython()._analysis_fresh
+with _w.catch_warnings():
+    _w.simplefilter("ignore")
+    _mpl.rcParams.update(_rc)
+_w.filters[:] = _filters
+_sys.path[:] = _path
+_os.environ.clear()
+_os.environ.update(_env)
+_os.chdir({cwd!r})
+get_ipython().reset(new_session=True)
+"""
+
+log = logging.getLogger("analysis.run")
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent ends (the run was killed): no orphan writers."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the parent is already gone
+        os._exit(1)
+
+
+class _Kernel:
+    """A kernel kept by a worker between notebooks (one per worker process)."""
+
+    km: Any = None
+    clients: list[Any] = []
+    kernel_name = ""
+    cwd = ""
+
+    @classmethod
+    def start(cls, kernel_name: str, cwd: str) -> Any:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        class Kept(AsyncKernelManager):
+            def client(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - remember clients to stop
+                kc = super().client(*args, **kwargs)
+                cls.clients.append(kc)
+                return kc
+
+        cls.stop()
+        km = Kept(kernel_name=kernel_name)
+        run_sync(km.start_kernel)(cwd=cwd)
+        cls.km, cls.kernel_name, cls.cwd = km, kernel_name, cwd
+        code = "\n".join(f"import {m}" for m in WARM_IMPORTS) + "\n" + SNAPSHOT_CODE
+        cls.run(code)
+        return km
+
+    @classmethod
+    def run(cls, code: str, timeout: float = 300) -> None:
+        """Execute ``code`` in the kept kernel (no output kept); raise when it fails."""
+        from jupyter_core.utils import run_sync
+
+        async def go() -> dict:
+            kc = cls.km.client()
+            kc.start_channels()
+            try:
+                await kc.wait_for_ready(timeout=timeout)
+                reply = await kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout)
+            finally:
+                kc.stop_channels()
+            return reply
+
+        reply = run_sync(go)()
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError(f"kernel preparation failed: {reply['content'].get('evalue', '')}")
+
+    @classmethod
+    def alive(cls) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return cls.km is not None and bool(run_sync(cls.km.is_alive)())
+
+    @classmethod
+    def stop(cls) -> None:
+        from jupyter_core.utils import run_sync
+
+        for kc in cls.clients:
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
+        cls.clients = []
+        if cls.km is not None:
+            with contextlib.suppress(Exception):
+                run_sync(cls.km.shutdown_kernel)(now=True)
+        cls.km = None
+
+    @classmethod
+    def for_job(cls, job: Job) -> Any:
+        """Return the kept kernel reset for ``job`` (started when missing or dead)."""
+        cwd = str(Path(job.source).parent)
+        if cls.km is not None and cls.kernel_name == job.kernel and cls.cwd == cwd and cls.alive():
+            for kc in cls.clients:
+                with contextlib.suppress(Exception):
+                    kc.stop_channels()
+            cls.clients = []
+        else:
+            cls.start(job.kernel, cwd)
+        try:
+            cls.run(RESET_CODE.format(cwd=cwd))  # the warm-up's own names go too
+        except Exception as exc:  # noqa: BLE001 - a kernel that cannot reset is replaced
+            log.warning("kernel reset failed (%s); starting a new one", exc)
+            cls.start(job.kernel, cwd)
+            cls.run(RESET_CODE.format(cwd=cwd))
+        return cls.km
+
+
+def init_worker(env: dict[str, str], run_log: str, busy: str, warm: dict[str, str] | None) -> None:
+    """Set up a worker: environment, streams to the run's log, the set's busy lock, a warm kernel."""
+    from analysis.runner.lock import hold_shared
+
+    _die_with_parent()
+    os.environ.update(env)
+    fd = os.open(run_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    hold_shared(Path(busy))
+    multiprocessing.util.Finalize(None, _Kernel.stop, exitpriority=10)  # the kept kernel ends with the worker
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.WARNING, format=f"%(asctime)s worker {os.getpid()} %(message)s"
+    )
+    if warm:
+        try:
+            _Kernel.start(warm["kernel"], warm["cwd"])
+        except Exception as exc:  # noqa: BLE001 - the first job starts its own kernel then
+            log.warning("warm kernel failed to start: %s", exc)
+            _Kernel.stop()
+
+
+def execute_job(job: Job, *, keep_kernel: bool = True, lang: str = "vi") -> Result:
+    """Run one notebook with papermill (in the calling process); keep the partial notebook on failure.
+
+    The executed notebook is written beside its final name and renamed at the end, so the output is either a
+    complete notebook or a failed one with its error, never a half-written file. Cell outputs go to the log.
+    """
+    import papermill
+
+    from analysis.report import site
+
+    out, logfile = Path(job.output), Path(job.log)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_suffix(".part.ipynb")
+    for stale in (out, Path(job.html), logfile, part):  # never write through a link into the published set
+        stale.unlink(missing_ok=True)
+    handler = logging.FileHandler(logfile, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("papermill")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.info("notebook %s unit %s parameters %s", job.notebook, job.unit, json.dumps(job.parameters))
+    start = time.perf_counter()
+    status, error = "ok", ""
+    extra: dict[str, Any] = {}
+    try:
+        km = None
+        if keep_kernel:
+            t = time.perf_counter()
+            km = _Kernel.for_job(job)
+            extra["kernel_s"] = round(time.perf_counter() - t, 2)
+        papermill.execute_notebook(
+            job.source,
+            str(part),
+            parameters=job.parameters,
+            kernel_name=job.kernel,
+            progress_bar=False,
+            log_output=True,
+            execution_timeout=job.timeout,
+            cwd=str(Path(job.source).parent),
+            **({"km": km} if km is not None else {}),
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded; the run goes on
+        status = "failed"
+        error = f"{getattr(exc, 'ename', type(exc).__name__)}: {getattr(exc, 'evalue', exc)}".strip()
+        logger.error("FAILED: %s", error)
+        if keep_kernel and not getattr(exc, "ename", None):  # not an error in a cell: the kernel is suspect
+            _Kernel.stop()
+    seconds = time.perf_counter() - start
+    if part.exists():
+        os.replace(part, out)
+    logger.info("status %s after %.1f s", status, seconds)
+    logger.removeHandler(handler)
+    handler.close()
+    result = Result(job.notebook, job.unit, status, round(seconds, 1), error, job.output, job.html, job.log)
+    if out.exists():
+        t = time.perf_counter()
+        try:
+            site.render_notebook(out, Path(job.html), status=status, error=error, **_lang_kw(site, lang))
+        except Exception as exc:  # noqa: BLE001 - a page that cannot render is a failed run, not a crash
+            result.status, result.error = "failed", f"HTML rendering failed: {exc}"
+        extra["page_s"] = round(time.perf_counter() - t, 2)
+    result.extra = extra
+    return result
+
+
+def _lang_kw(site: Any, lang: str) -> dict[str, str]:
+    """``{"lang": lang}`` when the site's functions take a language, else nothing."""
+    import inspect
+
+    return {"lang": lang} if "lang" in inspect.signature(site.render_notebook).parameters else {}
+
+
+def start_pool(
+    workers: int, *, env: dict[str, str], run_log: Path, busy: Path, warm: dict[str, str] | None
+) -> ProcessPoolExecutor:
+    """Start ``workers`` worker processes (see the module's docstring); they warm up in the background."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["analysis.runner.preload"])
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=init_worker,
+        initargs=(env, str(run_log), str(busy), warm),
+    )
+
+
+def run_jobs(
+    jobs: list[Job], *, pool: ProcessPoolExecutor, keep_kernel: bool, lang: str, on_done: Any = None
+) -> list[Result]:
+    """Run jobs on ``pool`` with a progress bar; ``on_done(result)`` for each; results in job order."""
+    from tqdm import tqdm
+
+    results: dict[int, Result] = {}
+    futures = {
+        pool.submit(execute_job, job, keep_kernel=keep_kernel, lang=lang): i for i, job in enumerate(jobs)
+    }
+    with tqdm(total=len(jobs), desc="notebooks", unit="nb", file=sys.stderr, leave=False) as bar:
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                results[i] = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a crashed worker is a failed run
+                job = jobs[i]
+                results[i] = Result(job.notebook, job.unit, "failed", 0.0, f"worker crashed: {exc}")
+            if on_done is not None:
+                bar.clear()
+                on_done(results[i])
+                bar.refresh()
+            bar.update(1)
+    return [results[i] for i in range(len(jobs))]
