@@ -1190,6 +1190,23 @@ def _(d):
     return write_bytes(d / "tttt.csv", b"\xef\xbb\xbf" + buf.getvalue().encode())
 
 
+@case("payment_csv_cr_line_endings", reader="payment766", expect=Reads(PAY_COUNTS, rows=2))
+def _(d):
+    path = payment_file(d, name="tttt.csv")
+    return write_bytes(path, path.read_bytes().replace(b"\n", b"\r"))  # old Mac line ends
+
+
+@case(
+    "payment_csv_unbalanced_quote",
+    reader="payment766",
+    expect=Refused(("malformed CSV", "unbalanced double quote"), row=7),
+)
+def _(d):
+    path = payment_file(d, name="tttt.csv")
+    # a quote opens the name on line 6 and is never closed there: the field runs on into line 7
+    return write_bytes(path, path.read_bytes().replace(b"77.H01,", b'77.H01,"', 1))
+
+
 @case("payment_tab_separated_txt", reader="payment766", expect=Reads(PAY_COUNTS, rows=2))
 def _(d):
     return payment_file(d, name="tttt.txt")
