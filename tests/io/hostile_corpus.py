@@ -591,16 +591,16 @@ def _(d):
 
 
 def _streamed(zout: zipfile.ZipFile, name: str, head: bytes, unit: bytes, total: int, tail: bytes) -> None:
-    """Write part ``name``: ``head``, ``unit`` repeated to ``total`` bytes, ``tail``, deflated as it goes."""
+    """Write part ``name``: ``head``, ``unit`` repeated to about ``total`` bytes, ``tail``, deflated."""
     info = zipfile.ZipInfo(name, date_time=(2025, 7, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     with zout.open(info, "w", force_zip64=True) as fh:
         fh.write(head)
-        block = unit * ((1 << 20) // len(unit) + 1)
-        left = total
+        per_block = (1 << 20) // len(unit) + 1
+        left = total // len(unit)  # whole units only: the part stays well-formed XML
         while left > 0:
-            fh.write(block[:left])
-            left -= len(block)
+            fh.write(unit * min(per_block, left))
+            left -= per_block
         fh.write(tail)
 
 
