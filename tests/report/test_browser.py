@@ -18,9 +18,14 @@ from analysis.report import site
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("runner")]
 
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 CODE_SELECTOR = ".jp-CodeCell .jp-InputArea, .jp-CodeMirrorEditor, .jp-InputPrompt, .jp-OutputPrompt"
@@ -69,6 +74,8 @@ def _check_page(page, url: str, *, host: str) -> dict:
     seen["text"] = page.inner_text("body")
     seen["banner_visible"] = page.locator(".rv-banner, .rv-index h1").first.is_visible()
     seen["visible_code"] = page.locator(CODE_SELECTOR).count()
+    seen["lang"] = page.evaluate("document.documentElement.lang")
+    seen["title"] = page.title()
     return seen
 
 
@@ -93,7 +100,7 @@ def test_site_in_headless_chromium(built_site, server, tmp_path):
             ctx.route("**/*", route)
             page = ctx.new_page()
             index = _check_page(page, f"{server}/reports/2024/index.html", host=host)
-            links = page.eval_on_selector_all("a[href$='.html']", "as => as.map(a => a.href)")
+            links = sorted(set(page.eval_on_selector_all("a[href$='.html']", "as => as.map(a => a.href)")))
             pages = {url: _check_page(ctx.new_page(), url, host=host) for url in links}
         finally:
             ctx.close()
@@ -110,7 +117,8 @@ def test_site_in_headless_chromium(built_site, server, tmp_path):
         assert all(ok and width > 0 for _, ok, width in seen["images"]), (
             f"{url}: broken image {seen['images']}"
         )
-        assert site.SYNTHETIC_TEXT in seen["text"], f"{url}: synthetic banner missing"
+        assert site.SYNTHETIC_TEXTS["en"] in seen["text"], f"{url}: synthetic banner missing"
+        assert seen["lang"] == "en" and seen["title"] and ".ipynb" not in seen["title"], (url, seen["title"])
         assert XSS_UNIT in seen["text"], f"{url}: unit name not shown as text"
         assert "analysis.notebook.setup" not in seen["text"], f"{url}: code visible"
     assert len(index["images"]) == 1  # the one figure saved by t_ok (thumbnail links to the PNG file)
@@ -119,3 +127,24 @@ def test_site_in_headless_chromium(built_site, server, tmp_path):
     fail_page = next(v for k, v in pages.items() if k.endswith("t_fail.html"))
     assert "deliberate failure for the test" in fail_page["text"] and "FAILED" in fail_page["text"]
     assert "FAILED" in index["text"]
+
+
+def test_pages_fit_a_phone_and_a_laptop(built_site, server, tmp_path):
+    """At 390 px (a phone) and 1366 px no page is wider than the screen: wide tables scroll in their box."""
+    chromium = require_tool("chromium", "browser test of the reviewer site")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    widths = {}
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            for width in (390, 1366):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                for name in ("index.html", "99/t_ok.html", "99/t_fail.html"):
+                    page.goto(f"{server}/reports/2024/{name}", wait_until="load")
+                    widths[(width, name)] = page.evaluate("document.documentElement.scrollWidth")
+                    page.screenshot(path=str(tmp_path / f"{width}_{name.replace('/', '_')}.png"))
+                page.close()
+        finally:
+            browser.close()
+    too_wide = {k: v for k, v in widths.items() if v > k[0]}
+    assert not too_wide, f"pages wider than the screen (px): {too_wide}"

@@ -1,4 +1,4 @@
-"""Tests of analysis.report.figures: files, manifest, findings, refusals, synthetic stamp, byte-identical re-runs."""
+"""analysis.report.figures: files, manifest, findings, refusals, source line and synthetic stamp, re-runs."""
 
 from __future__ import annotations
 
@@ -103,9 +103,11 @@ def test_synthetic_stamp_on_the_figure(tmp_path):
     assert figures.SYNTHETIC_STAMP in svg_syn
     manifest = json.loads((tmp_path / "s" / "2024" / "77" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest[0]["synthetic"] is True
-    figures.stamp_synthetic(stamped)
-    assert stamped._supxlabel.get_text() == figures.SYNTHETIC_STAMP
+    figures.stamp_synthetic(stamped)  # a second stamp does nothing
+    footer = stamped._supxlabel.get_text()
+    assert footer.startswith(figures.SYNTHETIC_STAMP) and "mô phỏng" in footer
     assert svg_syn.count(figures.SYNTHETIC_STAMP) == 1
+    assert "Nguồn:" in svg_real  # a real figure carries its source line, unboxed
 
 
 def test_title_set_when_figure_has_none(tmp_path):
@@ -194,4 +196,58 @@ def test_real_published_figures_are_not_stamped_in_a_synthetic_run(tmp_path):
     svg = (ctx.figures_dir / "merger.svg").read_text(encoding="utf-8")
     assert figures.SYNTHETIC_STAMP not in svg
     entry = json.loads((ctx.figures_dir / "manifest.json").read_text(encoding="utf-8"))[0]
-    assert entry["synthetic"] is False and entry["data"].startswith("published")
+    assert entry["synthetic"] is False and entry["data"].startswith("real")
+
+
+def test_english_run_stamps_in_english_and_names_the_target_source(tmp_path):
+    from analysis import plots
+
+    yearly = pd.DataFrame(
+        {
+            "indicator": "timeliness.on_time",
+            "year": [2023, 2024],
+            "rate": [0.979, 0.988],
+            "lower": [0.975, 0.985],
+            "upper": [0.983, 0.991],
+        }
+    )
+    targets = pd.DataFrame(
+        {
+            "indicator": ["timeliness.on_time"],
+            "year": [2023],
+            "target": [0.98],
+            "source": ["HĐND tỉnh (as quoted); Báo cáo tổng kết 2023 (news); source_documents/x.txt"],
+        }
+    )
+    fig = plots.trend_band(yearly, target=targets, lang="en")
+    ctx = context(tmp_path, synthetic=True)
+    ctx.params["lang"] = "en"
+    figures.save_figure(fig, "trend", **plots.caption(fig), context=ctx)
+    footer = fig._supxlabel.get_text()
+    assert footer.startswith("SYNTHETIC DATA") and "DỮ LIỆU" not in footer
+    assert "Target: HĐND tỉnh — Báo cáo tổng kết 2023" in footer
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "Target (2023) 98.0%: 2024 met" in legend
+    entry = json.loads((ctx.figures_dir / "manifest.json").read_text(encoding="utf-8"))[0]
+    assert any(i["path"] == "data/reference/targets.csv" and len(i["sha256"]) == 64 for i in entry["inputs"])
+
+
+def test_published_figure_lists_only_real_inputs(tmp_path):
+    from analysis import plots
+
+    rows = pd.DataFrame(
+        {
+            "province": ["A", "B"],
+            "year": [2023, 2023],
+            "indicator": ["payment.online"] * 2,
+            "value": [0.7, 0.8],
+            "source": ["s1 — https://a", "s2 — https://b"],
+        }
+    )
+    fig = plots.published_dotplot(rows, highlight="A", lang="vi")
+    ctx = context(tmp_path, synthetic=True)
+    figures.save_figure(fig, "pub", **plots.caption(fig), context=ctx)
+    entry = json.loads((ctx.figures_dir / "manifest.json").read_text(encoding="utf-8"))[0]
+    assert entry["synthetic"] is False
+    assert [i["path"] for i in entry["inputs"]] == ["data/published/published_indicators.csv"]
+    assert "2 nguồn" in entry["source"] and figures.SYNTHETIC_STAMP not in entry["source"]

@@ -11,6 +11,7 @@ from analysis.errors import InputError, OutputError, ParameterError
 from analysis.io.bieu06 import read_bieu06
 from analysis.io.crosswalk import read_crosswalk, to_2025_units
 from analysis.io.dossiers import read_dossiers
+from analysis.io.feedback import read_feedback
 from analysis.io.load import load_counts
 from analysis.io.payment766 import read_payment766
 from analysis.io.published import read_published, read_targets
@@ -24,6 +25,7 @@ __all__ = [
     "read_bieu06",
     "read_crosswalk",
     "read_dossiers",
+    "read_feedback",
     "read_payment766",
     "read_published",
     "read_sidecar",

@@ -23,6 +23,8 @@ FOLDER_KINDS = {
     "payment766": "payment766",
     "payment": "payment766",
     "welfare": "welfare",
+    "feedback": "feedback",
+    "pakn": "feedback",
 }
 #: Folders that hold no exports (published rates, reference tables, caches, outputs).
 SKIP_FOLDERS = {"published", "reference", "processed", "figures", "reports", "cache"}
@@ -35,6 +37,8 @@ QUIET_NAMES = ("SYNTHETIC.md", "README", "readme", "LICENSE", "Thumbs.db", "desk
 MAX_LABEL = 80
 #: Folded header fragments recognising a loose file (all fragments of one alternative must occur).
 SNIFF = (
+    ("feedback", ("mapakn",)),
+    ("feedback", ("danhgia", "copakn")),
     ("dossiers", ("mahoso",)),
     ("dossiers", ("ngaytiepnhan",)),
     ("bieu06", ("bieu so 06",)),

@@ -22,7 +22,7 @@ from analysis.provenance import is_synthetic, read_sidecar, verify_sidecar
 from analysis.schemas import BREAKDOWN_COLUMNS, CountsError, empty_counts, finalise_counts, key_columns
 
 #: Which source wins when two give the same key (lower first); the counts must agree anyway.
-PRIORITY = {"dossiers": 0, "bieu06": 1, "payment766": 2, "welfare": 3}
+PRIORITY = {"dossiers": 0, "bieu06": 1, "payment766": 2, "welfare": 3, "feedback": 4}
 #: Kinds whose readers parse dates in cells and take ``date_format``.
 DATED_KINDS = {"dossiers", "payment766", "welfare"}
 #: Dossier ids quoted when dossier records disagree with another source.
@@ -32,6 +32,7 @@ EXAMPLE_IDS = 5
 def _readers(date_format: str | None = None) -> dict[str, Callable[[Path], pd.DataFrame]]:
     from analysis.io.bieu06 import read_bieu06
     from analysis.io.dossiers import read_dossiers
+    from analysis.io.feedback import read_feedback
     from analysis.io.payment766 import read_payment766
     from analysis.io.welfare import read_welfare
 
@@ -40,6 +41,7 @@ def _readers(date_format: str | None = None) -> dict[str, Callable[[Path], pd.Da
         "bieu06": read_bieu06,
         "payment766": read_payment766,
         "welfare": read_welfare,
+        "feedback": read_feedback,
     }
     if date_format is None:
         return readers

@@ -9,8 +9,10 @@ Every figure carries its title, alt text and plotted data (:func:`caption`), rea
 from __future__ import annotations
 
 from analysis.plots.base import STYLE_PATH, attach_caption, caption, new_figure, style_context
-from analysis.plots.compare import funnel_plot, scorecard, yoy_dumbbell
+from analysis.plots.compare import funnel_plot, yoy_dumbbell
+from analysis.plots.decomposition import product_decomposition_bars
 from analysis.plots.peers import merger_bars, published_dotplot
+from analysis.plots.scorecard import scorecard
 from analysis.plots.trend import projection_plot, seasonal_plot, trend_band
 from analysis.plots.units import decomposition_bars, late_heatmap
 from analysis.plots.welfare import rate_dotplot, welfare_rates, welfare_stages
@@ -24,6 +26,7 @@ __all__ = [
     "late_heatmap",
     "merger_bars",
     "new_figure",
+    "product_decomposition_bars",
     "projection_plot",
     "published_dotplot",
     "rate_dotplot",

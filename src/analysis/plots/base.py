@@ -6,11 +6,13 @@ import functools
 import textwrap
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.style
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 STYLE_PATH = str(Path(__file__).with_name("analysis.mplstyle"))
@@ -39,6 +41,7 @@ SERIES_STYLES = [
 #: Marker and colour of the year-over-year verdicts.
 VERDICT_STYLES = {
     "improved": {"color": OKABE_ITO["blue"], "marker": "^"},
+    "stable": {"color": OKABE_ITO["green"], "marker": "s"},
     "no clear change": {"color": OKABE_ITO["grey"], "marker": "o"},
     "worsened": {"color": OKABE_ITO["vermillion"], "marker": "v"},
 }
@@ -64,6 +67,11 @@ WIDE_FIGSIZE = (12.0, 8.0)
 CROSSWALK_FIGSIZE = (10.0, 9.0)
 
 
+#: Dots per inch of a new figure: the PNG's (analysis.report.figures.PNG_DPI), so that what a plot function
+#: measures to place its legend and labels is what the saved image shows.
+MEASURE_DPI = 150
+
+
 def style_context():
     """Return a context manager applying the project style (``analysis.mplstyle``)."""
     return mpl.style.context(STYLE_PATH)
@@ -77,7 +85,8 @@ def new_figure(*, nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] =
     [8.0, 4.5]
     """
     with style_context():
-        fig = Figure(figsize=figsize, layout="constrained")
+        fig = Figure(figsize=figsize, dpi=MEASURE_DPI, layout="constrained")
+        FigureCanvasAgg(fig)  # a renderer to measure text with (legends, direct labels), no pyplot
         axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
     return fig, axes
 
@@ -91,7 +100,8 @@ def set_title(fig: Figure, title: str) -> Figure:
     """Set the figure title (NFC), wrapped at :data:`TITLE_WIDTH` characters so it stays on the image."""
     head, sep, where = nfc(title).partition(" — ")
     kept = head + sep + where.replace(" ", "\u00a0")  # never break the unit name across lines
-    lines = textwrap.wrap(kept, TITLE_WIDTH, break_on_hyphens=False)
+    width = int(TITLE_WIDTH * fig.get_size_inches()[0] / FIGSIZE[0])
+    lines = textwrap.wrap(kept, width, break_on_hyphens=False)
     with style_context():
         fig.suptitle("\n".join(lines).replace("\u00a0", " ") or nfc(title))
     return fig
@@ -103,6 +113,9 @@ def attach_caption(fig: Figure, *, title: str, alt: str, data: pd.DataFrame) -> 
     :func:`caption` returns them, ready for ``save_figure(fig, id, **caption(fig))``.
     """
     set_title(fig, title)
+    from analysis.plots.axes import fit_legends
+
+    fit_legends(fig)
     fig.analysis_caption = {"title": nfc(title), "alt": nfc(alt), "data": data.reset_index(drop=True)}
     return fig
 
@@ -224,27 +237,146 @@ def indicator_name(ind: str, *, lang: str) -> str:
         return nfc(ind)
 
 
-def target_line(ax, target: float, *, lang: str, vertical: bool = False) -> None:
-    """Draw a target rate as a dotted black line labelled "target <value>" for the legend.
+@dataclass(frozen=True)
+class Target:
+    """A target rate with the year it was set for and its source (``None`` when not known)."""
+
+    value: float
+    year: int | None = None
+    source: str | None = None
+
+
+def find_target(target, *, indicator: str | None = None, year: int | None = None) -> Target | None:
+    """Return the :class:`Target` to draw: ``target`` as given, or looked up in a targets table.
+
+    Parameters
+    ----------
+    target : float, Target, pandas.DataFrame or None
+        A rate (0–1), a :class:`Target`, or a targets table (``indicator``, ``year``, ``target`` and
+        optionally ``source``, as ``analysis.notebook`` contexts give in ``P.targets``).
+    indicator : str, optional
+        Indicator to look up in a table.
+    year : int, optional
+        Year shown: the latest target set for this year or before is used, and its own year is kept so the
+        figure says when a target of an earlier year is drawn.
+
+    >>> t = pd.DataFrame({"indicator": ["a", "a"], "year": [2023, 2026], "target": [0.98, 0.99]})
+    >>> find_target(t, indicator="a", year=2024)
+    Target(value=0.98, year=2023, source=None)
+    >>> find_target(0.5) is None, find_target(None)
+    (False, None)
+    """
+    if target is None:
+        return None
+    if isinstance(target, Target):
+        return target
+    if isinstance(target, pd.DataFrame):
+        if indicator is None or target.empty or not {"indicator", "year", "target"} <= set(target.columns):
+            return None
+        rows = target[(target["indicator"] == indicator) & target["target"].notna()]
+        if year is not None:
+            rows = rows[rows["year"] <= year]
+        if rows.empty:
+            return None
+        row = rows.sort_values("year").iloc[-1]
+        source = row.get("source")
+        return Target(
+            float(row["target"]), int(row["year"]), str(source) if isinstance(source, str) else None
+        )
+    value = float(target)
+    return None if value != value else Target(value)
+
+
+def reached(rate: float, target: Target, *, indicator: str | None = None) -> bool:
+    """Return True when ``rate`` meets ``target`` (at or above; at or below for a lower-is-better indicator).
+
+    The point estimate decides, as in ``analysis.stats.target_table`` (``reached``); the interval around it
+    is drawn beside, so a reader sees how sure the verdict is.
+    """
+    higher = True
+    if indicator is not None:
+        from analysis import indicators
+
+        try:
+            higher = indicators.get(indicator).higher_is_better
+        except KeyError:
+            higher = True
+    return bool(rate >= target.value) if higher else bool(rate <= target.value)
+
+
+def target_label(
+    target: Target,
+    *,
+    lang: str,
+    rate: float | None = None,
+    rate_year: int | None = None,
+    indicator: str | None = None,
+) -> str:
+    """Legend text of a target line: value, the year it was set for and, given a rate, met or not met.
+
+    >>> target_label(Target(0.98, 2023), lang="en", rate=0.988, rate_year=2024)
+    'Target (2023) 98.0%: 2024 met'
+    """
+    from analysis import text
+
+    head = text.label("target", lang=lang) + (f" ({target.year})" if target.year else "")
+    out = f"{head} {text.format_percent(target.value, lang=lang)}"
+    if rate is not None and rate == rate:
+        status = text.label("met" if reached(rate, target, indicator=indicator) else "not met", lang=lang)
+        out += f": {rate_year} {status}" if rate_year else f": {status}"
+    return out
+
+
+def note_inputs(fig: Figure, *kinds: str, target: Target | None = None) -> None:
+    """Record on the figure which shipped reference files it used (``published``, ``crosswalk``, ``targets``).
+
+    ``analysis.report.figures.save_figure`` lists them, with their hashes, among the figure's inputs and
+    names their sources in the figure's source line.
+    """
+    used = list(getattr(fig, "analysis_inputs", []))
+    used += [k for k in kinds if k not in used]
+    fig.analysis_inputs = used
+    if target is not None and target.source:
+        fig.analysis_target_source = target.source
+
+
+def target_line(
+    ax,
+    target,
+    *,
+    lang: str,
+    vertical: bool = False,
+    rate: float | None = None,
+    rate_year: int | None = None,
+    indicator: str | None = None,
+    color: str | None = None,
+) -> None:
+    """Draw a target rate as a dotted line labelled with its value, its year and whether ``rate`` meets it.
 
     Parameters
     ----------
     ax : matplotlib.axes.Axes
         Axes to draw on (call inside :func:`style_context`).
-    target : float
-        Target rate on the 0–1 scale.
+    target : float or Target
+        Target rate on the 0–1 scale (a :class:`Target` also gives its year and source).
     lang : {"vi", "en"}
         Label language.
     vertical : bool
         Draw a vertical line (rate on the x axis) instead of a horizontal one.
+    rate, rate_year : optional
+        The rate compared with the target and its year: the label then says "met" or "not met".
+    indicator : str, optional
+        Indicator id (a lower-is-better indicator meets its target from below).
+    color : str, optional
+        Line colour (black by default; a series' colour when several series have targets).
     """
-    from analysis import text
-
+    target = target if isinstance(target, Target) else Target(float(target))
     draw = ax.axvline if vertical else ax.axhline
     draw(
-        target,
-        color=OKABE_ITO["black"],
+        target.value,
+        color=color or OKABE_ITO["black"],
         linestyle=":",
-        linewidth=1.2,
-        label=f"{text.label('target', lang=lang)} {text.format_percent(target, lang=lang)}",
+        linewidth=1.4,
+        label=target_label(target, lang=lang, rate=rate, rate_year=rate_year, indicator=indicator),
     )
+    note_inputs(ax.figure, "targets", target=target)

@@ -7,21 +7,24 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import text
+from analysis.plots.axes import legend_above, number_axis, place_labels, rate_axis
 from analysis.plots.base import (
     FUNNEL_STYLES,
     LIST_FIGSIZE,
     OKABE_ITO,
-    SCORECARD_FIGSIZE,
     VERDICT_STYLES,
     attach_caption,
+    find_target,
     new_figure,
     nfc,
     notice_figure,
     notice_when_empty,
     require_columns,
     style_context,
+    target_line,
     titled,
 )
+from analysis.text.findings import variation_sentence
 
 #: Columns of a year-over-year table (``analysis.stats.yoy_table``) used by the plots.
 YOY_COLUMNS = ["unit_name", "rate_prev", "rate_curr", "rate_curr_lower", "rate_curr_upper", "label"]
@@ -121,10 +124,11 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
     with style_context():
         ax.hlines(y, t["rate_prev"], t["rate"], color=OKABE_ITO["grey"], linewidth=1.2)
         _last_and_this_year(ax, t, y, lang=lang, capsize=2)
-        ax.set_yticks(y, [nfc(n) for n in t["unit_name"]])
-        ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
+        ax.set_yticks(y, [nfc(n) for n in t["unit_name"]], fontsize=8 if len(t) <= 25 else 6)
+        ax.set_ylim(-0.7, len(t) - 0.3)
+        rate_axis(ax.xaxis, lang=lang)
         ax.set_xlabel(text.label("rate", lang=lang))
-        ax.legend(loc="lower right", fontsize=8)
+        legend_above(ax)
     low = t.iloc[0]
     alt = (
         (
@@ -142,10 +146,21 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
             f"at {text.format_percent(low['rate'], lang=lang)}."
         )
     )
+    alt = " ".join(s for s in (alt, variation_sentence(t, lang=lang)) if s)
     title = title or titled(t, "yoy", lang=lang)
     cols = [
         c
-        for c in ["unit_code", "unit_name", "rate_prev", "rate", "lower", "upper", "change", "verdict"]
+        for c in [
+            "unit_code",
+            "unit_name",
+            "rate_prev",
+            "rate",
+            "lower",
+            "upper",
+            "change",
+            "verdict",
+            "method",
+        ]
         if c in t.columns
     ]
     return attach_caption(fig, title=title, alt=alt, data=t[cols])
@@ -157,6 +172,7 @@ def funnel_plot(
     *,
     lang: str = "vi",
     label_col: str = "unit_name",
+    target: float | pd.DataFrame | None = None,
     title: str | None = None,
 ) -> Figure:
     """Plot each unit's rate against its denominator inside 95 % and 99.8 % control limits.
@@ -170,13 +186,18 @@ def funnel_plot(
     lang : {"vi", "en"}
         Label language.
     label_col : str
-        Column naming the units; units outside the 99.8 % limits are labelled on the plot.
+        Column naming the units; units outside the 99.8 % limits are labelled on the plot, each at the
+        first place around its point that covers no other point, label or the legend.
+    target : float or pandas.DataFrame, optional
+        When the table's baseline is a target (``baseline_kind`` "target"), the targets table it came from
+        (``P.targets``): the line's label then gives the year the target was set for, and its source.
     title : str, optional
         Figure title.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The legend sits above the plot, outside the data.
     """
     from analysis.stats.series import funnel_curves
 
@@ -206,6 +227,13 @@ def funnel_plot(
             linewidth=1,
             label=f"{text.label(kind, lang=lang)} {text.format_percent(p0, lang=lang)}",
         )
+        ref = funnel["target"].iloc[0] if "target" in funnel.columns else None
+        if ref is not None and pd.notna(ref):  # a reference line, not the centre of the limits
+            ind = str(funnel["indicator"].iloc[0]) if "indicator" in funnel.columns else None
+            year = int(funnel["year"].max()) if "year" in funnel.columns else None
+            found = find_target(target, indicator=ind, year=year)
+            same = found is not None and abs(found.value - float(ref)) < 1e-9
+            target_line(ax, found if same else float(ref), lang=lang)
         ax.plot(
             lim["denominator"],
             lim["lower95"],
@@ -235,20 +263,25 @@ def funnel_plot(
                     zorder=3,
                     label=f"{text.label(sig, lang=lang)} ({int(m.sum())})",
                 )
+        ax.set_xscale("log")
+        number_axis(ax.xaxis, lang=lang, log=True)
+        rate_axis(ax.yaxis, lang=lang)
+        ax.set_xlabel(text.label("denominator", lang=lang))
+        ax.set_ylabel(text.label("rate", lang=lang))
+        legend = legend_above(ax, fontsize=7)
         outside = funnel[funnel["significance"].isin(["Low (0.001)", "High (0.001)"])]
-        for _, r in outside.iterrows():
+        names = [
             ax.annotate(
                 nfc(r[label_col]),
                 (r["denominator"], r["rate"]),
-                xytext=(4, -3),
+                xytext=(5, 0),
                 textcoords="offset points",
                 fontsize=7,
+                va="center",
             )
-        ax.set_xscale("log")
-        ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
-        ax.set_xlabel(text.label("denominator", lang=lang))
-        ax.set_ylabel(text.label("rate", lang=lang))
-        ax.legend(loc="lower right", fontsize=7)
+            for _, r in outside.iterrows()
+        ]
+        place_labels(fig, ax, names, avoid=[legend])
     low = funnel[funnel["significance"] == "Low (0.001)"].sort_values("rate")
     names = ", ".join(nfc(n) for n in low[label_col].head(5))
     alt = text.phrase(
@@ -270,81 +303,3 @@ def funnel_plot(
     ]
     title = title or titled(funnel, "funnel", lang=lang)
     return attach_caption(fig, title=title, alt=alt, data=funnel[cols].sort_values(label_col))
-
-
-@notice_when_empty("yoy")
-def scorecard(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
-    """Plot every indicator this year (with interval) against last year and its target, one row each.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        ``analysis.stats.yoy_table(counts, year, by=[])`` rows, one per indicator: ``indicator``,
-        ``rate_prev``, ``rate_curr`` with its interval, ``label`` and optionally ``target`` (NaN when none).
-    lang : {"vi", "en"}
-        Label language.
-    title : str, optional
-        Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Each row is labelled with the value, the change and the verdict in words.
-    """
-    require_columns(table, ["indicator", *YOY_COLUMNS[1:]], what="scorecard")
-    t = _comparable(table).reset_index(drop=True)
-    if t.empty:
-        return _nothing_to_compare(table, lang=lang, title=title)
-    fig, ax = new_figure(figsize=SCORECARD_FIGSIZE)
-    y = np.arange(len(t))[::-1]
-    with style_context():
-        _last_and_this_year(ax, t, y, lang=lang, capsize=3)
-        if "target" in t.columns and t["target"].notna().any():
-            m = t["target"].notna().to_numpy()
-            ax.scatter(
-                t.loc[m, "target"],
-                y[m],
-                marker="|",
-                s=300,
-                color="black",
-                linewidths=2,
-                zorder=5,
-                label=text.label("target", lang=lang),
-            )
-        for yi, (_, r) in zip(y, t.iterrows(), strict=True):
-            ax.annotate(
-                f"{text.format_percent(r['rate'], lang=lang)} "
-                f"({text.format_points(r['rate'] - r['rate_prev'], lang=lang)}, "
-                f"{text.label(r['verdict'], lang=lang)})",
-                (1.01, yi),
-                xycoords=("axes fraction", "data"),
-                va="center",
-                fontsize=7,
-            )
-        names = [text.indicator_label(i, lang=lang) for i in t["indicator"]]
-        if "convention" in t.columns and t["indicator"].duplicated(keep=False).any():
-            names = [
-                f"{n} [{text.label(c, lang=lang)}]" if d else n
-                for n, c, d in zip(names, t["convention"], t["indicator"].duplicated(keep=False), strict=True)
-            ]
-        ax.set_yticks(y, names, fontsize=7)
-        ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
-        ax.set_xlabel(text.label("rate", lang=lang))
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7)
-    parts = [
-        f"{text.indicator_label(r['indicator'], lang=lang)} {text.format_percent(r['rate'], lang=lang)} "
-        f"({text.label(r['verdict'], lang=lang)})"
-        for _, r in t.iterrows()
-    ]
-    alt = (
-        ("Bảng điểm các chỉ số: " if lang == "vi" else "Scorecard of the indicators: ")
-        + "; ".join(parts)
-        + "."
-    )
-    cols = [
-        c
-        for c in ["indicator", "rate_prev", "rate", "lower", "upper", "change", "verdict", "target"]
-        if c in t.columns
-    ]
-    title = title or ("Bảng điểm" if lang == "vi" else "Scorecard")
-    return attach_caption(fig, title=title, alt=alt, data=t[cols])

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from analysis import text
+from analysis.plots.axes import legend_above, rate_axis
 from analysis.plots.base import (
     CROSSWALK_FIGSIZE,
     OKABE_ITO,
-    WIDE_FIGSIZE,
     attach_caption,
     indicator_name,
     new_figure,
     nfc,
+    note_inputs,
     notice_when_empty,
     require_columns,
     style_context,
 )
+
+#: Size of the published-figures chart: one panel per definition stacked, one row per figure.
+PUBLISHED_FIGSIZE = (9.0, 10.0)
 
 
 @notice_when_empty("source")
@@ -30,45 +37,87 @@ def published_dotplot(
     Parameters
     ----------
     table : pandas.DataFrame
-        Published figures: ``province``, ``year``, ``indicator`` (definition id as published),
-        ``value`` (0–1) and ``source`` (short source label).
+        Published figures: ``province``, ``year``, ``indicator`` (definition id), ``value`` (0–1) and
+        ``source``; ``label`` (a readable, distinct row label) and ``definition`` (the panel's name) as
+        ``analysis.text.tables_peers.published_rows`` gives them (else province and year are shown).
     lang : {"vi", "en"}
         Label language.
     highlight : str, optional
-        Province drawn with a distinct marker and bold label.
+        Province drawn with a distinct marker (◆) and bold label; a note under the panels says so when
+        the province has no figure under these definitions.
     title : str, optional
-        Figure title.
+        Figure title (by default it names the family of indicators, so two such figures differ).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     require_columns(table, ["province", "year", "indicator", "value", "source"], what="published_dotplot")
-    inds = sorted(table["indicator"].unique())
-    fig, axes = new_figure(ncols=len(inds), figsize=WIDE_FIGSIZE)
+    table = table.copy()
+    if "label" not in table.columns:
+        table["label"] = [
+            f"{nfc(p)} ({int(y)})" for p, y in zip(table["province"], table["year"], strict=True)
+        ]
+    if "definition" not in table.columns:
+        table["definition"] = [indicator_name(i, lang=lang) for i in table["indicator"]]
+    inds = list(dict.fromkeys(table.sort_values(["indicator"])["indicator"]))
+    registry = [i for i in inds if "." in i]
+    inds = registry + [i for i in inds if i not in registry]  # registry definitions first, others after
+    sizes = [int((table["indicator"] == i).sum()) for i in inds]
+    fig, axes = new_figure(
+        nrows=len(inds),
+        figsize=PUBLISHED_FIGSIZE,
+        gridspec_kw={"height_ratios": [n + 2.5 for n in sizes]},
+    )
     axes = np.atleast_1d(axes)
     with style_context():
         for ax, ind in zip(axes, inds, strict=True):
-            t = table[table["indicator"] == ind].sort_values(["value", "province"]).reset_index(drop=True)
+            t = table[table["indicator"] == ind].sort_values(["value", "label"]).reset_index(drop=True)
             y = np.arange(len(t))
             hl = (t["province"] == highlight).to_numpy() if highlight else np.zeros(len(t), bool)
-            ax.scatter(t.loc[~hl, "value"], y[~hl], marker="o", color=OKABE_ITO["blue"], zorder=3)
+            ax.scatter(
+                t.loc[~hl, "value"],
+                y[~hl],
+                marker="o",
+                color=OKABE_ITO["blue"],
+                zorder=3,
+                label=text.label("other_published", lang=lang),
+            )
             if hl.any():
                 ax.scatter(
-                    t.loc[hl, "value"], y[hl], marker="D", s=50, color=OKABE_ITO["vermillion"], zorder=4
+                    t.loc[hl, "value"],
+                    y[hl],
+                    marker="D",
+                    s=50,
+                    color=OKABE_ITO["vermillion"],
+                    zorder=4,
+                    label=nfc(highlight),
                 )
             ax.set_yticks(
-                y,
-                [f"{nfc(p)} ({int(yr)})" for p, yr in zip(t["province"], t["year"], strict=True)],
-                fontsize=6,
+                y, [textwrap.shorten(nfc(lab), 70, placeholder="…") for lab in t["label"]], fontsize=7
             )
+            ax.set_ylim(-0.8, len(t) - 0.2)
             for lab, flag in zip(ax.get_yticklabels(), hl, strict=True):
                 if flag:
                     lab.set_fontweight("bold")
-            ax.set_title(indicator_name(ind, lang=lang), fontsize=8)
-            ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
+            ax.set_title(nfc(t["definition"].iloc[0]), fontsize=9, loc="left")
+            lo, hi = float(t["value"].min()), float(t["value"].max())
+            pad = max(0.02, 0.06 * (hi - lo))
+            ax.set_xlim(max(0.0, lo - pad), min(1.0, hi + pad) + (0.01 if hi + pad >= 1.0 else 0.0))
+            rate_axis(ax.xaxis, lang=lang, nbins=8)
+        axes[-1].set_xlabel(text.label("published_rate", lang=lang))
+        handles = {}
+        for ax in axes:
+            for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+                handles.setdefault(lab, h)
+        if highlight and highlight not in set(table["province"]):
+            handles[text.label("highlight_none", lang=lang).format(name=nfc(highlight))] = Line2D(
+                [], [], ls=""
+            )
+        legend_above(axes[0], list(handles.values()), list(handles), fontsize=7, raise_pt=16)
     parts = [
-        f"{indicator_name(i, lang=lang)}: {len(table[table['indicator'] == i])} "
+        f"{nfc(table.loc[table['indicator'] == i, 'definition'].iloc[0])}: "
+        f"{len(table[table['indicator'] == i])} "
         f"({text.format_percent(table.loc[table['indicator'] == i, 'value'].min(), lang=lang)}–"
         f"{text.format_percent(table.loc[table['indicator'] == i, 'value'].max(), lang=lang)})"
         for i in inds
@@ -82,15 +131,23 @@ def published_dotplot(
         + "; ".join(parts)
         + "."
     )
-    title = title or (
-        "Số liệu công bố của các tỉnh" if lang == "vi" else "Published figures across provinces"
+    families = {i.split(".")[0] for i in registry}
+    key = (
+        "published_welfare"
+        if families == {"welfare"}
+        else "published_dossiers"
+        if families
+        else "published_other"
     )
+    title = title or text.label(key, lang=lang)
     fig.analysis_real_data = True  # published figures with their sources: never stamped synthetic
+    fig.analysis_source = text.label("source_published", lang=lang).format(n=table["source"].nunique())
+    note_inputs(fig, "published")
     return attach_caption(
         fig,
         title=title,
         alt=alt,
-        data=table[["indicator", "province", "year", "value", "source"]].sort_values(
+        data=table[["indicator", "province", "year", "value", "label", "source"]].sort_values(
             ["indicator", "province", "year"]
         ),
     )
@@ -168,4 +225,6 @@ def merger_bars(
         alt += f" {nfc(r['new_name'])}: {r['old_names']}."
     title = title or text.label("new_province", lang=lang)
     fig.analysis_real_data = True  # the shipped crosswalk, with its source: never stamped synthetic
+    fig.analysis_source = text.label("source_crosswalk", lang=lang)
+    note_inputs(fig, "crosswalk")
     return attach_caption(fig, title=title, alt=alt, data=g[["new_code", "new_name", "n_old", "old_names"]])

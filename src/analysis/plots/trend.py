@@ -7,10 +7,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import text
+from analysis.plots.axes import legend_above, number_axis, rate_axis, spread_vertically, year_axis
 from analysis.plots.base import (
     OKABE_ITO,
     TALL_FIGSIZE,
     attach_caption,
+    find_target,
     indicator_name,
     new_figure,
     notice_figure,
@@ -18,6 +20,7 @@ from analysis.plots.base import (
     require_columns,
     series_style,
     style_context,
+    target_label,
     target_line,
     titled,
 )
@@ -36,10 +39,10 @@ def trend_band(
     *,
     lang: str = "vi",
     by: str | None = None,
-    target: float | None = None,
+    target: float | pd.DataFrame | None = None,
     title: str | None = None,
 ) -> Figure:
-    """Plot yearly rates with their 95 % interval as a band, one line per series, and a target line.
+    """Plot yearly rates with their 95 % interval as a band, one line per series, and target lines.
 
     Parameters
     ----------
@@ -50,19 +53,23 @@ def trend_band(
         Label language.
     by : str, optional
         Column naming the series; each gets its own colour, marker and line style, and a direct label.
-    target : float, optional
-        Target rate, drawn as a dotted line labelled with its value.
+    target : float or pandas.DataFrame, optional
+        Target rate, or a targets table (``P.targets``) in which each series' indicator is looked up (the
+        latest target set for the last year shown or before).  Drawn as a dotted line labelled with its
+        value, the year it was set for and whether the last year meets it.
     title : str, optional
         Figure title (a default names the series).
 
     Returns
     -------
     matplotlib.figure.Figure
+        Legend above the plot; the last value of each series is written at its end, labels moved apart
+        so that they never overlap.
     """
     require_columns(table, ["year", "rate", "lower", "upper"] + ([by] if by else []), what="trend_band")
     fig, ax = new_figure()
     groups = list(table.groupby(by, sort=True)) if by else [("", table)]
-    notes = []
+    notes, ends, targets_drawn = [], [], []
     with style_context():
         for i, (name, g) in enumerate(groups):
             g = g.sort_values("year")
@@ -79,27 +86,41 @@ def trend_band(
             )
             ax.plot(g["year"], g["rate"], label=label, **st)
             last = g.iloc[-1]
-            ax.annotate(
-                text.format_percent(last["rate"], lang=lang),
-                (last["year"], last["rate"]),
-                xytext=(6, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=8,
-                color=st["color"],
+            ends.append(
+                ax.annotate(
+                    text.format_percent(last["rate"], lang=lang),
+                    (last["year"], last["rate"]),
+                    xytext=(7, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=8,
+                    color=st["color"],
+                )
             )
             notes.append(
                 f"{label}: {text.format_percent(g['rate'].iloc[0], lang=lang)} "
                 f"({int(g['year'].iloc[0])}) → {text.format_percent(last['rate'], lang=lang)} "
                 f"({int(last['year'])})"
             )
-        if target is not None:
-            target_line(ax, target, lang=lang)
-        ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=1))
+            ind = str(g["indicator"].iloc[0]) if "indicator" in g.columns else None
+            found = find_target(target, indicator=ind, year=int(last["year"]))
+            if found is not None:
+                target_line(
+                    ax,
+                    found,
+                    lang=lang,
+                    rate=float(last["rate"]),
+                    rate_year=int(last["year"]),
+                    indicator=ind,
+                    color=st["color"] if len(groups) > 1 else None,
+                )
+                targets_drawn.append((label, found, float(last["rate"]), int(last["year"]), ind))
+        rate_axis(ax.yaxis, lang=lang)
         ax.set_xlabel(text.label("year", lang=lang))
         ax.set_ylabel(text.label("rate", lang=lang))
-        ax.set_xticks(sorted(table["year"].unique()))
-        ax.legend(loc="best")
+        year_axis(ax, sorted(table["year"].unique()), right=0.6)
+        legend_above(ax)
+        spread_vertically(fig, ax, ends)
     band = text.label("interval", lang=lang)
     title = title or (
         text.label("conventions", lang=lang)
@@ -108,8 +129,9 @@ def trend_band(
     )
     what = "Đường xu hướng theo năm, dải là " if lang == "vi" else "Yearly trend; the band is the "
     alt = what + band.lower() + ". " + "; ".join(notes) + "."
-    if target is not None:
-        alt += f" {text.label('target', lang=lang)}: {text.format_percent(target, lang=lang)}."
+    for label, found, rate, year, ind in targets_drawn:
+        alt += f" {label}: " if len(targets_drawn) > 1 else " "
+        alt += target_label(found, lang=lang, rate=rate, rate_year=year, indicator=ind) + "."
     cols = ["year", "rate", "lower", "upper"] + ([by] if by else [])
     return attach_caption(
         fig, title=title.strip(), alt=alt, data=table[cols].sort_values(([by] if by else []) + ["year"])
@@ -162,9 +184,9 @@ def seasonal_plot(table: pd.DataFrame, *, lang: str = "vi", title: str | None = 
             linewidth=2.2,
             label=text.label("trend", lang=lang),
         )
-        ax1.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=1))
+        rate_axis(ax1.yaxis, lang=lang)
         ax1.set_ylabel(text.label("rate", lang=lang))
-        ax1.legend(loc="best")
+        legend_above(ax1)
         ax2.bar(
             t["period"],
             t["seasonal"],
@@ -174,8 +196,10 @@ def seasonal_plot(table: pd.DataFrame, *, lang: str = "vi", title: str | None = 
             edgecolor="none",
         )
         ax2.axhline(0, color="black", linewidth=0.8)
-        ax2.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=1))
-        ax2.set_ylabel(text.label("seasonal", lang=lang))
+        number_axis(ax2.yaxis, lang=lang, scale=100)
+        ax2.set_ylabel(
+            text.label("seasonal", lang=lang) + f"\n({text.label('points', lang=lang)})", fontsize=8
+        )
         ax2.set_xlabel(text.label("month", lang=lang))
     month = t["period"].dt.month
     by_month = t.groupby(month)["seasonal"].mean()
@@ -208,7 +232,7 @@ def projection_plot(
     projection: pd.DataFrame,
     *,
     lang: str = "vi",
-    target: float | None = None,
+    target: float | pd.DataFrame | None = None,
     title: str | None = None,
 ) -> Figure:
     """Plot yearly rates with intervals and their projection to a target year with a prediction interval.
@@ -216,13 +240,14 @@ def projection_plot(
     Parameters
     ----------
     history : pandas.DataFrame
-        Observed years: ``year``, ``rate``, ``lower``, ``upper``.
+        Observed years: ``year``, ``rate``, ``lower``, ``upper`` (and ``indicator``, to look up a target).
     projection : pandas.DataFrame
         Projected years: ``year``, ``rate``, ``lower``, ``upper`` (prediction interval).
     lang : {"vi", "en"}
         Label language.
-    target : float, optional
-        Target rate for the last projected year, drawn as a dotted line.
+    target : float or pandas.DataFrame, optional
+        Target rate for the last projected year, or a targets table in which the indicator is looked up;
+        drawn as a dotted line saying whether the projection reaches it.
     title : str, optional
         Figure title.
 
@@ -240,6 +265,8 @@ def projection_plot(
     require_columns(projection, ["year", "rate", "lower", "upper"], what="projection_plot (projection)")
     h = history.sort_values("year")
     p = projection.sort_values("year")
+    ind = str(h["indicator"].iloc[0]) if "indicator" in h.columns and len(h) else None
+    found = find_target(target, indicator=ind, year=int(p["year"].max()))
     fig, ax = new_figure()
     with style_context():
         st = series_style(0)
@@ -270,13 +297,20 @@ def projection_plot(
             markerfacecolor="white",
             label=text.label("prediction", lang=lang),
         )
-        if target is not None:
-            target_line(ax, target, lang=lang)
-        ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
-        ax.set_xticks(sorted(set(h["year"]) | set(p["year"])))
+        if found is not None:
+            target_line(
+                ax,
+                found,
+                lang=lang,
+                rate=float(p["rate"].iloc[-1]),
+                rate_year=int(p["year"].iloc[-1]),
+                indicator=ind,
+            )
+        rate_axis(ax.yaxis, lang=lang)
+        year_axis(ax, sorted(set(h["year"]) | set(p["year"])))
         ax.set_xlabel(text.label("year", lang=lang))
         ax.set_ylabel(text.label("rate", lang=lang))
-        ax.legend(loc="best")
+        legend_above(ax)
     last = p.iloc[-1]
     alt = text.phrase(
         "projection_only",
@@ -286,8 +320,11 @@ def projection_plot(
         lower=text.format_percent(last["lower"], lang=lang),
         upper=text.format_percent(last["upper"], lang=lang),
     )
-    if target is not None:
-        alt += f" {text.label('target', lang=lang)}: {text.format_percent(target, lang=lang)}."
+    if found is not None:
+        label = target_label(
+            found, lang=lang, rate=float(last["rate"]), rate_year=int(last["year"]), indicator=ind
+        )
+        alt += f" {label}."
     first = h.iloc[0]
     alt = (
         f"{text.format_percent(first['rate'], lang=lang)} ({int(first['year'])}) → "

@@ -8,6 +8,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from analysis import text
+from analysis.plots.axes import PercentTicks, keep_inside, legend_above, number_axis
 from analysis.plots.base import (
     LIST_FIGSIZE,
     OKABE_ITO,
@@ -69,7 +70,7 @@ def late_heatmap(table: pd.DataFrame, *, lang: str = "vi", title: str | None = N
         ax.set_ylabel("")
         ax.tick_params(axis="y", rotation=0)
         cbar = ax.collections[0].colorbar
-        cbar.ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=1))
+        cbar.ax.yaxis.set_major_formatter(PercentTicks(lang))
     worst = wide.stack().idxmax() if wide.size else ("–", 0)
     worst_v = float(wide.stack().max()) if wide.size else float("nan")
     month_mean = wide.mean(axis=0)
@@ -143,15 +144,20 @@ def decomposition_bars(
         for b, h in zip(bars, ["", "//", ".."], strict=True):
             b.set_hatch(h)
         ax1.set_xticks(range(3), names, fontsize=8)
-        ax1.yaxis.set_major_formatter(text.number_formatter(lang=lang, digits=3))
-        for i, v in enumerate([total, mix, rate]):
-            ax1.annotate(
-                text.format_points(v, lang=lang, digits=3),
+        number_axis(ax1.yaxis, lang=lang)
+        ax1.set_xlim(-0.6, 2.6)
+        values = [
+            ax1.annotate(  # the unit (percentage points) is the axis label's
+                ("+" if v > 0 else "") + text.format_number(100 * v, lang=lang, digits=3),
                 (i, pts[i]),
+                xytext=(0, 3 if pts[i] >= 0 else -3),
+                textcoords="offset points",
                 ha="center",
                 va="bottom" if pts[i] >= 0 else "top",
                 fontsize=8,
             )
+            for i, v in enumerate([total, mix, rate])
+        ]
         ax1.axhline(0, color="black", linewidth=0.8)
         ax1.set_ylabel(text.label("points", lang=lang))
         t = table.assign(total=table["mix"] + table["rate"])
@@ -178,8 +184,9 @@ def decomposition_bars(
         ax2.set_yticks(y, [nfc(g) for g in t["group"]], fontsize=7)
         ax2.axvline(0, color="black", linewidth=0.8)
         ax2.set_xlabel(text.label("points", lang=lang))
-        ax2.xaxis.set_major_formatter(text.number_formatter(lang=lang, digits=2))
-        ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=7)
+        number_axis(ax2.xaxis, lang=lang)
+        legend_above(ax2, fontsize=7)
+        keep_inside(fig, ax1, values, axis="y")
     alt = text.phrase(
         "decomposition",
         lang=lang,

@@ -7,12 +7,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import text
+from analysis.plots.axes import keep_inside, legend_above, number_axis, rate_axis
 from analysis.plots.base import (
     HATCHES,
     LIST_FIGSIZE,
     OKABE_ITO,
     SERIES_STYLES,
     attach_caption,
+    find_target,
     new_figure,
     nfc,
     notice_when_empty,
@@ -31,7 +33,12 @@ STAGES = (("beneficiaries", "beneficiaries"), ("with_account", "with_account"), 
 
 @notice_when_empty("rate")
 def welfare_rates(
-    table: pd.DataFrame, *, lang: str = "vi", target: float | None = None, title: str | None = None
+    table: pd.DataFrame,
+    *,
+    lang: str = "vi",
+    target: float | pd.DataFrame | None = None,
+    year: int | None = None,
+    title: str | None = None,
 ) -> Figure:
     """Plot the three welfare rates side by side for each beneficiary group, with intervals.
 
@@ -42,21 +49,25 @@ def welfare_rates(
         ``rate``, ``lower``, ``upper``.
     lang : {"vi", "en"}
         Label language.
-    target : float, optional
-        Target for the paid share, drawn as a dotted line.
+    target : float or pandas.DataFrame, optional
+        Target for the paid share (``welfare.paid_share``), or a targets table to look it up in; drawn as a
+        dotted line saying whether the paid share of all groups meets it.
+    year : int, optional
+        Year shown: a target looked up in a table is the latest one set for this year or before.
     title : str, optional
         Figure title.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Bars are distinguished by colour, hatch and a direct value label.
+        Bars are distinguished by colour, hatch and a direct value label; the legend sits above the plot.
     """
     require_columns(table, ["indicator", "group", "rate", "lower", "upper"], what="welfare_rates")
     groups = sorted(table["group"].astype(str).unique())
     fig, ax = new_figure()
     width = 0.8 / len(WELFARE_INDICATORS)
     x = np.arange(len(groups))
+    values = []
     with style_context():
         for k, ind in enumerate(WELFARE_INDICATORS):
             sub = (
@@ -82,23 +93,29 @@ def welfare_rates(
                 color="black",
                 capsize=2,
             )
-            for p, v in zip(pos, sub["rate"], strict=True):
-                if np.isfinite(v):
-                    ax.annotate(
-                        text.format_percent(v, lang=lang, digits=1),
-                        (p, v),
-                        xytext=(0, 3),
-                        textcoords="offset points",
-                        ha="center",
-                        fontsize=6,
+            for p, v, top in zip(pos, sub["rate"], sub["upper"], strict=True):
+                if np.isfinite(v):  # written above the interval's upper end, never over it
+                    values.append(
+                        ax.annotate(
+                            text.format_percent(v, lang=lang, digits=1),
+                            (p, top),
+                            xytext=(0, 3),
+                            textcoords="offset points",
+                            ha="center",
+                            fontsize=6,
+                        )
                     )
-        if target is not None:
-            target_line(ax, target, lang=lang)
+        paid = table[(table["indicator"] == "welfare.paid_share") & (table["group"].astype(str) == "all")]
+        found = find_target(target, indicator="welfare.paid_share", year=year)
+        if found is not None:
+            rate = float(paid["rate"].iloc[0]) if len(paid) else None
+            target_line(ax, found, lang=lang, rate=rate, indicator="welfare.paid_share")
         ax.set_xticks(x, [text.label(g, lang=lang) for g in groups])
-        ax.set_ylim(0, 1.12)
-        ax.yaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
+        ax.set_ylim(0, 1.08)
+        rate_axis(ax.yaxis, lang=lang)
         ax.set_ylabel(text.label("rate", lang=lang))
-        ax.legend(loc="upper left", fontsize=7, ncol=2)
+        legend_above(ax, fontsize=7)
+        keep_inside(fig, ax, values, axis="y")
     parts = []
     for g in groups:
         sub = table[table["group"].astype(str) == g].set_index("indicator")["rate"]
@@ -150,6 +167,7 @@ def welfare_stages(table: pd.DataFrame, *, lang: str = "vi", title: str | None =
     fig, ax = new_figure()
     y = np.arange(len(t))[::-1]
     h = 0.8 / len(STAGES)
+    values = []
     with style_context():
         for k, (col, key) in enumerate(STAGES):
             pos = y + (1 - k) * h
@@ -164,18 +182,22 @@ def welfare_stages(table: pd.DataFrame, *, lang: str = "vi", title: str | None =
             )
             for p, v, base in zip(pos, t[col], t["beneficiaries"], strict=True):
                 share = f" ({text.format_percent(v / base, lang=lang)})" if k and base else ""
-                ax.annotate(
-                    text.format_number(v, lang=lang) + share,
-                    (v, p),
-                    xytext=(3, 0),
-                    textcoords="offset points",
-                    va="center",
-                    fontsize=7,
+                values.append(
+                    ax.annotate(
+                        text.format_number(v, lang=lang) + share,
+                        (v, p),
+                        xytext=(3, 0),
+                        textcoords="offset points",
+                        va="center",
+                        fontsize=7,
+                    )
                 )
         ax.set_yticks(y, [text.label(str(g), lang=lang) for g in t["group"]])
         ax.set_xlabel(text.label("people", lang=lang))
-        ax.set_xlim(0, float(t["beneficiaries"].max()) * 1.35)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.set_xlim(0, float(t["beneficiaries"].max()) * 1.1)
+        number_axis(ax.xaxis, lang=lang)
+        legend_above(ax)
+        keep_inside(fig, ax, values, axis="x")
     parts = stage_sentences(t, lang=lang)
     alt = (
         "Các bước từ đối tượng đến tài khoản đến chi trả. "
@@ -198,7 +220,8 @@ def rate_dotplot(
     *,
     lang: str = "vi",
     label_col: str = "unit_name",
-    target: float | None = None,
+    target: float | pd.DataFrame | None = None,
+    year: int | None = None,
     title: str | None = None,
     max_rows: int = 40,
 ) -> Figure:
@@ -212,8 +235,11 @@ def rate_dotplot(
         Label language.
     label_col : str
         Column naming the units.
-    target : float, optional
-        Target rate (dotted line); units whose interval lies wholly below it get a ▼ marker.
+    target : float or pandas.DataFrame, optional
+        Target rate (dotted line), or a targets table in which the table's indicator is looked up; units
+        whose interval lies wholly below it get a ▼ marker.
+    year : int, optional
+        Year shown: a target looked up in a table is the latest one set for this year or before.
     title : str, optional
         Figure title.
     max_rows : int
@@ -227,7 +253,9 @@ def rate_dotplot(
     t = table.sort_values(["rate", label_col]).head(max_rows).reset_index(drop=True)
     fig, ax = new_figure(figsize=LIST_FIGSIZE)
     y = np.arange(len(t))
-    below = (t["upper"] < target).to_numpy() if target is not None else np.zeros(len(t), bool)
+    ind = str(t["indicator"].iloc[0]) if "indicator" in t.columns and len(t) else None
+    found = find_target(target, indicator=ind, year=year)
+    below = (t["upper"] < found.value).to_numpy() if found is not None else np.zeros(len(t), bool)
     with style_context():
         for flag, st, _key in (
             (False, SERIES_STYLES[0], "rate"),
@@ -249,12 +277,13 @@ def rate_dotplot(
                     capsize=2,
                     label=lab,
                 )
-        if target is not None:
-            target_line(ax, target, lang=lang, vertical=True)
+        if found is not None:
+            target_line(ax, found, lang=lang, vertical=True)
         ax.set_yticks(y, [nfc(n) for n in t[label_col]], fontsize=7)
-        ax.xaxis.set_major_formatter(text.percent_formatter(lang=lang, digits=0))
+        ax.set_ylim(-0.7, len(t) - 0.3)
+        rate_axis(ax.xaxis, lang=lang)
         ax.set_xlabel(text.label("rate", lang=lang))
-        ax.legend(loc="lower right", fontsize=7)
+        legend_above(ax, fontsize=7)
     lo, hi = t.iloc[0], t.iloc[-1]
     alt = (
         (
@@ -269,11 +298,11 @@ def rate_dotplot(
             f"{text.format_percent(hi['rate'], lang=lang)}."
         )
     )
-    if target is not None:
+    if found is not None:
         alt += (
-            f" {int(below.sum())} đơn vị dưới chỉ tiêu {text.format_percent(target, lang=lang)} rõ rệt."
+            f" {int(below.sum())} đơn vị dưới chỉ tiêu {text.format_percent(found.value, lang=lang)} rõ rệt."
             if lang == "vi"
-            else f" Units clearly below the {text.format_percent(target, lang=lang)} target: "
+            else f" Units clearly below the {text.format_percent(found.value, lang=lang)} target: "
             f"{int(below.sum())}."
         )
     cols = [

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import re
+import textwrap
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -18,48 +19,157 @@ import matplotlib.style
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.io.crosswalk import CROSSWALK_FILE
+from analysis.io.published import PUBLISHED_FILE, TARGETS_FILE
+from analysis.paths import ROOT
 from analysis.plots.base import STYLE_PATH, set_title
-from analysis.provenance import csv_safe_frame, git_commit, package_versions, write_bytes_atomic
+from analysis.provenance import csv_safe_frame, git_commit, package_versions, sha256_file, write_bytes_atomic
 
 #: Pixel size of every PNG comes from the figure size (inches, set by the plot) times this dpi.
 PNG_DPI = 150
 #: Salt of the ids matplotlib writes into SVG files: fixed, so re-runs give the same bytes.
 SVG_HASHSALT = "analysis-figures"
-#: Text stamped on every figure drawn from synthetic data.
-SYNTHETIC_STAMP = "DỮ LIỆU TỔNG HỢP / SYNTHETIC DATA"
+#: Text stamped on every figure drawn from synthetic data, in the run's language.
+SYNTHETIC_STAMPS = {"vi": "DỮ LIỆU TỔNG HỢP", "en": "SYNTHETIC DATA"}
+SYNTHETIC_STAMP = SYNTHETIC_STAMPS["vi"]
 STAMP_GID = "synthetic-stamp"
+SOURCE_GID = "source-line"
+#: Shipped reference files a figure may use (``fig.analysis_inputs`` names them; see plots.base.note_inputs).
+REFERENCE_FILES = {"published": PUBLISHED_FILE, "targets": TARGETS_FILE, "crosswalk": CROSSWALK_FILE}
 MANIFEST = "manifest.json"
 FINDINGS = "findings.json"
 LOCK = ".figures.lock"
 FIG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
+#: Colours of the source line: vermillion (boxed) when synthetic, dark grey when real.
+FOOTER_COLOURS = {True: "#D55E00", False: "#444444"}
 
 
-def stamp_synthetic(fig: Figure) -> Figure:
-    """Write :data:`SYNTHETIC_STAMP` under the figure (once; calling again does nothing) and return it.
+def _segments(value: str) -> list[str]:
+    """Split a source string at "; " outside parentheses, dropping parenthetical remarks."""
+    parts, depth, cur = [], 0, ""
+    for ch in value:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == ";" and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return [re.sub(r"\s*\([^()]*\)", "", p).strip() for p in parts if p.strip()]
 
-    The stamp is the figure's bottom label (``supxlabel``), so the constrained layout keeps room for it
-    and it never covers data or tick labels.
+
+def target_source(value: str) -> str:
+    """Short form of a target's source: who set it and the document quoting it, without remarks and paths.
+
+    >>> target_source("HĐND tỉnh (as quoted); Hội nghị tổng kết 2023 (news; Tin); source_documents/a.txt")
+    'HĐND tỉnh — Hội nghị tổng kết 2023'
     """
+    kept = [p for p in _segments(value) if "/" not in p and not p.startswith("http")]
+    return " — ".join(kept[:2]) or value
+
+
+def source_lines(
+    fig: Figure,
+    *,
+    lang: str,
+    synthetic: bool,
+    inputs: Sequence[dict] = (),
+    data_dir: str | Path | None = None,
+) -> list[str]:
+    """Return the source line(s) printed under a figure: real sources named, synthetic data said.
+
+    The plot function names a real source of its own (``fig.analysis_source``: published figures, the
+    crosswalk); otherwise the figure comes from the run's inputs: the synthetic sample, or ``n`` export
+    files of ``data_dir``.  A target drawn on the figure adds its source.
+    """
+    from analysis import text
+
+    word = text.label("source_word", lang=lang)
+    own = getattr(fig, "analysis_source", None)
+    if own:
+        lines = [f"{word}: {own}."]
+    elif synthetic:
+        lines = [f"{SYNTHETIC_STAMPS[lang]} — {word}: {text.label('source_synthetic', lang=lang)}."]
+    else:
+        folder = Path(data_dir).name if data_dir else "data"
+        lines = [
+            f"{word}: " + text.label("source_exports", lang=lang).format(n=len(inputs), folder=folder) + "."
+        ]
+    target = getattr(fig, "analysis_target_source", None)
+    if target:
+        lines.append(
+            f"{text.label('source_target', lang=lang)}: {target_source(target)} "
+            f"({TARGETS_FILE.relative_to(TARGETS_FILE.parents[2]).as_posix()})."
+        )
+    return lines
+
+
+def add_footer(fig: Figure, lines: Sequence[str], *, synthetic: bool) -> Figure:
+    """Write the source line(s) under the figure (replacing an earlier footer), boxed when synthetic.
+
+    The footer is the figure's bottom label (``supxlabel``): the constrained layout keeps room for it, so it
+    never covers data, tick labels or the legend.  Lines are wrapped to the figure's width.
+    """
+    width_pt = fig.get_size_inches()[0] * 72
+    size = 7.5
+    chars = max(40, int(width_pt / (size * 0.64)))  # bold DejaVu Sans averages about 0.6 em a letter
+    wrapped = "\n".join(w for line in lines for w in (textwrap.wrap(line, chars) or [line]))
+    colour = FOOTER_COLOURS[bool(synthetic)]
+    with mpl.style.context(STYLE_PATH):
+        label = fig.supxlabel(
+            wrapped,
+            x=0.006,
+            ha="left",
+            fontsize=size,
+            fontweight="bold" if synthetic else "normal",
+            color=colour,
+            linespacing=1.3,
+            bbox={"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": colour, "linewidth": 0.8}
+            if synthetic
+            else None,
+        )
+    label.set_gid(STAMP_GID if synthetic else SOURCE_GID)
+    return fig
+
+
+def stamp_synthetic(fig: Figure, *, lang: str = "vi") -> Figure:
+    """Write the synthetic stamp and source line under the figure (once; calling again does nothing)."""
     current = getattr(fig, "_supxlabel", None)
     if current is not None and current.get_gid() == STAMP_GID:
         return fig
-    with mpl.style.context(STYLE_PATH):
-        label = fig.supxlabel(
-            SYNTHETIC_STAMP,
-            x=0.004,
-            ha="left",
-            fontsize=8,
-            fontweight="bold",
-            color="#D55E00",
-            bbox={
-                "boxstyle": "square,pad=0.25",
-                "facecolor": "white",
-                "edgecolor": "#D55E00",
-                "linewidth": 0.8,
-            },
-        )
-    label.set_gid(STAMP_GID)
-    return fig
+    return add_footer(fig, source_lines(fig, lang=lang, synthetic=True), synthetic=True)
+
+
+def reference_inputs(kinds: Sequence[str]) -> list[dict[str, Any]]:
+    """Return the shipped reference files named by ``kinds`` as inputs: project path, sha256, real."""
+    out = []
+    for kind in kinds:
+        path = REFERENCE_FILES.get(kind)
+        if path is None or not Path(path).is_file():
+            continue
+        try:
+            rel = Path(path).resolve().relative_to(ROOT).as_posix()
+        except ValueError:
+            rel = Path(path).as_posix()
+        out.append({"path": rel, "sha256": sha256_file(path), "synthetic": False, "kind": kind})
+    return out
+
+
+def finish_figure(
+    fig: Figure,
+    *,
+    lang: str = "vi",
+    synthetic: bool = False,
+    inputs: Sequence[dict] = (),
+    data_dir: str | Path | None = None,
+) -> Figure:
+    """Add the footer of a published figure: its source line(s), and the synthetic stamp when synthetic."""
+    return add_footer(
+        fig,
+        source_lines(fig, lang=lang, synthetic=synthetic, inputs=inputs, data_dir=data_dir),
+        synthetic=synthetic,
+    )
 
 
 def figure_bytes(fig: Figure) -> dict[str, bytes]:
@@ -177,10 +287,15 @@ def save_figure(
     # even in a run on the synthetic sample; its plot function marks it
     real_only = bool(getattr(fig, "analysis_real_data", False))
     synthetic = bool(_context_value(context, "synthetic", False)) and not real_only
-    if synthetic:
-        stamp_synthetic(fig)
+    params = dict(_context_value(context, "params", None) or {})
+    lang = str(params.get("lang", "vi")) if str(params.get("lang", "vi")) in SYNTHETIC_STAMPS else "vi"
+    run_inputs = list(_context_value(context, "inputs", None) or [])
+    inputs = ([] if real_only else run_inputs) + reference_inputs(getattr(fig, "analysis_inputs", []))
     if fig.get_suptitle() == "":
         set_title(fig, title)
+    finish_figure(
+        fig, lang=lang, synthetic=synthetic, inputs=run_inputs, data_dir=_context_value(context, "data_dir")
+    )
     blobs = figure_bytes(fig)
     blobs["csv"] = table_bytes(data)
     folder.mkdir(parents=True, exist_ok=True)
@@ -194,14 +309,15 @@ def save_figure(
         "title": title,
         "alt": alt,
         "notebook": _context_value(context, "notebook"),
-        "parameters": dict(_context_value(context, "params", None) or {}),
+        "parameters": params,
         "files": files,
         "png_size_px": [round(width * PNG_DPI), round(height * PNG_DPI)],
-        "inputs": list(_context_value(context, "inputs", None) or []),
+        "inputs": inputs,
+        "source": fig._supxlabel.get_text().replace("\n", " ") if fig._supxlabel is not None else "",
         "commit": git_commit(),
         "versions": package_versions(),
         "synthetic": synthetic,
-        "data": "published (real, with sources)" if real_only else ("synthetic" if synthetic else "inputs"),
+        "data": "real (shipped with its sources)" if real_only else ("synthetic" if synthetic else "inputs"),
     }
     with locked(folder):
         manifest = [e for e in _read_json(folder / MANIFEST, []) if e.get("id") != fig_id]

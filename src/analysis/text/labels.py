@@ -31,7 +31,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "observed": ("Tỷ lệ theo tháng", "Monthly rate"),
     "trend": ("Xu hướng (đã khử mùa vụ)", "Trend (seasonally adjusted)"),
     "seasonal": ("Thành phần mùa vụ", "Seasonal component"),
-    "points": ("điểm %", "points"),
     "mix": ("Thay đổi cơ cấu hồ sơ", "Change in the mix of dossiers"),
     "rate_effect": ("Thay đổi kết quả của đơn vị", "Change in units' performance"),
     "total": ("Tổng thay đổi", "Total change"),
@@ -69,6 +68,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "No monthly counts for this year (period reports only): nothing to draw.",
     ),
     "improved": ("cải thiện", "improved"),
+    "stable": ("ổn định", "stable"),
     "no clear change": ("chưa rõ thay đổi", "no clear change"),
     "worsened": ("xấu đi", "worsened"),
     "not comparable": ("không so sánh được", "not comparable"),
@@ -91,6 +91,30 @@ LABELS: dict[str, tuple[str, str]] = {
     "met": ("đạt", "met"),
     "not met": ("chưa đạt", "not met"),
     "unclear": ("chưa chắc chắn", "not clear"),
+    "too_few_years": ("chưa đủ số năm để dự báo", "too few years to project"),
+    "product_decomposition": (
+        "Thay đổi tỷ lệ được chi trả qua tài khoản: do có tài khoản và do được chi trả",
+        "Change in the share paid through an account: accounts held and holders paid",
+    ),
+    "alpha_effect": ("Do thêm đối tượng có tài khoản", "More beneficiaries holding an account"),
+    "beta_effect": ("Do thêm người có tài khoản được chi trả", "More holders paid through their account"),
+    "yearly history": ("lịch sử các năm", "yearly history"),
+    "across units": ("giữa các đơn vị", "across units"),
+    "monthly": ("theo tháng", "monthly"),
+    "binomial": ("chỉ sai số ngẫu nhiên", "sampling only"),
+    "method:yearly history": (
+        "biến động giữa các năm, ước lượng từ các năm trước",
+        "year-to-year variation estimated from the earlier years",
+    ),
+    "method:across units": ("độ phân tán thay đổi giữa các đơn vị", "the spread of the units' changes"),
+    "method:monthly": (
+        "biến động giữa các tháng (cú sốc chung cả năm không thấy được)",
+        "month-to-month variation (a shock shared by a whole year is not visible)",
+    ),
+    "method:binomial": (
+        "chỉ sai số ngẫu nhiên (không thấy biến động lớn hơn)",
+        "sampling error only (no larger variation found)",
+    ),
 }
 
 #: Plain-language phrases used in findings, with ``{}`` placeholders.
@@ -106,6 +130,25 @@ PHRASES: dict[str, tuple[str, str]] = {
     "units_worse": (
         "{n} trên {total} đơn vị giảm sút rõ rệt so với năm trước{names}.",
         "{n} of {total} units worsened clearly from last year{names}.",
+    ),
+    "units_stable": (
+        "{n} trên {total} đơn vị ổn định (thay đổi chắc chắn nhỏ hơn ±{m}).",
+        "{n} of {total} units are stable (the change is surely smaller than ±{m}).",
+    ),
+    "variation": (
+        "Khoảng tin cậy của thay đổi tính đến: {parts}; mức thay đổi nhỏ nhất có ý nghĩa thực tế: ±{m} "
+        "(giả định của dự án).",
+        "The change intervals allow for: {parts}; smallest change that matters: ±{m} (a project assumption).",
+    ),
+    "projection_none": (
+        "{label}: {reason}, năm {year}.",
+        "{label}: {reason}, {year}.",
+    ),
+    "product": (
+        "Tỷ lệ được chi trả qua tài khoản thay đổi {total}: {alpha} do thêm đối tượng có tài khoản, "
+        "{beta} do thêm người có tài khoản được chi trả qua tài khoản.",
+        "The share paid through an account changed by {total}: {alpha} from more beneficiaries holding an "
+        "account, {beta} from more holders being paid through it.",
     ),
     "units_better": (
         "{n} trên {total} đơn vị cải thiện rõ rệt so với năm trước.",
@@ -144,6 +187,17 @@ PHRASES: dict[str, tuple[str, str]] = {
     "merger": (
         "{old} (mã {old_code}) hợp nhất vào {new} (mã {new_code}) từ {date}, cùng {others}.",
         "{old} (code {old_code}) merged into {new} (code {new_code}) from {date}, with {others}.",
+    ),
+    "feedback_volume": (
+        "{n} phản ánh, kiến nghị (PAKN) tiếp nhận {period} {year}; {on_time} PAKN được xử lý đúng hạn "
+        "({share}).",
+        "{n} feedback items (PAKN) received in {year}; {on_time} handled on time ({share}).",
+    ),
+    "target_assumed": (
+        "Chỉ tiêu {target} là tỷ lệ hài lòng của tỉnh, nguồn không nêu định nghĩa; ở đây so sánh với "
+        "chỉ số 5.4 của QĐ 766 (một giả định).",
+        "The {target} target is the province's satisfaction rate, whose definition the source does not "
+        "state; it is compared here with QĐ 766 indicator 5.4 (an assumption).",
     ),
     "welfare_stage": (
         "{group}: {total} đối tượng, {holders} có tài khoản "
@@ -245,7 +299,7 @@ def format_points(d: float, *, lang: str = "vi", digits: int = 1) -> str:
     """Format a difference of proportions (0–1 scale) in percentage points, with its sign.
 
     >>> format_points(0.009, lang="vi")
-    '+0,9 điểm %'
+    '+0,9 điểm phần trăm'
     >>> format_points(-0.012, lang="en")
     '-1.2 pp'
     """
@@ -253,7 +307,7 @@ def format_points(d: float, *, lang: str = "vi", digits: int = 1) -> str:
         return "–"
     number = format_number(100 * float(d), lang=lang, digits=digits)
     sign = "+" if not number.startswith("-") and round(100 * float(d), digits) != 0 else ""
-    return f"{sign}{number} điểm %" if lang == "vi" else f"{sign}{number} pp"
+    return f"{sign}{number} {label('points', lang=lang)}"
 
 
 def format_interval(lower: float, upper: float, *, lang: str = "vi", digits: int = 1) -> str:
@@ -314,3 +368,55 @@ __all__ = [
     "percent_formatter",
     "phrase",
 ]
+
+
+# --- Words of the reviewer pages, figure source lines and published-figure labels (added for issue 10) ---
+
+#: More figure and page vocabulary (vi, en); the points word is the one word for percentage points.
+LABELS.update(
+    {
+        "points": ("điểm phần trăm", "pp"),
+        "source_word": ("Nguồn", "Source"),
+        "source_synthetic": (
+            "tỉnh mẫu tổng hợp (số liệu mô phỏng, không phải số liệu thật)",
+            "the synthetic sample province (simulated records, not real figures)",
+        ),
+        "source_published": (
+            "số liệu do các tỉnh, bộ, ngành công bố ({n} nguồn: báo chí, cổng thông tin; tên, địa chỉ và "
+            "trích "
+            "dẫn từng số liệu trong data/published/published_indicators.csv)",
+            "figures published by provinces and ministries ({n} sources: news and official portals; title, "
+            "address and quote of each in data/published/published_indicators.csv)",
+        ),
+        # the crosswalk's sidecar (data/reference/province_crosswalk_2025.csv.meta.json): NSO conversion,
+        # QĐ 19/2025/QĐ-TTg codes, effective 1 July 2025
+        "source_crosswalk": (
+            "bảng chuyển đổi 63 tỉnh cũ sang 34 tỉnh, thành phố từ 1/7/2025 (mã theo QĐ 19/2025/QĐ-TTg, bảng "
+            "chuyển đổi của cơ quan thống kê; data/reference/province_crosswalk_2025.csv)",
+            "the 63 → 34 province conversion table effective 1 July 2025 (codes of QĐ 19/2025/QĐ-TTg, the "
+            "statistics office's conversion table; data/reference/province_crosswalk_2025.csv)",
+        ),
+        "source_exports": (
+            "{n} tệp dữ liệu xuất trong {folder} (danh sách và mã SHA-256 trong manifest.json)",
+            "{n} export files in {folder} (list and SHA-256 hashes in manifest.json)",
+        ),
+        "source_target": ("Chỉ tiêu", "Target"),
+        "published_dossiers": (
+            "Số liệu công bố của các tỉnh: hồ sơ đúng hạn, nộp và thanh toán trực tuyến",
+            "Published figures across provinces: on-time, online and paid-online dossiers",
+        ),
+        "published_welfare": (
+            "Số liệu công bố của các tỉnh: chi trả an sinh xã hội qua tài khoản",
+            "Published figures across provinces: welfare payouts through accounts",
+        ),
+        "published_other": ("Số liệu công bố của các tỉnh", "Published figures across provinces"),
+        "highlight_none": (
+            "{name}: không có số liệu công bố theo các định nghĩa này.",
+            "{name}: no published figure under these definitions.",
+        ),
+        "province_published": ("số liệu của tỉnh", "this province"),
+        "other_published": ("tỉnh khác, toàn quốc", "other provinces, national"),
+        "clearly_below": ("Dưới chỉ tiêu rõ rệt", "Clearly below target"),
+        "published_rate": ("Tỷ lệ công bố", "Published rate"),
+    }
+)
