@@ -257,7 +257,16 @@ def read_csv_grid(path: str | Path) -> Sheet:
         raise InputError("the file is empty; expected a header row and data rows", path=path)
     text = decode_text(data, path=path)
     delimiter = guess_delimiter(text[:20000])
-    rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        rows = [list(r) for r in reader]
+    except csv.Error as exc:
+        raise InputError(
+            f"malformed CSV ({exc}): an unbalanced double quote (\") at or above this line? Save the file "
+            "again as CSV from the spreadsheet",
+            path=path,
+            row=reader.line_num,
+        ) from None
     width = max((len(r) for r in rows), default=0)
     rows = [r + [""] * (width - len(r)) for r in rows]  # short rows (trailing cells left out) padded
     return Sheet(name=None, cells=rows, filled=rows)
