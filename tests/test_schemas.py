@@ -60,11 +60,18 @@ def test_missing_column_is_named():
         validate_counts(_rows().drop(columns="source"))
 
 
-def test_registry_has_the_eight_indicators_of_the_design():
+def test_registry_has_the_eight_indicators_of_the_design_and_the_satisfaction_family():
     assert set(indicators.REGISTRY) == {
         "timeliness.on_time", "timeliness.on_time_766", "timeliness.overdue_pending", "online.submission",
         "payment.online", "welfare.account_share", "welfare.paid_share", "welfare.paid_of_holders",
+        "feedback.on_time", "satisfaction.feedback", "satisfaction.dossiers",
     }
+    family = [i for i in indicators.REGISTRY.values() if i.family == "satisfaction"]
+    assert "satisfaction" in indicators.FAMILIES and len(family) == 3
+    assert all(i.convention == "qd766" and i.higher_is_better and 0 < i.materiality < 0.05 for i in family)
+    assert "5.4" in indicators.get("satisfaction.dossiers").label_en and "5.3" in indicators.get(
+        "satisfaction.feedback").label_vi
+    assert {i.family for i in indicators.REGISTRY.values()} == set(indicators.FAMILIES)
     assert indicators.higher_is_better("timeliness.overdue_pending") is False
     with pytest.raises(KeyError, match="known"):
         indicators.get("nope")

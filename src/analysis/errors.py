@@ -36,3 +36,28 @@ class InputError(ValueError):
 
 class ParameterError(ValueError):
     """A notebook parameter is unknown, of the wrong type, or has no data behind it (e.g. a unit code)."""
+
+
+class OutputError(OSError):
+    """An output could not be written: the message names the folder and the cause (read-only, disk full …).
+
+    Raised by :func:`analysis.provenance.write_bytes_atomic` (and so by every atomic writer) after it has
+    removed its temporary file; the earlier file at the target path, if any, is untouched.  A subclass of
+    :class:`OSError`, so code that handled the raw error still handles it.
+
+    Attributes
+    ----------
+    folder : str
+        The folder written to.
+    cause : str
+        ``"read-only"``, ``"disk full"``, ``"missing"`` or ``"other"``.
+    """
+
+    def __init__(self, message: str, *, folder: str | Path, cause: str, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.folder = str(folder)
+        self.cause = cause
+        self.errno = errno
+
+    def __str__(self) -> str:  # OSError's own __str__ would print "[Errno …]" pieces
+        return str(self.args[0])

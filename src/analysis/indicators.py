@@ -1,7 +1,9 @@
 """Registry of the indicators: id, family, labels, numerator and denominator definitions, source.
 
 Definitions come from ``DOMAIN.md`` (QĐ 766/QĐ-TTg formula note, Biểu số 06/VPCP/KSTT of Thông tư
-01/2020/TT-VPCP, Đề án 06 reports).  A series never mixes conventions: ``convention`` is part of the key.
+01/2020/TT-VPCP, Đề án 06 reports; the satisfaction family is QĐ 766 group 5 "Mức độ hài lòng", 18 of 100
+points, its decisions in :data:`SATISFACTION_ASSUMPTION`).  A series never mixes conventions: ``convention``
+is part of the key.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ SRC_BIEU06 = "Biểu số 06/VPCP/KSTT, Thông tư 01/2020/TT-VPCP (21/10/2020),
 SRC_766 = (
     "Quyết định 766/QĐ-TTg (23/06/2022), Phụ lục; formula note 'Mô tả công thức tính chỉ số 766' "
     "(DOMAIN.md §1.1)"
+)
+SRC_REVIEW_2023 = (
+    "Hội nghị tổng kết công tác CCHC, chuyển đổi số năm 2023, UBND tỉnh Bà Rịa - Vũng Tàu, 27/01/2024 "
+    "(data/published/source_documents/brvt_2023_par_review_vi.txt)"
 )
 SRC_WELFARE = (
     "Đề án 06 (QĐ 06/QĐ-TTg, 06/01/2022); Chỉ thị 21/CT-TTg (25/11/2022); rates as published by "
@@ -120,17 +126,77 @@ REGISTRY: dict[str, Indicator] = {
             "Số đối tượng có tài khoản", "Beneficiaries with an account",
             "de_an_06", True, SRC_WELFARE + "; rate 3 of DOMAIN.md §1.5",
         ),
+        Indicator(
+            "feedback.on_time", "satisfaction",
+            "Tỷ lệ phản ánh, kiến nghị được xử lý đúng hạn", "Feedback (PAKN) handled on time",
+            "Số PAKN tiếp nhận trong kỳ đã trả lời trong hạn xử lý, hoặc chưa trả lời nhưng chưa đến hạn tại "
+            "ngày cuối của số liệu",
+            "Feedback items received in the period answered by their due date, or unanswered but not yet due "
+            "at the data end",
+            "Số PAKN tiếp nhận trong kỳ", "Feedback items received in the period",
+            "qd766", True,
+            SRC_766 + ", indicator 5.3 (its 'quá hạn' part, counted on its own); the 2023 review reports "
+            "\"xử lý kịp thời 333 phản ánh, kiến nghị ... đạt 100%\" (" + SRC_REVIEW_2023 + ")",
+            materiality=0.01,
+        ),
+        Indicator(
+            "satisfaction.feedback", "satisfaction",
+            "Tỷ lệ hài lòng trong xử lý phản ánh, kiến nghị (QĐ 766, chỉ số 5.3)",
+            "Satisfaction in handling feedback (QĐ 766, indicator 5.3)",
+            "Tổng số PAKN trừ số PAKN bị phản hồi không hài lòng hoặc quá hạn",
+            "Feedback items minus those with a 'not satisfied' response or overdue",
+            "Tổng số PAKN tiếp nhận trong kỳ", "Feedback items received in the period",
+            "qd766", True,
+            SRC_766 + ", indicator 5.3: \"(Tổng số PAKN – Số bị phản hồi trạng thái không hài lòng ... hoặc "
+            "quá hạn)/Tổng số phản ánh, kiến nghị *100%\"; no response = not dissatisfied (see "
+            "SATISFACTION_ASSUMPTION)",
+            materiality=0.01,
+        ),
+        Indicator(
+            "satisfaction.dossiers", "satisfaction",
+            "Tỷ lệ hài lòng trong tiếp nhận, giải quyết TTHC (QĐ 766, chỉ số 5.4)",
+            "Satisfaction in receiving and resolving dossiers (QĐ 766, indicator 5.4)",
+            "Số hồ sơ đã giải quyết trong kỳ không quá hạn, không có PAKN và không bị đánh giá dislike",
+            "Dossiers resolved in the period neither late nor with a feedback item or a dislike rating",
+            "Số hồ sơ đã giải quyết trong kỳ", "Dossiers resolved in the period",
+            "qd766", True,
+            SRC_766 + ", indicator 5.4: \"=100%- (Tỷ lệ hồ sơ giải quyết quá hạn + Tỷ lệ hồ sơ TTHC có phản "
+            "ánh, kiến nghị hoặc đánh giá dislike)\", written as counts by this project (a dossier both late "
+            "and flagged counted once; see SATISFACTION_ASSUMPTION)",
+            materiality=0.01,
+        ),
     ]
 }
 
-FAMILIES = ("timeliness", "online", "payment", "welfare")
+FAMILIES = ("timeliness", "online", "payment", "welfare", "satisfaction")
 
 #: Why the materialities are what they are: shown to users beside every verdict.
 MATERIALITY_ASSUMPTION = (
     "Assumption of this project (not from a source): the smallest change that matters is 0.5 percentage "
     "points for rates that sit near 99 % or near 1 % (on-time resolution, overdue pending dossiers), where a "
-    "1-point move would be large, and 1 percentage point elsewhere. Override per run where a province's own "
-    "targets say otherwise."
+    "1-point move would be large, and 1 percentage point elsewhere. Feedback handled on time also sits near "
+    "100 %, but on a few hundred items a year one item moves it by about 0.3 points, so 0.5 points would be "
+    "under two items: it keeps 1 point, as do the two satisfaction rates (QĐ 766 5.3, 5.4). Override per run "
+    "where a province's own targets say otherwise."
+)
+
+#: How the satisfaction family (QĐ 766 group 5) turns the formulas into counts: shown with its results.
+SATISFACTION_ASSUMPTION = (
+    "Decisions of this project (the formula note gives the formulas, not these details): "
+    "(1) A feedback item (PAKN) belongs to the period it was received in; its status is taken at the data "
+    "end (the latest date in the export, or data_end=): overdue = answered after its due date, or unanswered "
+    "and past its due date at the data end. "
+    "(2) 5.3 subtracts only items with a 'không hài lòng' (not satisfied) response or overdue: an item the "
+    "citizen did not respond to counts as not dissatisfied, as the formula reads. "
+    "(3) 5.4 is '100 % − (late share + share with PAKN or dislike)'; as counts, numerator = dossiers "
+    "resolved in the period that are neither late nor carry a PAKN or a dislike rating, denominator = "
+    "dossiers resolved in the period (the base of both shares, which the formula does not state). A dossier "
+    "both late and flagged is subtracted once, so the rate is higher than the formula's by the share of such "
+    "dossiers (none when no dossier is both). Late = finished after the due date plus the supplement pause, "
+    "as Biểu 06 column (10). "
+    "(4) The 2023 review's 'tỷ lệ hài lòng ... 87,06%' does not state its definition; it cannot be a share "
+    "of the review's 333 PAKN (289/333 = 86.79 %, 290/333 = 87.09 %), so the project compares it, and the "
+    "HĐND target of 87 %, with 5.4."
 )
 
 

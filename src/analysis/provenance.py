@@ -9,9 +9,11 @@ whether any of them is synthetic.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import paths
-from analysis.errors import InputError
+from analysis.errors import InputError, OutputError
 
 #: Fields every sidecar carries (None when unknown); extra fields are kept.
 SIDECAR_FIELDS = (
@@ -71,25 +73,146 @@ VERSIONED_PACKAGES = (
 )
 
 
+#: errno values that mean "this folder cannot be written" and "no space left", for :class:`OutputError`.
+_READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
+_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
+
+
+def output_error(path: str | Path, exc: OSError) -> OutputError:
+    """Return one clear :class:`OutputError` for a failed write of ``path`` (folder and cause named).
+
+    >>> import errno
+    >>> err = output_error("out/a.csv", PermissionError(errno.EACCES, "Permission denied"))
+    >>> err.cause, err.folder, str(err).split(";")[0]  # doctest: +NORMALIZE_WHITESPACE
+    ('read-only', 'out',
+     'cannot write a.csv in folder out: the folder is read-only or not writable (Permission denied)')
+    """
+    path = Path(path)
+    folder = path.parent
+    code = getattr(exc, "errno", None)
+    if code in _READ_ONLY_ERRNOS:
+        cause, text = "read-only", "the folder is read-only or not writable"
+        hint = "choose another output folder (--out) or ask for write permission"
+    elif code in _FULL_ERRNOS:
+        cause, text = "disk full", "the disk is full (or the quota is used up)"
+        hint = "free some space or choose another output folder (--out)"
+    elif code in {errno.ENOENT, errno.ENOTDIR}:
+        cause, text = "missing", "the folder does not exist and cannot be created"
+        hint = "check the output path"
+    else:
+        cause, text = "other", "the system refused the write"
+        hint = "check the output folder"
+    reason = getattr(exc, "strerror", None) or type(exc).__name__
+    return OutputError(
+        f"cannot write {path.name} in folder {folder}: {text} ({reason}); {hint}. Nothing was written "
+        "there and the earlier file, if any, is kept",
+        folder=folder,
+        cause=cause,
+        errno=code,
+    )
+
+
 def write_bytes_atomic(path: str | Path, data: bytes, *, mode: int = FILE_MODE) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
     A reader sees the old file or the new one, never half of one; on any error (a full disk, a kill) the
     temporary file is removed and the earlier file is kept.  The file gets ``mode`` (world-readable).
+
+    Raises
+    ------
+    OutputError
+        The folder cannot be created or written (read-only, disk full, …): one message naming the folder
+        and the cause; the temporary file is removed and the earlier file kept.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise output_error(path, exc) from None
         raise
     return path
+
+
+#: Characters that make a spreadsheet read a cell as a formula when it opens a CSV (OWASP, "CSV
+#: Injection": ``=``, ``+``, ``-``, ``@``, tab, carriage return; also their full-width forms).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: Text that is a plain number (``-5``, ``+1.25``, ``3e-4``) is left alone: spreadsheets read it as one.
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def csv_safe_text(value: object) -> object:
+    """Return a text cell made safe for a spreadsheet: ``'`` before a leading formula trigger.
+
+    Numbers, dates and missing values are returned unchanged, and so is text that is a plain number, so a
+    negative number stays a number for every program reading the CSV.
+
+    Notes
+    -----
+    OWASP's advice for CSV injection: prefix a cell starting with ``=``, ``+``, ``-``, ``@``, tab (0x09) or
+    carriage return (0x0D) with a single quote, so that Excel and LibreOffice show it as text instead of
+    evaluating it.
+
+    References
+    ----------
+    OWASP Foundation, "CSV Injection", https://owasp.org/www-community/attacks/CSV_Injection
+
+    Examples
+    --------
+    >>> csv_safe_text("=HYPERLINK(1)"), csv_safe_text("-5"), csv_safe_text(-5)
+    ("'=HYPERLINK(1)", '-5', -5)
+    >>> csv_safe_text("Sở Tư pháp"), csv_safe_text("@SUM(A1)"), csv_safe_text("-")
+    ('Sở Tư pháp', "'@SUM(A1)", "'-")
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(df: Any) -> Any:
+    """Return a copy of a DataFrame whose text cells and column names pass :func:`csv_safe_text`.
+
+    Numeric, boolean and date columns are not touched (numbers stay machine-readable); text inside object,
+    string and categorical columns is neutralised.  The one function every CSV output goes through.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"unit_name": ["=1+1", "Sở Y tế"], "change": [-0.5, 0.25]})
+    >>> csv_safe_frame(df).to_dict("list")
+    {'unit_name': ["'=1+1", 'Sở Y tế'], 'change': [-0.5, 0.25]}
+    """
+    import pandas as pd
+
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype(object).map(csv_safe_text, na_action="ignore")
+        elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            out[col] = s.map(csv_safe_text, na_action="ignore")
+    out.columns = [csv_safe_text(c) for c in out.columns]
+    return out
+
+
+def safe_csv_bytes(df: Any, *, date_format: str | None = None) -> bytes:
+    """Return a DataFrame as CSV bytes safe to open in a spreadsheet (UTF-8, NFC, LF, no index).
+
+    Text cells pass :func:`csv_safe_frame`; numbers are written as numbers.
+    """
+    import unicodedata
+
+    text = csv_safe_frame(df).to_csv(index=False, lineterminator="\n", date_format=date_format)
+    return unicodedata.normalize("NFC", text).encode("utf-8")
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

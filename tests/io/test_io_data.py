@@ -35,7 +35,9 @@ def test_published_brvt_2023_figures_with_sources():
     assert brvt.loc["online_dossier_rate", "value"] == pytest.approx(0.955)
     assert brvt.loc["online_payment_rate", "value"] == pytest.approx(0.789)
     assert brvt.loc["ontime_rate", "registry_id"] == "timeliness.on_time"
-    assert brvt.loc["satisfaction_rate", "registry_id"] is None
+    # "Tỷ lệ hài lòng ... đạt 87,06%" states no definition: compared with QĐ 766 5.4 by assumption
+    assert brvt.loc["satisfaction_rate", "registry_id"] == "satisfaction.dossiers"
+    assert brvt.loc["satisfaction_rate", "value"] == pytest.approx(0.8706)
     assert "98,8%" in brvt.loc["ontime_rate", "quote"]
     assert set(brvt["unit_code"]) == {"77"}
     assert len(pub) == 86 and pub["quote"].str.len().gt(0).all()
@@ -43,7 +45,12 @@ def test_published_brvt_2023_figures_with_sources():
 
 def test_targets_only_registry_ids_and_file_in_step_with_published():
     t = read_targets()
-    assert set(t["indicator"]) <= {"timeliness.on_time", "welfare.paid_share", "welfare.account_share"}
+    assert set(t["indicator"]) <= {"timeliness.on_time", "welfare.paid_share", "welfare.account_share",
+                                   "satisfaction.dossiers"}
+    sat = t[(t["indicator"] == "satisfaction.dossiers") & (t["unit_code"] == "77")].iloc[0]
+    # 2023 review: "vượt chỉ tiêu HĐND giao (87%)"
+    assert (sat["year"], sat["target"]) == (2023, pytest.approx(0.87)) and "(87%)" in sat["quote"]
+    assert "brvt_2023_par_review_vi.txt" in sat["source"]
     row = t[(t["indicator"] == "timeliness.on_time") & (t["unit_code"] == "77")].iloc[0]
     assert row["year"] == 2023 and row["target"] == pytest.approx(
         0.98
@@ -197,8 +204,8 @@ def test_load_counts_sources_must_agree_and_dossiers_win(tmp_path, monkeypatch):
     )
     with pytest.raises(
         InputError,
-        match=r"sources disagree on timeliness.on_time for unit 747.*d.csv gives 1899/1960"
-        r".*b.xlsx gives 1900/1960",
+        match=r"sources disagree on timeliness.on_time for unit 747 \(Châu Đức \(dossiers\)\), period "
+        r"01/01/2024-31/12/2024: dossier records in d.csv give 1899/1960, Biểu 06 in b.xlsx gives 1900/1960",
     ):
         load_counts(root, indicator="timeliness.on_time")
 

@@ -23,6 +23,7 @@ NOTEBOOKS = [
     "20_online_payment",
     "30_welfare_payouts",
     "40_peer_comparison",
+    "50_satisfaction_feedback",
 ]
 STANDARD = {"year", "unit", "data_dir", "counts_file", "lang", "out_dir"}
 FORBIDDEN = (
@@ -69,7 +70,7 @@ def _row(indicator, code, name, level, start, end, x, n, convention, **extra):
 
 
 def fixture_counts(seed: int = 7) -> pd.DataFrame:
-    """Build a small SYNTHETIC Counts table: 7 units x 48 months of dossiers, yearly welfare."""
+    """Build a small SYNTHETIC Counts table: 7 units x 48 months of dossiers and feedback, yearly welfare."""
     from analysis.schemas import finalise_counts
 
     rng = np.random.default_rng(seed)
@@ -115,6 +116,18 @@ def fixture_counts(seed: int = 7) -> pd.DataFrame:
                     ),
                     _row("online.submission", code, name, level, start, end, online, n, "qd766"),
                     _row("payment.online", code, name, level, start, end, paid, fee, "qd766"),
+                ]
+                # satisfaction family: a few PAKN a month; 5.4 on the resolved dossiers
+                items = int(rng.integers(1, 6))
+                handled = items - rng.binomial(items, 0.03)
+                unhappy = rng.binomial(handled, 0.1)
+                flagged = rng.binomial(on_time, min(0.5, 0.15 - 0.015 * k + late))
+                rows += [
+                    _row("feedback.on_time", code, name, level, start, end, handled, items, "qd766"),
+                    _row("satisfaction.feedback", code, name, level, start, end, handled - unhappy, items,
+                         "qd766"),
+                    _row("satisfaction.dossiers", code, name, level, start, end, on_time - flagged, n,
+                         "qd766"),
                 ]
     for code, name in COMMUNES:
         for year in YEARS:

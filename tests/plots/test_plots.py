@@ -135,10 +135,37 @@ def test_yoy_dumbbell_caption_counts_verdicts_and_names_the_lowest():
     fig = plots.yoy_dumbbell(yoy_table(), lang="en")
     cap = plots.caption(fig)
     assert "3 units" in cap["alt"]
-    assert "1 improved, 1 no clear change, 1 worsened" in cap["alt"]
+    assert "1 improved, 0 stable, 1 no clear change, 1 worsened" in cap["alt"]
     assert "Sở Xây dựng at 93.0%" in cap["alt"]
     assert list(cap["data"]["unit_name"]) == ["Sở Xây dựng", "Sở Tư pháp", "UBND huyện Đất Đỏ"]  # by rate
     assert {"^", "v", "o"} <= markers_of(fig)
+
+
+def test_stable_verdict_has_its_own_marker_and_words():
+    t = yoy_table().assign(label=["improved", "worsened", "stable", "not comparable"])
+    t["method"] = ["yearly history"] * 3 + [""]
+    t["materiality"] = 0.005
+    fig = plots.yoy_dumbbell(t, lang="vi")
+    assert VERDICT_STYLES["stable"]["marker"] not in {
+        v["marker"] for k, v in VERDICT_STYLES.items() if k != "stable"
+    }
+    assert VERDICT_STYLES["stable"]["marker"] in markers_of(fig)
+    cap = plots.caption(fig)
+    assert "1 ổn định" in cap["alt"] and "biến động giữa các năm" in cap["alt"]  # says which variation
+    assert "method" in cap["data"].columns
+
+
+def test_product_decomposition_bars_values_and_caption():
+    table = pd.DataFrame(
+        {"periods": ["2024 vs 2023"], "change": [0.2], "alpha_effect": [0.19], "beta_effect": [0.01]}
+    )
+    fig = plots.product_decomposition_bars(table, lang="en")
+    cap = plots.caption(fig)
+    assert "+19.0 pp from more beneficiaries holding an account" in cap["alt"]
+    heights = sorted(round(p.get_height(), 6) for p in fig.axes[0].patches)
+    assert heights == [1.0, 19.0, 20.0]
+    empty = plots.product_decomposition_bars(table.iloc[0:0], lang="vi")
+    assert "Không có kỳ trước" in plots.caption(empty)["alt"]
 
 
 def test_yoy_dumbbell_vietnamese_labels():
@@ -187,6 +214,80 @@ def test_funnel_plot_labels_units_outside_998():
     expected = "Units below the overall rate of 95.0% by more than chance (outside the 99.8% limits): 1 (B)"
     assert expected in cap["alt"]
     assert [t.get_text() for t in fig.axes[0].texts] == ["B"]
+
+
+def test_funnel_plot_draws_a_target_as_a_reference_line():
+    funnel = pd.DataFrame(
+        {
+            "unit_name": ["A", "B"],
+            "numerator": [90, 4000],
+            "denominator": [100, 5000],
+            "rate": [0.9, 0.80],
+            "baseline": 0.81,
+            "baseline_kind": "overall rate",
+            "target": 0.99,
+            "limits_used": "binomial (score)",
+            "significance": ["Not significant", "Not significant"],
+        }
+    )
+    ax = plots.funnel_plot(funnel, lang="en").axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "Overall rate 81.0%" in labels and "Target 99.0%" in labels
+
+
+def test_findings_say_stable_variation_and_too_few_years():
+    units = pd.DataFrame(
+        {
+            "unit_name": ["A", "B", "C"],
+            "label": ["stable", "stable", "worsened"],
+            "change": [0.001, -0.001, -0.03],
+            "materiality": 0.005,
+            "method": ["yearly history"] * 3,
+        }
+    )
+    en = text_findings.units_sentences(units, lang="en")
+    assert "2 of 3 units are stable (the change is surely smaller than ±0.5 pp)." in en
+    vi = text_findings.variation_sentence(units, lang="vi")
+    assert "biến động giữa các năm" in vi and "±0,5 điểm %" in vi
+    row = pd.Series(
+        {
+            "indicator": "payment.online",
+            "year": 2025,
+            "rate": np.nan,
+            "lower": np.nan,
+            "upper": np.nan,
+            "target": 0.8,
+            "prob_reach": np.nan,
+        }
+    )
+    assert text_findings.projection_sentence(row, lang="en") == (
+        "Dossiers paid online: too few years to project, 2025."
+    )
+    from analysis.text.tables import yoy_view
+
+    view = yoy_view(
+        pd.DataFrame(
+            [
+                dict(
+                    indicator="payment.online",
+                    periods="2024 vs 2023",
+                    rate_prev=0.9,
+                    rate_prev_lower=0.89,
+                    rate_prev_upper=0.91,
+                    rate_curr=0.901,
+                    rate_curr_lower=0.89,
+                    rate_curr_upper=0.91,
+                    change=0.001,
+                    change_lower=-0.002,
+                    change_upper=0.004,
+                    label="stable",
+                    method="yearly history",
+                )
+            ]
+        ),
+        lang="vi",
+    )
+    assert view.iloc[0].tolist()[-2:] == ["ổn định", "lịch sử các năm"]
 
 
 def test_late_heatmap_cells_carry_numbers():
@@ -383,29 +484,6 @@ def test_funnel_curves_are_the_phe_score_limits():
     assert np.allclose(curves["upper998"], np.clip(0.9 + 3.090232 * np.sqrt(0.09 / n), 0, 1), atol=1e-6)
 
 
-def test_targets_are_taken_only_from_the_table():
-    from analysis.stats import series as tables
-
-    targets = pd.DataFrame(
-        {
-            "indicator": ["timeliness.on_time", "payment.online"],
-            "unit_code": ["77", "79"],
-            "year": [2023, 2024],
-            "target": [0.98, 0.9],
-            "source": ["s", "s"],
-        }
-    )
-    mine = tables.unit_targets(targets, unit="77", counts=counts_rows())
-    assert mine["indicator"].tolist() == ["timeliness.on_time"] and mine["unit_code"].isna().all()
-    assert tables.target_for(mine, "timeliness.on_time", year=2024) == 0.98
-    assert tables.target_for(mine, "timeliness.on_time", year=2022) is None
-    assert tables.target_for(mine, "payment.online", year=2024) is None
-    card = tables.attach_targets(
-        pd.DataFrame({"indicator": ["timeliness.on_time", "payment.online"]}), mine, year=2024
-    )
-    assert card["target_year"].tolist()[0] == 2023 and np.isnan(card["target"].tolist()[1])
-
-
 def test_welfare_stages_and_rates():
     from analysis.schemas import finalise_counts
     from analysis.stats import series as tables
@@ -473,6 +551,33 @@ def test_findings_are_built_from_the_table_numbers():
     assert "tổng hợp" in vi[-1]
     en = text_findings.findings_overview(yoy.assign(rate_curr=0.97), lang="en", synthetic=False)
     assert en[1].endswith("against the target of 98.0% (2023) (not met).") and len(en) == 2
+
+
+def test_satisfaction_findings_volume_target_assumption_and_funnel():
+    card = pd.DataFrame({
+        "indicator": ["feedback.on_time", "satisfaction.dossiers"],
+        "periods": ["2023 vs 2022", "2023 vs 2022"],
+        "numerator_curr": [333, 130155], "denominator_curr": [333, 149500],
+        "rate_curr": [1.0, 130155 / 149500], "rate_prev": [0.982, 0.8526], "change": [0.018, 0.018],
+        "label": ["improved", "improved"], "target": [float("nan"), 0.87],
+        "target_year": [float("nan"), 2023],
+    })
+    funnel = pd.DataFrame({"unit_name": ["Sở A", "Sở B"], "rate": [0.7, 0.9], "baseline": [0.87, 0.87],
+                           "significance": ["Low (0.001)", "Not significant"]})
+    units = pd.DataFrame({"label": ["improved", "worsened"], "change": [0.02, -0.03],
+                          "unit_name": ["A", "B"]})
+    vi = text_findings.findings_satisfaction(card, funnel, units, unit_name="Tỉnh X", lang="vi",
+                                             synthetic=True)
+    assert vi[0] == ("333 phản ánh, kiến nghị (PAKN) tiếp nhận năm 2023; 333 PAKN được xử lý đúng hạn "
+                     "(100,0 %).")
+    assert vi[3].endswith("87,1 % so với chỉ tiêu 87,0 % (2023) (đạt).")
+    assert "không nêu định nghĩa" in vi[4] and "5.4" in vi[4]
+    assert "(Sở A)" in vi[-2] and "tổng hợp" in vi[-1]
+    en = text_findings.findings_satisfaction(card.assign(target=float("nan")), funnel, units,
+                                             unit_name="Tỉnh X", lang="en")
+    assert en[0] == "333 feedback items (PAKN) received in 2023; 333 handled on time (100.0%)."
+    assert "no target for Tỉnh X was found" in en[3]
+    assert not any("định nghĩa" in f or "điểm %" in f for f in en)
 
 
 def test_welfare_findings_say_when_no_target_exists():

@@ -95,7 +95,7 @@ def test_same_seed_gives_identical_bytes_through_the_cli(sample_dir, tmp_path):
     first = sorted(p.relative_to(sample_dir) for p in sample_dir.rglob("*") if p.is_file())
     second = sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     assert first == second
-    assert len(first) == 2 * 4 * 7 + 1  # 28 files, 28 sidecars, SYNTHETIC.md
+    assert len(first) == 2 * 6 * 7 + 1  # 6 exports x 7 years, as many sidecars, SYNTHETIC.md
     for rel in first:
         assert (sample_dir / rel).read_bytes() == (again / rel).read_bytes(), rel
 
@@ -144,6 +144,79 @@ def test_other_years_are_not_pinned_to_the_2023_figures(sample_dir):
     assert not exact(c[4], c[4] + c[5], "online.submission")
 
 
+# -- feedback (PAKN) and dossier ratings: 2023 review, "333 phản ánh, kiến nghị ... đạt 100%", "87,06%" ----
+
+
+def pakn_items(sample_dir: Path, year: int) -> pd.DataFrame:
+    """PAKN of one year's export read with pandas: CSV (;, BOM, dd/mm/yyyy) or xlsx (header on row 7)."""
+    path = next(p for p in (sample_dir / "feedback").glob(f"feedback_pakn_{year}.*") if p.suffix != ".json")
+    if path.suffix == ".csv":
+        df = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        dates = {c: pd.to_datetime(df[c], format="%d/%m/%Y", errors="coerce")
+                 for c in ("NgayTiepNhan", "HanXuLy", "NgayTraLoi")}
+        return pd.DataFrame({"rec": dates["NgayTiepNhan"], "due": dates["HanXuLy"],
+                             "ans": dates["NgayTraLoi"], "response": df["KetQuaDanhGia"],
+                             "dossier": df["MaHoSo"]})
+    df = pd.read_excel(path, header=6, dtype={"Mã hồ sơ": str, "Kết quả đánh giá": str})
+    return pd.DataFrame({"rec": pd.to_datetime(df["Ngày tiếp nhận"]), "due": pd.to_datetime(df["Hạn xử lý"]),
+                         "ans": pd.to_datetime(df["Ngày trả lời"]),
+                         "response": df["Kết quả đánh giá"].fillna(""), "dossier": df["Mã hồ sơ"].fillna("")})
+
+
+def ratings(sample_dir: Path, year: int) -> pd.DataFrame:
+    """Ratings of dossiers finished in ``year`` with late (due + supplement pause) computed here."""
+    df = pd.read_parquet(sample_dir / "feedback" / f"feedback_ratings_{year}.parquet")
+    df.columns = [c[0].upper() + c[1:] for c in df.columns]  # camelCase files (2024-2025) -> PascalCase
+    fin, due = pd.to_datetime(df["NgayKetThucXuLy"]), pd.to_datetime(df["NgayHenTra"])
+    req, prov = pd.to_datetime(df["NgayYeuCauBoSung"]), pd.to_datetime(df["NgayCongDanBoSung"])
+    pause = (prov.where(prov < fin, fin) - req).where(req.notna() & (req <= fin), pd.Timedelta(0))
+    late = due.notna() & (fin > due + pause)
+    return df.assign(late=late, ok=~late & (df["DanhGia"] != "dislike") & (df["CoPAKN"] == 0))
+
+
+def test_2023_feedback_calibration_from_the_files(sample_dir):
+    items = pakn_items(sample_dir, 2023)
+    assert len(items) == 333 and items["rec"].dt.year.eq(2023).all()
+    assert items["ans"].notna().all() and (items["ans"] <= items["due"]).all()  # 333 of 333 on time
+
+
+def test_2023_satisfaction_5_4_rounds_to_the_review_and_matches_bieu06(sample_dir):
+    r = ratings(sample_dir, 2023)
+    assert f"{100 * r['ok'].sum() / len(r):.2f}" == "87.06"
+    # the same resolved and late dossiers as Biểu 06 2023, columns (7) and (10)
+    total = bieu06_rows(sample_dir / "bieu06" / "bieu06_2023.xlsx")["Tổng cộng"]
+    c = dict(zip(range(3, 14), total, strict=True))
+    assert (len(r), int(r["late"].sum())) == (c[7], c[10])
+
+
+def test_pakn_flag_marks_exactly_the_dossiers_a_pakn_is_about(sample_dir):
+    cited = set().union(*(set(pakn_items(sample_dir, y)["dossier"]) for y in range(2019, 2026))) - {""}
+    flagged = set().union(*(set(ratings(sample_dir, y).query("CoPAKN == 1")["MaHoSo"])
+                            for y in range(2019, 2026)))
+    assert len(cited) > 100 and cited == flagged
+
+
+def test_feedback_years_other_than_2023_are_not_pinned(sample_dir):
+    assert [len(pakn_items(sample_dir, y)) for y in (2022, 2024)] != [333, 333]
+    for y in (2022, 2024):
+        r = ratings(sample_dir, y)
+        assert f"{100 * r['ok'].sum() / len(r):.2f}" != "87.06"
+    late = pakn_items(sample_dir, 2019)
+    assert (late["ans"] > late["due"]).any()  # earlier years have PAKN answered late
+
+
+def test_read_feedback_gives_the_2023_figures(sample_dir):
+    from analysis.io import read_feedback
+
+    pakn = read_feedback(sample_dir / "feedback" / "feedback_pakn_2023.xlsx")
+    on_time = annual_2023(pakn, "feedback.on_time")
+    assert (on_time["numerator"].sum(), on_time["denominator"].sum()) == (333, 333)
+    dossiers = annual_2023(read_feedback(sample_dir / "feedback" / "feedback_ratings_2023.parquet"),
+                           "satisfaction.dossiers")
+    assert f"{100 * dossiers['numerator'].sum() / dossiers['denominator'].sum():.2f}" == "87.06"
+    assert len(dossiers) == 43
+
+
 # -- Biểu 06 from the same dossiers -------------------------------------------------------------------
 
 
@@ -189,7 +262,7 @@ def test_bieu06_2023_matches_a_count_from_the_dossier_files(sample_dir, dossiers
 def test_every_file_has_a_synthetic_sidecar_with_its_hash(sample_dir):
     data = [p for p in sample_dir.rglob("*") if p.is_file() and not p.name.endswith(".meta.json")
             and p.name != "SYNTHETIC.md"]
-    assert len(data) == 28
+    assert len(data) == 42  # 6 exports x 7 years
     for path in data:
         meta = json.loads(path.with_name(path.name + ".meta.json").read_text(encoding="utf-8"))
         assert meta["synthetic"] is True and meta["producer"] == "analysis.sample (SYNTHETIC)"

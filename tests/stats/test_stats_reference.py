@@ -1,4 +1,4 @@
-"""Every shared reference case (tests/stats/reference_data, with its source) through the public stats names."""
+"""Every shared reference case (tests/stats/reference_data, with its source) through the public names."""
 
 from __future__ import annotations
 

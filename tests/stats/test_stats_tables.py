@@ -235,12 +235,26 @@ def test_funnel_table_outlier_lower_is_worse():
 def test_funnel_table_target_and_overdispersion_switch():
     rng = np.random.default_rng(3)
     rows = [year_row(ON_TIME, f"{i:02d}", 2024, int(rng.uniform(0.6, 0.99) * 2000), 2000) for i in range(20)]
-    f = stats.funnel_table(counts_of(rows), 2024, target=0.9)
-    assert set(f["baseline_kind"]) == {"target"} and set(f["baseline"]) == {0.9}
+    c = counts_of(rows)
+    f = stats.funnel_table(c, 2024, target=0.9)
+    # the target is a reference line, never the centre: same limits and labels as without it
+    plain = stats.funnel_table(c, 2024)
+    assert set(f["baseline_kind"]) == {"overall rate"} and set(f["target"]) == {0.9}
+    assert f["baseline"].iloc[0] == pytest.approx(c["numerator"].sum() / c["denominator"].sum())
+    assert list(f["significance"]) == list(plain["significance"])
     assert f["limits_used"].iloc[0].startswith("random effects")
     quiet = [year_row(ON_TIME, f"{i:02d}", 2024, 1800 + (i % 3) * 5, 2000) for i in range(20)]
     g = stats.funnel_table(counts_of(quiet), 2024, method="exact")
     assert set(g["limits_used"]) == {"binomial (exact)"}
+
+
+def test_funnel_overdispersion_is_around_the_overall_rate_not_the_target():
+    """Issue 9: 20 units all truly at 0.95 with a 0.99 target gave phi = 1784 around the target."""
+    rng = np.random.default_rng(9)
+    rows = [year_row(ON_TIME, f"{i:02d}", 2024, int(rng.binomial(5000, 0.95)), 5000) for i in range(20)]
+    f = stats.funnel_table(counts_of(rows), 2024, target=0.99)
+    assert f["phi"].iloc[0] < 3 and f["limits_used"].iloc[0] == "binomial (score)"
+    assert (f["significance"] == "Not significant").mean() >= 0.8
 
 
 # ---------------------------------------------------------------- decompose_table
@@ -285,7 +299,10 @@ def test_target_table_point_test_projection_and_direction():
     # lower is better: 4 % observed (2024, latest whole year) against 5 %: reached
     assert t.loc[OVERDUE, "reached"] and t.loc[OVERDUE, "observed_period"] == "2024"
     assert t.loc[OVERDUE, "change_needed_per_year"] == pytest.approx(0.05 - 0.04)
-    assert 0 <= t.loc[OVERDUE, "prob_reach"] <= 1
+    # two years cannot estimate the year-to-year variation: no projection, said in words
+    assert np.isnan(t.loc[OVERDUE, "projection"]) and np.isnan(t.loc[OVERDUE, "prob_reach"])
+    assert "too few years to project" in t.loc[OVERDUE, "note"]
+    assert 0 <= t.loc[ON_TIME, "prob_reach"] <= 1 and t.loc[ON_TIME, "df"] == 2
 
 
 def test_target_table_rejects_percent_scale():

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
-from analysis.errors import InputError, ParameterError
+from analysis.errors import InputError, OutputError, ParameterError
 from analysis.io.bieu06 import read_bieu06
 from analysis.io.crosswalk import read_crosswalk, to_2025_units
 from analysis.io.dossiers import read_dossiers
+from analysis.io.feedback import read_feedback
 from analysis.io.load import load_counts
 from analysis.io.payment766 import read_payment766
 from analysis.io.published import read_published, read_targets
@@ -23,6 +25,7 @@ __all__ = [
     "read_bieu06",
     "read_crosswalk",
     "read_dossiers",
+    "read_feedback",
     "read_payment766",
     "read_published",
     "read_sidecar",
@@ -71,19 +74,22 @@ def _write_table(df, out: Path) -> None:
     """Write a Counts table to ``out`` (.parquet, or .csv with formula triggers neutralised) atomically."""
     import io
 
-    from analysis.provenance import write_bytes_atomic
+    from analysis.provenance import safe_csv_bytes, write_bytes_atomic
 
     if out.suffix.lower() == ".parquet":
         buf = io.BytesIO()
         df.to_parquet(buf, index=False)
         write_bytes_atomic(out, buf.getvalue())
     else:
-        text = df.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
-        write_bytes_atomic(out, text.encode("utf-8"))
+        write_bytes_atomic(out, safe_csv_bytes(df, date_format="%Y-%m-%d"))
+
+
+#: ``--dayfirst``: the strftime format of a day-first export (Vietnamese habit: 15/06/2024).
+DAYFIRST_FORMAT = "%d/%m/%Y"
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``analysis counts DIR [--out FILE.parquet|csv] [--indicator ID] [--unit CODE]``: read and summarise."""
+    """``analysis counts DIR [--out FILE.parquet|csv] [--indicator ID] [--unit CODE] [--date-format F]``."""
     parser = argparse.ArgumentParser(
         prog="analysis counts", description="Read every export in DIR into one Counts table and summarise it."
     )
@@ -91,16 +97,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the Counts table to FILE.parquet or FILE.csv")
     parser.add_argument("--indicator", help="keep one indicator id")
     parser.add_argument("--unit", help="keep one unit code, or a province code for all its units")
+    dates = parser.add_mutually_exclusive_group()
+    dates.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="strftime format of text dates in the exports, e.g. '%%d/%%m/%%Y' (default: ISO yyyy-mm-dd for "
+        "dossier records; dd/mm/yyyy or yyyy-mm-dd in report tables)",
+    )
+    dates.add_argument(
+        "--dayfirst",
+        action="store_const",
+        const=DAYFIRST_FORMAT,
+        dest="date_format",
+        help=f"text dates are day first: the same as --date-format '{DAYFIRST_FORMAT.replace('%', '%%')}'",
+    )
     args = parser.parse_args(argv)
     if args.out is not None and args.out.suffix.lower() not in {".parquet", ".csv"}:
         parser.error("--out must end in .parquet or .csv")
+    if args.date_format is not None and "%" not in args.date_format:
+        parser.error(f"--date-format {args.date_format!r} has no % directive; e.g. '%d/%m/%Y'")
     try:
-        counts = load_counts(args.data_dir, indicator=args.indicator, unit=args.unit)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            counts = load_counts(
+                args.data_dir, indicator=args.indicator, unit=args.unit, date_format=args.date_format
+            )
     except (InputError, ParameterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     import pandas as pd
 
+    for w in caught:  # files not read, sheets without figures: one line each
+        print(f"warning: {w.message}", file=sys.stderr)
     with pd.option_context("display.width", 160, "display.max_rows", 500):
         print(summarise_counts(counts).to_string(index=False))
     print(
@@ -110,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     if counts.attrs.get("synthetic") or is_synthetic(args.data_dir):
         print("NOTE: these data are SYNTHETIC (generated, e.g. the sample province), not real figures.")
     if args.out is not None:
-        _write_table(counts, args.out)
+        try:
+            _write_table(counts, args.out)
+        except OutputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         print(f"wrote {args.out}")
     return 0

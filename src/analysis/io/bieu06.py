@@ -9,36 +9,28 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.io import excel, periods
-from analysis.io.bieu06_layout import LABELS, NUMBERS, column_label, find_layout
-from analysis.io.names import guess_level, slugify
+from analysis.io import excel, periods, rows
+from analysis.io.bieu06_checks import (  # noqa: F401  (check_bieu06_identities: public here)
+    IDENTITIES,
+    check_bieu06_identities,
+    check_sum,
+    claim,
+    read_counts,
+    refuse_text_counts,
+)
+from analysis.io.bieu06_layout import (  # noqa: F401  (group_level, GROUP_LEVELS: public here too)
+    GROUP_LEVELS,
+    LABELS,
+    NUMBERS,
+    ROMAN_RE,
+    column_label,
+    find_layout,
+    group_level,
+)
+from analysis.io.names import check_unit_code, guess_level, slugify
 from analysis.provenance import source_id, verify_sidecar
 from analysis.schemas import CountsError, finalise_counts
 
-#: Group-row labels (folded) and the unit level of the rows under them.
-GROUP_LEVELS = (
-    (("trung tam phuc vu hanh chinh cong", "trung tam hanh chinh cong"), "centre"),
-    (
-        (
-            "cap tinh",
-            "so ban nganh",
-            "so, ban, nganh",
-            "so, nganh",
-            "so nganh",
-            "cac so",
-            "co quan chuyen mon",
-            "co quan cap tinh",
-            "khoi tinh",
-            "nganh doc",
-        ),
-        "department",
-    ),
-    (
-        ("cap huyen", "huyen, thi", "huyen thi xa", "quan, huyen", "quan huyen", "khoi huyen", "cac huyen"),
-        "district",
-    ),
-    (("cap xa", "xa, phuong", "xa phuong", "phuong, xa", "khoi xa", "cac xa"), "commune"),
-)
 TOTAL_RE = re.compile(
     r"^(tong cong|tong so|tong|cong|toan tinh|toan thanh pho)\s*(\(.*\))?\s*[:.]?\s*"
     r"(toan tinh|toan thanh pho|chung)?$"
@@ -49,14 +41,7 @@ REPORTING_UNIT_RE = re.compile(r"^(ten )?(don vi|co quan)(?! tinh)( bao cao| thu
 SUBTOTAL_RE = re.compile(r"^(tong cong|tong so|tong|cong)\s*:?\s+(.*)$")
 #: STT of a sub-item under a unit ("a)", "b.", "1.1"): the unit above it is then a subtotal.
 CHILD_STT_RE = re.compile(r"^([a-zđ][).]?|\d+\.\d+\.?)$")
-ROMAN_RE = re.compile(r"^(i{1,3}|iv|v|vi{1,3}|ix|x|[a-e])\s*[.)/-]?\s*(.*)$")
 CODE_IN_NAME_RE = re.compile(r"^(.*?)\s*[(\[]\s*(?:ma\s*:?\s*)?([0-9A-Za-z][0-9A-Za-z._-]*)\s*[)\]]\s*$")
-IDENTITIES = (
-    ("received", ("online", "direct", "carried")),
-    ("received", ("resolved", "pending")),
-    ("resolved", ("early", "on_time", "late")),
-    ("pending", ("in_time", "overdue")),
-)
 
 
 @dataclass
@@ -66,61 +51,6 @@ class _Group:
     row: int
     counts: dict | None
     units: list = field(default_factory=list)
-
-
-def group_level(label_key: str) -> str | None:
-    """Return the unit level named by a folded group label ("cap huyen" -> district), or None."""
-    for words, level in GROUP_LEVELS:
-        if any(w in label_key for w in words):
-            return level
-    return None
-
-
-def _read_counts(row: list, cols: dict, where: dict) -> dict:
-    out = {}
-    for key in NUMBERS:
-        if key in cols:
-            out[key] = excel.parse_count(row[cols[key]], where=where | {"column": column_label(cols, key)})
-    if "carried" not in out:
-        out["carried"] = out.get("received", out["online"] + out["direct"]) - out["online"] - out["direct"]
-        if out["carried"] < 0:
-            raise InputError(
-                f"(3) received {out['received']} is below (4) online {out['online']} + (5) direct "
-                f"{out['direct']} (the form has no column (6) here)",
-                **where,
-                column=column_label(cols, "received"),
-            )
-    out.setdefault("resolved", out["early"] + out["on_time"] + out["late"])
-    out.setdefault("pending", out["in_time"] + out["overdue"])
-    out.setdefault("received", out["online"] + out["direct"] + out["carried"])
-    return out
-
-
-def check_bieu06_identities(counts: dict, *, cols: dict, where: dict) -> None:
-    """Raise :class:`InputError` unless (3)=(4)+(5)+(6), (3)=(7)+(11), (7)=(8)+(9)+(10), (11)=(12)+(13)."""
-    for total, parts in IDENTITIES:
-        s = sum(counts[p] for p in parts)
-        if counts[total] != s:
-            expr = " + ".join(f"({NUMBERS[p]}) {counts[p]}" for p in parts)
-            raise InputError(
-                f"Biểu 06 identity broken: ({NUMBERS[total]}) {LABELS[total]} = {counts[total]}, expected "
-                f"{expr} = {s}",
-                **where,
-                column=column_label(cols, total) if total in cols else f"({NUMBERS[total]})",
-            )
-
-
-def _check_sum(label: str, counts: dict, units: list, *, cols: dict, where: dict) -> None:
-    for key in NUMBERS:
-        s = sum(u["counts"][key] for u in units)
-        if counts[key] != s:
-            raise InputError(
-                f"{label} = {counts[key]} in column ({NUMBERS[key]}) {LABELS[key]}, but its units sum "
-                f"to {s} (rows {', '.join(str(u['row']) for u in units[:8])}"
-                f"{' …' if len(units) > 8 else ''})",
-                **where,
-                column=column_label(cols, key) if key in cols else f"({NUMBERS[key]})",
-            )
 
 
 def _province_code(title: str) -> str | None:
@@ -165,15 +95,18 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
     trailing: list[tuple[int, str, dict, _Group | None]] = []
     units: list[dict] = []
     seen: dict[str, int] = {}
+    trailer = rows.Trailer()
     for i in range(data_start, len(sheet.cells)):
         row = sheet.cells[i]
         if excel.row_is_blank(row):
             continue
         rn = i + 1
+        count_cells = [row[c] for k, c in cols.items() if k in NUMBERS]
+        if trailer.skip(row, count_cells, where | {"row": rn}):
+            continue  # the notes and signature block (no figures may follow it)
         stt = row[cols["stt"]] if "stt" in cols else None
         name = str(row[cols["name"]]).strip() if not excel.is_blank(row[cols["name"]]) else ""
         stt_key, name_key = excel.fold(stt), excel.fold(name)
-        count_cells = [row[c] for k, c in cols.items() if k in NUMBERS]
         has_num = any(excel.is_number_like(v) for v in count_cells)
         has_formula = any(isinstance(v, excel.Formula) for v in count_cells)
         stt_raw = str(stt).strip() if not excel.is_blank(stt) else ""
@@ -194,11 +127,12 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
         )
         is_int_stt = stt_key.rstrip(".").isdigit() or is_child
         if not (is_total or is_subtotal or is_group or has_num or is_int_stt):
-            continue  # title remnants, notes, the signature block
+            refuse_text_counts(row, cols, where | {"row": rn}, named=bool(name))
+            continue  # title remnants, a heading without figures
         rw = where | {"row": rn}
         if is_subtotal:  # "Cộng cấp huyện" after its units: checked against the current group's units
             if has_num and not has_formula:
-                counts = _read_counts(row, cols, rw)
+                counts = read_counts(row, cols, rw)
                 check_bieu06_identities(counts, cols=cols, where=rw)
                 trailing.append((rn, label_key, counts, groups[-1] if groups else None))
             continue
@@ -209,20 +143,20 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
                 level = group_level(roman.group(2))
             if level is None:
                 raise InputError(
-                    f"unknown group label {label!r}; expected a level such as 'Cấp tỉnh' / "
+                    f"unknown group label {excel.quote_cell(label)}; expected a level such as 'Cấp tỉnh' / "
                     "'Sở, ban, ngành', 'Cấp huyện', 'Cấp xã' or 'Trung tâm Phục vụ hành chính công'",
                     **rw,
                     column=excel.col_letter(cols["name"]),
                 )
             counts = None
             if has_num and not has_formula:  # unsaved formulas: the subtotal cannot be checked
-                counts = _read_counts(row, cols, rw)
+                counts = read_counts(row, cols, rw)
                 check_bieu06_identities(counts, cols=cols, where=rw)
             groups.append(_Group(label, level, rn, counts))
             continue
         if is_total and has_formula:
             continue
-        counts = _read_counts(row, cols, rw)
+        counts = read_counts(row, cols, rw)
         check_bieu06_identities(counts, cols=cols, where=rw)
         if is_total:
             totals.append((rn, counts))
@@ -238,12 +172,8 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
             raise InputError("unit row without a name or code", **rw, column=excel.col_letter(cols["name"]))
         if not code:
             code = (f"{province}." if province else "") + slugify(name)
-        if not re.fullmatch(r"[0-9A-Za-z._-]+", code):
-            raise InputError(
-                f"unit code {code!r} has characters other than letters, digits, '.', '_', '-'",
-                **rw,
-                column="code",
-            )
+        code_col = excel.col_letter(cols["code"]) if "code" in cols else excel.col_letter(cols["name"])
+        check_unit_code(code, where=rw | {"column": f"{code_col} (unit code)"})
         if code in seen:
             raise InputError(
                 f"unit {code!r} appears twice (rows {seen[code]} and {rn}); expected one row per unit", **rw
@@ -271,7 +201,7 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
             "no unit rows found below the header; expected rows with STT, unit name and 11 counts", **where
         )
     for p in [u for u in units if u["children"]]:
-        _check_sum(
+        check_sum(
             f"subtotal of {p['name']!r}",
             p["counts"],
             p["children"],
@@ -282,14 +212,14 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
     for g in groups:
         g.units = [u for u in g.units if not u["children"]]
         if g.counts is not None:
-            _check_sum(
+            check_sum(
                 f"subtotal of group {g.label!r}", g.counts, g.units, cols=cols, where=where | {"row": g.row}
             )
     for rn, label, counts, group in trailing:
         members = group.units if group is not None else units
-        _check_sum(f"subtotal {label!r}", counts, members, cols=cols, where=where | {"row": rn})
+        check_sum(f"subtotal {label!r}", counts, members, cols=cols, where=where | {"row": rn})
     for rn, counts in totals:
-        _check_sum("total row", counts, units, cols=cols, where=where | {"row": rn})
+        check_sum("total row", counts, units, cols=cols, where=where | {"row": rn})
     reporting = _reporting_unit(sheet, cols=cols, data_start=data_start, province=province)
     if reporting is not None and groups:
         reporting = None
@@ -306,6 +236,7 @@ def read_sheet(sheet: excel.Sheet, *, path: Path, source: str) -> list[dict]:
             "period_end": end,
             "period_type": ptype,
             "source": source,
+            "_row": u["row"],
         } | ({"sector": u["name"]} if reporting else {})
         records.append(
             base
@@ -368,9 +299,17 @@ def read_bieu06(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     record = verify_sidecar(path) if path.exists() else None
     sheets = excel.read_grids(path)
-    source = source_id(path, record)
+    return bieu06_from_sheets(sheets, path=path, source=source_id(path, record))
+
+
+def bieu06_from_sheets(sheets: list[excel.Sheet], *, path: Path, source: str) -> pd.DataFrame:
+    """Read the grids of a Biểu 06 workbook (every sheet with a header) into a validated Counts table.
+
+    Sheets without a Biểu 06 header are refused when they hold figures (:func:`rows.headerless_sheet`);
+    a unit and period on two sheets is refused (:func:`bieu06_checks.claim`).
+    """
     records: list[dict] = []
-    errors: list[InputError] = []
+    errors: list[tuple[excel.Sheet, InputError]] = []
     nonblank = [s for s in sheets if any(not excel.row_is_blank(r) for r in s.cells)]
     if not nonblank:
         raise InputError(
@@ -378,15 +317,25 @@ def read_bieu06(path: str | Path) -> pd.DataFrame:
             path=path,
             sheet=sheets[0].name if sheets else None,
         )
+    owner: dict[tuple, str] = {}
+    read: list[str] = []
     for sheet in nonblank:
         try:
-            records.extend(read_sheet(sheet, path=path, source=source))
+            sheet_records = read_sheet(sheet, path=path, source=source)
         except InputError as exc:
             if "no Biểu 06 header found" not in str(exc):
                 raise
-            errors.append(exc)
+            errors.append((sheet, exc))
+            continue
+        read.append(sheet.name)
+        for r in sheet_records:
+            claim(owner, r, sheet=sheet.name, path=path)
+        records.extend(sheet_records)
     if not records:
-        raise errors[0]
+        raise errors[0][1]
+    for sheet, _ in errors:
+        rows.headerless_sheet(sheet, path=path, what="Biểu 06", read=read)
+    records = [{k: v for k, v in r.items() if k != "_row"} for r in records]
     try:
         return finalise_counts(pd.DataFrame(records))
     except CountsError as exc:

@@ -271,3 +271,38 @@ def find_layout(sheet: excel.Sheet, where: dict) -> tuple[dict, int]:
         cols["name"] = (cols.get("stt", -1) + 1) if cols.get("stt", -1) + 1 != cols["online"] else 0
     data_start = (numbered[0] + 1) if numbered else last + 1
     return cols, data_start
+
+
+#: Group-row labels (folded) and the unit level of the rows under them.
+GROUP_LEVELS = (
+    (("trung tam phuc vu hanh chinh cong", "trung tam hanh chinh cong"), "centre"),
+    (
+        (
+            "cap tinh",
+            "so ban nganh",
+            "so, ban, nganh",
+            "so, nganh",
+            "so nganh",
+            "cac so",
+            "co quan chuyen mon",
+            "co quan cap tinh",
+            "khoi tinh",
+            "nganh doc",
+        ),
+        "department",
+    ),
+    (
+        ("cap huyen", "huyen, thi", "huyen thi xa", "quan, huyen", "quan huyen", "khoi huyen", "cac huyen"),
+        "district",
+    ),
+    (("cap xa", "xa, phuong", "xa phuong", "phuong, xa", "khoi xa", "cac xa"), "commune"),
+)
+ROMAN_RE = re.compile(r"^(i{1,3}|iv|v|vi{1,3}|ix|x|[a-e])\s*[.)/-]?\s*(.*)$")
+
+
+def group_level(label_key: str) -> str | None:
+    """Return the unit level named by a folded group label ("cap huyen" -> district), or None."""
+    for words, level in GROUP_LEVELS:
+        if any(w in label_key for w in words):
+            return level
+    return None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from analysis.errors import InputError
 from analysis.io.names import nfc
+from analysis.io.xlsx_guard import SAVE_AGAIN, check_xlsx  # noqa: F401  (check_xlsx: public here)
 
 #: Cell texts that mean "zero" in a count column.
 ZERO_TOKENS = frozenset({"", "-", "–", "—", "x", "0"})
@@ -90,6 +91,20 @@ def is_number_like(value: object) -> bool:
     return bool(s) and (_INT_RE.match(s) or _GROUPED_RE.match(s) or _DECIMAL_RE.match(s)) is not None
 
 
+#: Longest cell text quoted in a message; longer text (prose, perhaps a name or a phone number) is not echoed.
+QUOTE_LIMIT = 24
+
+
+def quote_cell(value: object) -> str:
+    """Return a cell's text for a message: quoted when short, else only its length (never echo prose).
+
+    >>> quote_cell("chưa báo cáo"), quote_cell("liên hệ ông Nguyễn Văn A, số điện thoại 0912 345 678")
+    ("'chưa báo cáo'", 'of 52 characters (not quoted)')
+    """
+    text = str(value).strip()
+    return repr(text) if len(text) <= QUOTE_LIMIT else f"of {len(text)} characters (not quoted)"
+
+
 def parse_count(value: object, *, where: dict, allow_negative: bool = False) -> int:
     """Read a count cell: integers, whole floats, texts with "." or "," thousands; blank or "-" is 0.
 
@@ -150,9 +165,11 @@ def parse_count(value: object, *, where: dict, allow_negative: bool = False) -> 
         elif _GROUPED_RE.match(s):
             number = int(re.sub(r"[.,  ]", "", s))
         else:
-            raise InputError(f"expected a count (whole number), found text {value!r}", **where)
+            raise InputError(f"expected a count (whole number), found text {quote_cell(s)}", **where)
     else:
-        raise InputError(f"expected a count (whole number), found {type(value).__name__} {value!r}", **where)
+        raise InputError(
+            f"expected a count (whole number), found {type(value).__name__} {quote_cell(value)}", **where
+        )
     if number < 0 and not allow_negative:
         raise InputError(f"expected a non-negative count, found {number}", **where)
     return number
@@ -178,7 +195,7 @@ def parse_decimal(value: object, *, where: dict) -> float | None:
     try:
         return float(s)
     except ValueError:
-        raise InputError(f"expected a number, found text {value!r}", **where) from None
+        raise InputError(f"expected a number, found text {quote_cell(value)}", **where) from None
 
 
 def decode_text(data: bytes, *, path: str | Path) -> str:
@@ -211,6 +228,27 @@ def decode_text(data: bytes, *, path: str | Path) -> str:
     return nfc(text)
 
 
+def guess_delimiter(sample: str, candidates: str = ",;\t") -> str:
+    r"""Return the delimiter that splits the most lines of ``sample`` into the same number (>1) of fields.
+
+    Title lines above the header (one field each) do not disturb it, nor do decimal commas in a tab- or
+    semicolon-separated file.
+
+    >>> guess_delimiter("BÁO CÁO NĂM 2024\nMã\tTên\tSố\n1\tSở Y tế\t5,5\n2\tSở Tư pháp\t7\n")
+    '\t'
+    """
+    lines = [ln for ln in sample.splitlines()[:200] if ln.strip()]
+    best, score = ",", 0
+    for d in candidates:
+        widths = [len(r) for r in csv.reader(lines, delimiter=d)]
+        multi = [w for w in widths if w > 1]
+        if multi:
+            mode = max(set(multi), key=multi.count)
+            if multi.count(mode) > score:
+                best, score = d, multi.count(mode)
+    return best
+
+
 def read_csv_grid(path: str | Path) -> Sheet:
     """Read a CSV (UTF-8; comma, semicolon or tab separated) into a :class:`Sheet` of NFC strings."""
     path = Path(path)
@@ -218,13 +256,10 @@ def read_csv_grid(path: str | Path) -> Sheet:
     if not data.strip():
         raise InputError("the file is empty; expected a header row and data rows", path=path)
     text = decode_text(data, path=path)
-    sample = text[:20000]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = guess_delimiter(text[:20000])
     rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [""] * (width - len(r)) for r in rows]  # short rows (trailing cells left out) padded
     return Sheet(name=None, cells=rows, filled=rows)
 
 
@@ -240,22 +275,25 @@ def read_xlsx_sheets(path: str | Path) -> list[Sheet]:
     """Read every sheet of an xlsx workbook into :class:`Sheet` grids (texts NFC, merged ranges filled).
 
     ``cells`` holds the stored values (a merged range's value only in its top-left cell); ``filled``
-    copies that value into every cell of the range (used to read multi-row headers).
+    copies that value into every cell of the range (used to read multi-row headers).  The file first
+    passes :func:`check_xlsx` (what it really is, zip-bomb and size limits), so openpyxl never sees a file
+    that would take minutes or gigabytes.
     """
     import openpyxl
 
     path = Path(path)
     if path.stat().st_size == 0:
         raise InputError("the file is empty; expected an xlsx workbook", path=path)
+    check_xlsx(path)
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+        formulas = None
+        if path.stat().st_size < FORMULA_SCAN_BYTES:
+            formulas = openpyxl.load_workbook(path, data_only=False, read_only=False)
     except Exception as exc:  # openpyxl raises many types on broken files
         raise InputError(
-            f"cannot open as an xlsx workbook ({type(exc).__name__}: {exc})", path=path
+            f"cannot be read as an xlsx workbook ({type(exc).__name__}); {SAVE_AGAIN}", path=path
         ) from None
-    formulas = None
-    if path.stat().st_size < FORMULA_SCAN_BYTES:
-        formulas = openpyxl.load_workbook(path, data_only=False, read_only=False)
     sheets = []
     for ws in wb.worksheets:
         cells = [[nfc(v) for v in row] for row in ws.iter_rows(values_only=True)]

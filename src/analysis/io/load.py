@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import warnings
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,136 +11,44 @@ import pandas as pd
 from analysis.counts import in_scope
 from analysis.errors import InputError
 from analysis.indicators import REGISTRY
-from analysis.io import excel
-from analysis.provenance import SUFFIX, is_synthetic, read_sidecar, verify_sidecar
-from analysis.schemas import CountsError, empty_counts, finalise_counts, key_columns
-
-#: Sub-folder names that say what a file is.
-FOLDER_KINDS = {
-    "dossiers": "dossiers",
-    "dossier": "dossiers",
-    "bieu06": "bieu06",
-    "bieu_06": "bieu06",
-    "payment766": "payment766",
-    "payment": "payment766",
-    "welfare": "welfare",
-}
-#: Which source wins when two give the same key (lower first); the counts must agree anyway.
-PRIORITY = {"dossiers": 0, "bieu06": 1, "payment766": 2, "welfare": 3}
-#: Folders that hold no exports (published rates, reference tables, caches, outputs).
-SKIP_FOLDERS = {"published", "reference", "processed", "figures", "reports", "cache"}
-OLD_FORMATS = {".xls", ".ods"}
-DATA_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".parquet", ".pq"}
-#: Longest cell text read as a header label when sniffing.
-MAX_LABEL = 80
-#: Folded header fragments recognising a loose file (all fragments of one alternative must occur).
-SNIFF = (
-    ("dossiers", ("mahoso",)),
-    ("dossiers", ("ngaytiepnhan",)),
-    ("bieu06", ("bieu so 06",)),
-    ("bieu06", ("da giai quyet", "dang giai quyet")),
-    ("bieu06", ("da xu ly", "dang xu ly")),
-    ("payment766", ("nghia vu tai chinh",)),
-    ("payment766", ("hosothuocthutuccophi",)),
-    ("payment766", ("tttt",)),
-    ("welfare", ("tai khoan", "doi tuong")),
+from analysis.io.discover import (  # noqa: F401  (find_exports, sniff_kind: public here too)
+    FOLDER_KINDS,
+    find_exports,
+    sniff_kind,
 )
+from analysis.io.names import check_unit_code
+from analysis.paths import safe_component
+from analysis.provenance import is_synthetic, read_sidecar, verify_sidecar
+from analysis.schemas import BREAKDOWN_COLUMNS, CountsError, empty_counts, finalise_counts, key_columns
+
+#: Which source wins when two give the same key (lower first); the counts must agree anyway.
+PRIORITY = {"dossiers": 0, "bieu06": 1, "payment766": 2, "welfare": 3, "feedback": 4}
+#: Kinds whose readers parse dates in cells and take ``date_format``.
+DATED_KINDS = {"dossiers", "payment766", "welfare"}
+#: Dossier ids quoted when dossier records disagree with another source.
+EXAMPLE_IDS = 5
 
 
-def _readers() -> dict[str, Callable[[Path], pd.DataFrame]]:
+def _readers(date_format: str | None = None) -> dict[str, Callable[[Path], pd.DataFrame]]:
     from analysis.io.bieu06 import read_bieu06
     from analysis.io.dossiers import read_dossiers
+    from analysis.io.feedback import read_feedback
     from analysis.io.payment766 import read_payment766
     from analysis.io.welfare import read_welfare
 
-    return {
+    readers = {
         "dossiers": read_dossiers,
         "bieu06": read_bieu06,
         "payment766": read_payment766,
         "welfare": read_welfare,
+        "feedback": read_feedback,
     }
-
-
-def _head_rows(path: Path, *, rows: int = 40) -> list[list[str]]:
-    """Return the folded cells of the first rows of a CSV or of every sheet of a workbook (read-only)."""
-    if path.suffix.lower() == ".csv":
-        with open(path, "rb") as fh:
-            head = fh.read(65536)
-        try:
-            text = head.decode("utf-8-sig", errors="strict")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
-                excel.decode_text(head, path=path)  # raises the encoding error with its explanation
-            text = head[: exc.start].decode("utf-8-sig")
-        lines = text.splitlines()[:rows]
-        delimiter = max(",;\t", key=lambda d: sum(line.count(d) for line in lines))
-        return [[excel.fold(v) for v in r] for r in csv.reader(lines, delimiter=delimiter)]
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types on broken files
-        raise InputError(
-            f"cannot open as an xlsx workbook ({type(exc).__name__}: {exc})", path=path
-        ) from None
-    try:
-        return [
-            [excel.fold(v) for v in row if not excel.is_blank(v)]
-            for ws in wb.worksheets
-            for row in ws.iter_rows(max_row=rows, values_only=True)
-        ]
-    finally:
-        wb.close()
-
-
-def sniff_kind(path: str | Path) -> str | None:
-    """Return the export kind of a loose file from its header cells (None when unrecognised).
-
-    A row matches a kind when each of the kind's words occurs in a short cell (a label, not a quotation).
-    """
-    path = Path(path)
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        return "dossiers"
-    rows = [[c for c in row if len(c) <= MAX_LABEL] for row in _head_rows(path)]
-    for kind, words in SNIFF:
-        for row in rows:
-            if all(any(w in c or w in c.replace(" ", "") for c in row) for w in words):
-                return kind
-    return None
-
-
-def find_exports(data_dir: str | Path) -> list[tuple[Path, str]]:
-    """List (file, kind) of every export under ``data_dir``: by sub-folder, else by sniffing the header."""
-    root = Path(data_dir)
-    if not root.is_dir():
-        raise InputError(
-            "data folder not found; expected a folder of exports (dossiers/, bieu06/, …)", path=root
-        )
-    out = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if path.suffix.lower() in OLD_FORMATS and not path.name.startswith((".", "~$")):
-            raise InputError(
-                f"{path.suffix} workbooks are not read; save it as .xlsx (Excel: File > Save As > .xlsx)",
-                path=path,
-            )
-        if (
-            not path.is_file()
-            or path.name.endswith(SUFFIX)
-            or path.suffix.lower() not in DATA_SUFFIXES
-            or any(part.startswith((".", "~$")) for part in rel.parts)
-            or any(part.lower() in SKIP_FOLDERS for part in rel.parts[:-1])
-        ):
-            continue
-        kind = next(
-            (FOLDER_KINDS[p.lower()] for p in reversed(rel.parts[:-1]) if p.lower() in FOLDER_KINDS), None
-        )
-        kind = kind or sniff_kind(path)
-        if kind is None:
-            warnings.warn(f"{rel}: not recognised as an export (no known header); skipped", stacklevel=2)
-            continue
-        out.append((path, kind))
-    return out
+    if date_format is None:
+        return readers
+    return {
+        k: functools.partial(f, date_format=date_format) if k in DATED_KINDS else f
+        for k, f in readers.items()
+    }
 
 
 def dossier_batches(exports: list[tuple[Path, str]]) -> list[tuple[object, str]]:
@@ -153,11 +60,58 @@ def dossier_batches(exports: list[tuple[Path, str]]) -> list[tuple[object, str]]
     return [(files, "dossiers")] if files else []
 
 
-def check_agreement(counts: pd.DataFrame) -> pd.DataFrame:
+#: How each kind is named in messages.
+KIND_NAMES = {
+    "dossiers": "dossier records",
+    "bieu06": "Biểu 06",
+    "payment766": "766 payment export",
+    "welfare": "welfare report",
+}
+
+
+def _files(source: str, *, limit: int = 3) -> str:
+    """Return a source id list ("a.csv; b.csv; …") shortened to ``limit`` names."""
+    parts = [p.strip() for p in str(source).split(";") if p.strip()]
+    more = f"; … +{len(parts) - limit} more" if len(parts) > limit else ""
+    return "; ".join(parts[:limit]) + more
+
+
+def dossier_examples(row: pd.Series, files: list[Path], *, date_format: str | None = None) -> list[str]:
+    """Return a few ids of the dossiers behind a dossier-based Counts row (empty when unavailable).
+
+    Uses the dossier reader's hook ``analysis.io.dossiers.example_dossiers(files, *, indicator, unit_code,
+    period_start, period_end, limit, date_format) -> list[str]`` when it exists (ids of dossiers counted in
+    the row's denominator); any failure of the hook leaves the message without ids.
+    """
+    import analysis.io.dossiers as dossiers
+
+    hook = getattr(dossiers, "example_dossiers", None)
+    if hook is None or not files:
+        return []
+    try:
+        ids = hook(
+            files,
+            indicator=row["indicator"],
+            unit_code=row["unit_code"],
+            period_start=pd.Timestamp(row["period_start"]).date(),
+            period_end=pd.Timestamp(row["period_end"]).date(),
+            limit=EXAMPLE_IDS,
+            date_format=date_format,
+        )
+    except Exception:  # noqa: BLE001 - the ids only illustrate an error already being raised
+        return []
+    return [str(i) for i in list(ids)[:EXAMPLE_IDS]]
+
+
+def check_agreement(
+    counts: pd.DataFrame, *, dossier_files: list[Path] | None = None, date_format: str | None = None
+) -> pd.DataFrame:
     """Keep one row per key (priority dossiers > bieu06 > payment766 > welfare); counts must agree.
 
-    ``counts`` carries a ``_kind`` column. Raises :class:`InputError` naming both sources when two rows of the
-    same key (indicator, unit, code system, period, convention and breakdowns) have different counts.
+    ``counts`` carries a ``_kind`` column. Raises :class:`InputError` when two rows of the same key
+    (indicator, unit, code system, period, convention and breakdowns) have different counts, naming the
+    unit (code and name), the period, each source with its counts, and, where dossier records are one side,
+    a few ids of the dossiers behind their row (:func:`dossier_examples`).
     """
     keys = key_columns(counts)
     df = counts.assign(_prio=counts["_kind"].map(PRIORITY)).sort_values("_prio", kind="stable")
@@ -166,62 +120,107 @@ def check_agreement(counts: pd.DataFrame) -> pd.DataFrame:
         d = df[dup]
         for _, grp in d.groupby(keys, dropna=False, sort=False):
             if grp["numerator"].nunique() > 1 or grp["denominator"].nunique() > 1:
-                a, b = (
-                    grp.iloc[0],
-                    grp[
-                        (grp["numerator"] != grp.iloc[0]["numerator"])
-                        | (grp["denominator"] != grp.iloc[0]["denominator"])
-                    ].iloc[0],
-                )
-                raise InputError(
-                    f"sources disagree on {a['indicator']} for unit {a['unit_code']}, "
-                    f"{a['period_start']:%d/%m/%Y}-{a['period_end']:%d/%m/%Y}: {a['source']} gives "
-                    f"{a['numerator']}/{a['denominator']}, "
-                    f"{b['source']} gives {b['numerator']}/{b['denominator']}",
-                    path=a["source"],
-                )
+                a = grp.iloc[0]
+                b = grp[(grp["numerator"] != a["numerator"]) | (grp["denominator"] != a["denominator"])].iloc[
+                    0
+                ]
+                raise _disagreement(a, b, dossier_files=dossier_files or [], date_format=date_format)
     return df.drop_duplicates(keys, keep="first").drop(columns="_prio")
 
 
+def _disagreement(a: pd.Series, b: pd.Series, *, dossier_files: list[Path], date_format: str | None):
+    def side(r: pd.Series) -> str:
+        what = KIND_NAMES.get(r["_kind"], r["_kind"])
+        verb = "give" if r["_kind"] == "dossiers" else "gives"
+        return f"{what} in {_files(r['source'])} {verb} {r['numerator']}/{r['denominator']}"
+
+    breakdown = "".join(
+        f", {c} {a[c]}" for c in BREAKDOWN_COLUMNS if c in a.index and isinstance(a[c], str) and a[c]
+    )
+    ids = []
+    for r in (a, b):
+        if r["_kind"] == "dossiers" and not ids:
+            ids = dossier_examples(r, dossier_files, date_format=date_format)
+    named = [r for r in (a, b) if r["_kind"] == "dossiers"]
+    if ids:
+        tail = f"; dossiers counted in the dossier records' row include {', '.join(ids)}"
+    elif named:
+        tail = (
+            "; look for the unit's dossiers of that period in the dossier files (the reader gives no ids "
+            "here)"
+        )
+    else:
+        tail = ""
+    other = b if b["_kind"] != "dossiers" else a
+    return InputError(
+        f"sources disagree on {a['indicator']} for unit {a['unit_code']} ({a['unit_name']}), period "
+        f"{a['period_start']:%d/%m/%Y}-{a['period_end']:%d/%m/%Y}{breakdown}: {side(a)}, {side(b)}{tail}. "
+        "A unit's counts must agree across exports: correct the wrong one (or remove one of them)",
+        path=str(other["source"]).split(";")[0].strip(),
+        column="numerator" if a["numerator"] != b["numerator"] else "denominator",
+    )
+
+
+def check_unit_codes(df: pd.DataFrame, *, where: Path) -> None:
+    """Refuse unit codes that cannot name a folder (a backstop behind each reader's own check)."""
+    for code in df["unit_code"].astype(str).unique():
+        try:
+            safe_component(code)
+        except ValueError:
+            check_unit_code(code, where={"path": where, "column": "unit_code"})
+
+
 def load_counts(
-    data_dir: str | Path, indicator: str | None = None, unit: str | None = None, *, verify: bool = True
+    data_dir: str | Path,
+    indicator: str | None = None,
+    unit: str | None = None,
+    *,
+    verify: bool = True,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Read every export in a folder tree into one validated Counts table.
 
     Parameters
     ----------
     data_dir
-        Folder with ``dossiers/`` (csv, parquet, xlsx), ``bieu06/``, ``payment766/``, ``welfare/``; loose
-        files
-        are recognised by their header.
+        Folder with ``dossiers/`` (csv, txt/tsv, parquet, xlsx), ``bieu06/``, ``payment766/``, ``welfare/``;
+        loose files are recognised by their header.
     indicator
         Keep one registry indicator.
     unit
         Keep one unit code; a province code such as ``"77"`` keeps all units of that province.
     verify
         Check each file's sha256 against its ``.meta.json`` sidecar when it has one.
+    date_format
+        strftime format of text dates (e.g. ``"%d/%m/%Y"`` for a day-first export), passed to the readers
+        that parse dates in cells (dossier records, the period columns of 766 and welfare tables).
 
     Returns
     -------
     pandas.DataFrame
         Counts from every source; where two sources give the same key, one row is kept (dossiers, then
         Biểu 06, then the 766 payment export). ``attrs["inputs"]`` lists the files read (path, kind, sha256
-        from the sidecar, synthetic flag); ``attrs["synthetic"]`` is True when any input is synthetic.
+        from the sidecar, synthetic flag); ``attrs["synthetic"]`` is True when any input is synthetic;
+        ``attrs["skipped"]`` lists ``(file, reason)`` of the files not read (each also announced by a
+        warning).
 
     Raises
     ------
     InputError
-        A bad file (from its reader), a sidecar hash mismatch, sources that disagree on a key, no exports,
-        or an unknown indicator.
+        A bad file (from its reader), a sidecar hash mismatch, sources that disagree on a key, a unit code
+        that cannot name a folder, no exports, or an unknown indicator.
     """
     if indicator is not None and indicator not in REGISTRY:
         raise InputError(f"unknown indicator {indicator!r}; known: {', '.join(REGISTRY)}")
-    exports = find_exports(data_dir)
+    skipped: list[tuple[str, str]] = []
+    exports = find_exports(data_dir, skipped=skipped)
     if not exports:
         raise InputError(
-            "no exports found (expected dossiers/, bieu06/, payment766/, welfare/ files)", path=data_dir
+            "no exports found (expected dossiers/, bieu06/, payment766/, welfare/ files)"
+            + (f"; not read: {', '.join(f for f, _ in skipped[:5])}" if skipped else ""),
+            path=data_dir,
         )
-    readers = _readers()
+    readers = _readers(date_format)
     frames = []
     inputs = []
     for path, kind in exports:
@@ -234,30 +233,39 @@ def load_counts(
                 "synthetic": bool((record or {}).get("synthetic", False)),
             }
         )
+    dossier_files = [p for p, k in exports if k == "dossiers"]
     for target, kind in dossier_batches(exports) + [(p, k) for p, k in exports if k != "dossiers"]:
+        where = target if isinstance(target, Path) else target[0].parent
         try:
             df = readers[kind](target)
         except CountsError as exc:
-            where = target if isinstance(target, Path) else target[0].parent
             raise InputError(f"not a valid Counts table: {exc}", path=where) from None
         if len(df):
+            check_unit_codes(df, where=where)
             frames.append(df.assign(_kind=kind))
     if not frames:
-        return empty_counts()
+        return _with_attrs(empty_counts(), inputs, skipped)
     counts = pd.concat(frames, ignore_index=True)
     if unit is not None:
         counts = in_scope(counts, unit)
     if indicator is not None:
         counts = counts[counts["indicator"] == indicator]
     if counts.empty:
-        return empty_counts()
-    counts = check_agreement(counts).drop(columns="_kind")
+        return _with_attrs(empty_counts(), inputs, skipped)
+    counts = check_agreement(counts, dossier_files=dossier_files, date_format=date_format).drop(
+        columns="_kind"
+    )
     try:
         out = finalise_counts(
             counts.sort_values(["indicator", "unit_code", "period_start", "period_end"], kind="stable")
         )
     except CountsError as exc:
         raise InputError(f"merged exports do not form a valid Counts table: {exc}", path=data_dir) from None
+    return _with_attrs(out, inputs, skipped)
+
+
+def _with_attrs(out: pd.DataFrame, inputs: list[dict], skipped: list[tuple[str, str]]) -> pd.DataFrame:
     out.attrs["inputs"] = inputs
     out.attrs["synthetic"] = is_synthetic(None, inputs)
+    out.attrs["skipped"] = skipped
     return out

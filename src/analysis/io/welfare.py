@@ -8,12 +8,12 @@ import pandas as pd
 
 from analysis.errors import InputError
 from analysis.io import excel, periods
-from analysis.io.payment766 import (
+from analysis.io.rows import Trailer, claim_row, is_header_repeat, read_counts, require_counts
+from analysis.io.tables import (
     finalise,
     group_row_level,
     is_total_row,
-    locate_table,
-    nonblank_sheets,
+    located_tables,
     row_period,
     title_period,
     unit_identity,
@@ -66,7 +66,8 @@ def beneficiary_group(value: object, *, where: dict) -> str:
     if key in GROUPS:
         return GROUPS[key]
     raise InputError(
-        f"unknown beneficiary group {value!r}; expected BTXH (bảo trợ xã hội) or NCC (người có công)",
+        f"unknown beneficiary group {excel.quote_cell(value)}; expected BTXH (bảo trợ xã hội) or NCC "
+        "(người có công)",
         **where,
         column=LABELS["group"],
     )
@@ -87,7 +88,7 @@ def _check_totals(rows: list[tuple[int, str | None, dict, list]], where: dict) -
                 )
 
 
-def read_welfare(path: str | Path) -> pd.DataFrame:
+def read_welfare(path: str | Path, *, date_format: str | None = None) -> pd.DataFrame:
     """Read a welfare payout report (xlsx or CSV) into Counts of the three welfare rates (de_an_06).
 
     Parameters
@@ -96,6 +97,8 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
         Columns ``Mã đơn vị | Tên đơn vị | Nhóm đối tượng | Tổng số đối tượng | Số có tài khoản | Số được chi
         trả qua tài khoản | Kinh phí chi trả qua tài khoản (đồng)``; the period from the title or from
         period columns. Without a group column every row counts as group ``ALL``.
+    date_format
+        strftime format of text dates in the period columns (default: dd/mm/yyyy or yyyy-mm-dd).
 
     Returns
     -------
@@ -114,31 +117,34 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
     record = verify_sidecar(path) if path.exists() else None
     source = source_id(path, record)
     records, seen = [], {}
-    for sheet in nonblank_sheets(path):
-        table = locate_table(
-            sheet,
-            roles=WELFARE_COLUMNS,
-            required=("total", "holders", "paid"),
-            what="welfare payout",
-            path=path,
-        )
+    tables = located_tables(
+        path, roles=WELFARE_COLUMNS, required=("total", "holders", "paid"), what="welfare payout"
+    )
+    for table in tables:
+        sheet = table.sheet
         where0 = {"path": path, "sheet": sheet.name}
         default = title_period(table, where0)
         units: list[tuple[str, dict]] = []
         sections: list[dict] = []
         totals: list[tuple[int, str | None, dict]] = []
+        trailer = Trailer()
         for i in range(table.data_start, len(sheet.cells)):
             row = sheet.cells[i]
             cells = {k: row[table.cols[k]] for k in ("total", "holders", "paid")}
             if excel.row_is_blank(row):
                 continue
             where = where0 | {"row": i + 1}
-            level = None if is_total_row(row, table) else group_row_level(row, table, where)
+            if trailer.skip(row, list(cells.values()), where) or is_header_repeat(row, table):
+                continue
+            total = is_total_row(row, table)
+            level = None if total else group_row_level(row, table, where)
             if level is not None:
                 sections.append({"level": level, "units": [], "subtotals": []})
-            if not any(excel.is_number_like(v) for v in cells.values()):
+            n = read_counts(cells, LABELS, where)
+            if n is None:
+                if level is None and not total:
+                    require_counts(row, table, where)
                 continue
-            n = {k: excel.parse_count(v, where=where | {"column": LABELS[k]}) for k, v in cells.items()}
             if n["holders"] > n["total"]:
                 raise InputError(
                     f"beneficiaries with an account {n['holders']} above all beneficiaries {n['total']}",
@@ -164,7 +170,7 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
                 bgroup = beneficiary_group(row[table.cols["group"]], where=where) if has_group else None
                 sections[-1]["subtotals"].append((i + 1, bgroup, n))
                 continue
-            if is_total_row(row, table):
+            if total:
                 group = beneficiary_group(row[table.cols["group"]], where=where) if has_group else None
                 totals.append((i + 1, group, n))
                 continue
@@ -177,15 +183,8 @@ def read_welfare(path: str | Path) -> pd.DataFrame:
             if sections:
                 level = sections[-1]["level"]
                 sections[-1]["units"].append((group, n))
-            start, end, ptype = row_period(row, table, where, default)
-            key = (code, group, start, end)
-            if key in seen:
-                raise InputError(
-                    f"unit {code!r}, group {group} appears twice for the same period (rows "
-                    f"{seen[key]} and {i + 1})",
-                    **where,
-                )
-            seen[key] = i + 1
+            start, end, ptype = row_period(row, table, where, default, date_format=date_format)
+            claim_row(seen, (code, group, start, end), label=f"unit {code!r}, group {group}", where=where)
             units.append((group, n))
             base = {
                 "unit_code": code,

@@ -89,7 +89,7 @@ class Context:
     @cached_property
     def targets(self) -> pd.DataFrame:
         """The unit's targets for registry indicators, ready for ``analysis.stats.target_table``."""
-        from analysis.stats.series import unit_targets
+        from analysis.stats.tables_target import unit_targets
 
         return unit_targets(self.all_targets, unit=self.unit, counts=self.scope)
 

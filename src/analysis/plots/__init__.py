@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from analysis.plots.base import STYLE_PATH, attach_caption, caption, new_figure, style_context
 from analysis.plots.compare import funnel_plot, yoy_dumbbell
+from analysis.plots.decomposition import product_decomposition_bars
 from analysis.plots.peers import merger_bars, published_dotplot
 from analysis.plots.scorecard import scorecard
 from analysis.plots.trend import projection_plot, seasonal_plot, trend_band
@@ -25,6 +26,7 @@ __all__ = [
     "late_heatmap",
     "merger_bars",
     "new_figure",
+    "product_decomposition_bars",
     "projection_plot",
     "published_dotplot",
     "rate_dotplot",

@@ -41,6 +41,7 @@ SERIES_STYLES = [
 #: Marker and colour of the year-over-year verdicts.
 VERDICT_STYLES = {
     "improved": {"color": OKABE_ITO["blue"], "marker": "^"},
+    "stable": {"color": OKABE_ITO["green"], "marker": "s"},
     "no clear change": {"color": OKABE_ITO["grey"], "marker": "o"},
     "worsened": {"color": OKABE_ITO["vermillion"], "marker": "v"},
 }

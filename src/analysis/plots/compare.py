@@ -17,13 +17,14 @@ from analysis.plots.base import (
     find_target,
     new_figure,
     nfc,
-    note_inputs,
     notice_figure,
     notice_when_empty,
     require_columns,
     style_context,
+    target_line,
     titled,
 )
+from analysis.text.findings import variation_sentence
 
 #: Columns of a year-over-year table (``analysis.stats.yoy_table``) used by the plots.
 YOY_COLUMNS = ["unit_name", "rate_prev", "rate_curr", "rate_curr_lower", "rate_curr_upper", "label"]
@@ -145,10 +146,21 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
             f"at {text.format_percent(low['rate'], lang=lang)}."
         )
     )
+    alt = " ".join(s for s in (alt, variation_sentence(t, lang=lang)) if s)
     title = title or titled(t, "yoy", lang=lang)
     cols = [
         c
-        for c in ["unit_code", "unit_name", "rate_prev", "rate", "lower", "upper", "change", "verdict"]
+        for c in [
+            "unit_code",
+            "unit_name",
+            "rate_prev",
+            "rate",
+            "lower",
+            "upper",
+            "change",
+            "verdict",
+            "method",
+        ]
         if c in t.columns
     ]
     return attach_caption(fig, title=title, alt=alt, data=t[cols])
@@ -209,16 +221,19 @@ def funnel_plot(
             if str(funnel.get("baseline_kind", pd.Series(["overall"])).iloc[0]) == "target"
             else "overall"
         )
-        base_label = f"{text.label(kind, lang=lang)} {text.format_percent(p0, lang=lang)}"
-        if kind == "target":
+        ax.axhline(
+            p0,
+            color="black",
+            linewidth=1,
+            label=f"{text.label(kind, lang=lang)} {text.format_percent(p0, lang=lang)}",
+        )
+        ref = funnel["target"].iloc[0] if "target" in funnel.columns else None
+        if ref is not None and pd.notna(ref):  # a reference line, not the centre of the limits
             ind = str(funnel["indicator"].iloc[0]) if "indicator" in funnel.columns else None
             year = int(funnel["year"].max()) if "year" in funnel.columns else None
             found = find_target(target, indicator=ind, year=year)
-            if found is not None and abs(found.value - p0) < 1e-9:
-                base_label = text.label("target", lang=lang) + (f" ({found.year})" if found.year else "")
-                base_label += f" {text.format_percent(p0, lang=lang)}"
-                note_inputs(fig, "targets", target=found)
-        ax.axhline(p0, color="black", linewidth=1, label=base_label)
+            same = found is not None and abs(found.value - float(ref)) < 1e-9
+            target_line(ax, found if same else float(ref), lang=lang)
         ax.plot(
             lim["denominator"],
             lim["lower95"],

@@ -22,6 +22,7 @@ from analysis.plots.base import (
     style_context,
 )
 from analysis.plots.compare import YOY_COLUMNS, _comparable, _last_and_this_year, _nothing_to_compare
+from analysis.text.findings import variation_sentence
 
 
 @notice_when_empty("yoy")
@@ -115,6 +116,7 @@ def scorecard(
         + "; ".join(parts)
         + "."
     )
+    alt = " ".join(s for s in (alt, variation_sentence(table, lang=lang)) if s)
     cols = [
         c
         for c in [

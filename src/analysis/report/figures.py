@@ -23,7 +23,7 @@ from analysis.io.crosswalk import CROSSWALK_FILE
 from analysis.io.published import PUBLISHED_FILE, TARGETS_FILE
 from analysis.paths import ROOT
 from analysis.plots.base import STYLE_PATH, set_title
-from analysis.provenance import git_commit, package_versions, sha256_file, write_bytes_atomic
+from analysis.provenance import csv_safe_frame, git_commit, package_versions, sha256_file, write_bytes_atomic
 
 #: Pixel size of every PNG comes from the figure size (inches, set by the plot) times this dpi.
 PNG_DPI = 150
@@ -187,7 +187,7 @@ def table_bytes(data: pd.DataFrame) -> bytes:
     """Return the CSV bytes (UTF-8, NFC, LF line ends, no index) of the plotted data."""
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data must be the plotted table (a DataFrame), got {type(data).__name__}")
-    text = data.to_csv(index=False, lineterminator="\n")
+    text = csv_safe_frame(data).to_csv(index=False, lineterminator="\n")
     return unicodedata.normalize("NFC", text).encode("utf-8")
 
 

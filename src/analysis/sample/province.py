@@ -1,4 +1,4 @@
-"""Synthetic sample province (code 77): dossiers, Biểu 06, 766 payment and welfare exports, from one seed.
+"""Synthetic sample province (code 77): dossiers, Biểu 06, 766 payment, welfare, feedback exports, one seed.
 
 Everything here is **synthetic**.  Volumes, seasonality and unit behaviour are invented; only the 2023
 province totals are calibrated, exactly, to the published 2023 review figures (on time 98.8 %, online
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.sample import writers as sw
+from analysis.sample.feedback import write_feedback
 from analysis.sample.units import build_units, welfare_units
 
 DEFAULT_SEED = 20240127
@@ -340,7 +341,7 @@ def generate_sample(out: str | Path, *, seed: int = DEFAULT_SEED) -> Path:
     Returns
     -------
     Path
-        ``out``, containing dossiers/, bieu06/, payment766/, welfare/ and ``SYNTHETIC.md`` (written last).
+        ``out``, containing dossiers/, bieu06/, payment766/, welfare/, feedback/ and ``SYNTHETIC.md`` (last).
     """
     out = Path(out).resolve()
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "SYNTHETIC.md").is_file())):
@@ -349,10 +350,11 @@ def generate_sample(out: str | Path, *, seed: int = DEFAULT_SEED) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        dossiers = generate_dossiers(seed)
-        welfare = generate_welfare(seed)
+        dossiers, welfare = generate_dossiers(seed), generate_welfare(seed)
         files = sw.write_all(tmp, dossiers, welfare, units=build_units(), seed=seed)
-        sw.write_synthetic_md(tmp, files, seed=seed, calibration=CALIBRATION_2023, volume=VOLUME)
+        more, extra = write_feedback(tmp, dossiers, build_units(), seed=seed, hol=holidays(), end=EXTRACT_DAY)
+        sw.write_synthetic_md(tmp, files + more, seed=seed, calibration=CALIBRATION_2023, volume=VOLUME,
+                              extra=extra)
         old = out.with_name(f".{out.name}.old")
         if old.exists():
             shutil.rmtree(old)

@@ -245,7 +245,7 @@ conference of 27/01/2024, `source_documents/brvt_2023_par_review_vi.txt`):
 | indicator | 2023 value | definition used here |
 | --- | --- | --- |
 {calibration}
-
+{notes}
 Everything else is invented: yearly volumes ({volumes}), the rise of online submission and online payment
 over the years, the rise of welfare accounts after 2022, which agencies are late (a few units are made
 "chronically late" at random: this says nothing about the real agencies), Tết slow-down (office closure from
@@ -278,17 +278,29 @@ separately, per commune (or district without communes listed) and group (BTXH, N
 
 
 def write_synthetic_md(out: Path, metas: list[dict], *, seed: int, calibration: dict,
-                       volume: dict) -> Path:
-    """Write ``out/SYNTHETIC.md`` (the last file of the sample) and return its path."""
+                       volume: dict, extra: dict | None = None) -> Path:
+    """Write ``out/SYNTHETIC.md`` (the last file of the sample) and return its path.
+
+    ``extra`` adds calibrated figures already written out (``rows``: indicator -> value text) and a
+    paragraph (``notes``) of another family's writer (``analysis.sample.feedback``).
+    """
     definitions = {
         "timeliness.on_time": "resolved early or on time / resolved (Biểu 06 columns (8 + 9) / (7))",
         "online.submission": "received online (KenhThucHien = 2) / received in the year",
         "payment.online": "paid online (DuocThanhToanTrucTuyen 1 or 2) / dossiers of fee-bearing procedures "
                           "with fee > 0 received in the year (QĐ 766 indicator 3.6)",
         "welfare.paid_share": "beneficiaries paid via account / all beneficiaries",
+        "feedback.on_time": "PAKN received in the year answered by the due date (or not yet due) / PAKN "
+                            "received in the year (the review's 333 PAKN through the national portal, 100 %)",
+        "satisfaction.dossiers": "dossiers finished in the year neither late nor with a PAKN or a dislike "
+                                 "rating / dossiers finished in the year (QĐ 766 indicator 5.4, written as "
+                                 "counts; the review's 87,06 % satisfaction does not state its definition)",
     }
     cal = "\n".join(f"| `{k}` | {float(v) * 100:.1f} % (= {v.numerator}/{v.denominator}) | {definitions[k]} |"
                     for k, v in calibration.items())
+    extra = extra or {}
+    cal += "".join(f"\n| `{k}` | {v} | {definitions[k]} |" for k, v in extra.get("rows", {}).items())
+    notes = f"\n{extra['notes']}\n" if extra.get("notes") else ""
     vols = ", ".join(f"{y}: {n:,}" for y, n in volume.items())
     by_folder = {m["file"]: m for m in metas}
     files = "\n".join(
@@ -296,7 +308,7 @@ def write_synthetic_md(out: Path, metas: list[dict], *, seed: int, calibration: 
         for name, m in by_folder.items()
         for sub in [name.split("_")[0]]
     )
-    text = SYNTHETIC_MD.format(seed=seed, calibration=cal, volumes=vols, files=files)
+    text = SYNTHETIC_MD.format(seed=seed, calibration=cal, notes=notes, volumes=vols, files=files)
     path = out / "SYNTHETIC.md"
     write_bytes_atomic(path, text.encode("utf-8"))
     return path

@@ -48,7 +48,8 @@ def seasonal_adjust(y: Any, period: int = 12, seasonal: int | str = 7) -> pd.Dat
     Parameters
     ----------
     y : array-like or pandas Series
-        Equally spaced, gap-free values (e.g. monthly proportions), at least two full periods.
+        Equally spaced, gap-free values (e.g. monthly proportions), more than two full periods (R ``stl``
+        refuses ``n <= 2 * period``: "series is not periodic or has less than two periods").
     period : int, default 12
         Season length.
     seasonal : int or "periodic", default 7
@@ -65,7 +66,7 @@ def seasonal_adjust(y: Any, period: int = 12, seasonal: int | str = 7) -> pd.Dat
     Raises
     ------
     ValueError
-        Fewer than ``2 * period`` values, a non-finite value, or a ``seasonal`` below 3.
+        ``2 * period`` values or fewer (as R), a non-finite value, or a ``seasonal`` below 3.
 
     Notes
     -----
@@ -98,8 +99,11 @@ def seasonal_adjust(y: Any, period: int = 12, seasonal: int | str = 7) -> pd.Dat
         raise ValueError(f"seasonal must be >= 3 (R s.window); got {seasonal!r}")
     if period < 2:
         raise ValueError(f"period must be >= 2; got {period!r}")
-    if values.size < 2 * period:
-        raise ValueError(f"STL needs at least two full periods ({2 * period} values); got {values.size}")
+    if values.size <= 2 * period:  # R stl refuses n <= 2 * period ("less than two periods")
+        raise ValueError(
+            f"STL needs more than two full periods (more than {2 * period} values, as R stl); "
+            f"got {values.size}"
+        )
     settings = stl_parity_settings(period, span)
     settings["seasonal"] = span + 1 if span % 2 == 0 else span  # R's Fortran makes the span odd
     res = STL(values, **settings).fit(inner_iter=2, outer_iter=0)

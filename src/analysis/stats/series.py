@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis import indicators
 from analysis.counts import SERIES_KEYS, drop_double_counting, in_scope, subset  # noqa: F401
 
 #: Number of denominators on the grid of a funnel plot's limit curves.
@@ -188,142 +187,10 @@ def unit_rates(counts: pd.DataFrame, *, indicator: str, year: int, level: str | 
     return with_ci(g[g["denominator"] > 0].assign(indicator=indicator))
 
 
-def projection_table(yearly: pd.DataFrame, *, to_year: int, level: float = 0.95) -> pd.DataFrame:
-    """Project a yearly series to ``to_year`` with the binomial GLM (``analysis.stats.glm_trend``).
-
-    Returns ``year``, ``rate``, ``lower``, ``upper`` (prediction interval) for every year after the last
-    observed one up to ``to_year``; quasi-binomial when the series is overdispersed (three years or more).
-    """
-    y = yearly[yearly["denominator"] > 0].sort_values("year")
-    if len(y) < 2:  # a trend needs two years: nothing to project
-        return pd.DataFrame(columns=["year", "rate", "lower", "upper"])
-    last = int(y["year"].max())
-    years = np.arange(last + 1, max(to_year, last + 1) + 1)
-    stats = _stats()
-    args = (y["numerator"].to_numpy(float), y["denominator"].to_numpy(float), y["year"].to_numpy(float))
-    fit = stats.glm_trend(*args)
-    if len(y) >= 3 and fit.dispersion > 1:
-        fit = stats.glm_trend(*args, quasi=True)
-    pred = fit.predict(years, level)
-    return pd.DataFrame(
-        {
-            "year": years,
-            "rate": pred["mean"].to_numpy(),
-            "lower": pred["pi_lower"].to_numpy(),
-            "upper": pred["pi_upper"].to_numpy(),
-        }
-    )
-
-
-def target_for(targets: pd.DataFrame, indicator: str, *, year: int) -> float | None:
-    """Return the latest target of ``indicator`` set for ``year`` or before (None when there is none).
-
-    >>> t = pd.DataFrame({"indicator": ["a", "a"], "year": [2023, 2026], "target": [0.98, 0.99]})
-    >>> target_for(t, "a", year=2024), target_for(t, "b", year=2024)
-    (0.98, None)
-    """
-    found = _latest_targets(targets, year=year)
-    return float(found["target"][indicator]) if indicator in found.index else None
-
-
-def _latest_targets(targets: pd.DataFrame | None, *, year: int) -> pd.DataFrame:
-    if targets is None or len(targets) == 0 or not {"indicator", "target", "year"} <= set(targets.columns):
-        return pd.DataFrame(columns=["target", "target_year"])
-    t = targets.dropna(subset=["target"])
-    t = t[t["year"] <= year].sort_values("year")
-    return t.groupby("indicator").agg(target=("target", "last"), target_year=("year", "last"))
-
-
-def attach_targets(table: pd.DataFrame, targets: pd.DataFrame | None, *, year: int) -> pd.DataFrame:
-    """Add ``target`` (0–1) and ``target_year`` from a targets table (``indicator``, ``year``, ``target``).
-
-    The latest target set for ``year`` or before is used for each indicator (its year is kept, so a 2023
-    target shown against 2024 says so); NaN when the sources give none.
-    """
-    found = _latest_targets(targets, year=year)
-    out = table.copy()
-    out["target"] = out["indicator"].map(found["target"]).astype(float)
-    out["target_year"] = out["indicator"].map(found["target_year"]).astype(float)
-    return out
-
-
-def outlook_table(yearly: pd.DataFrame, targets: pd.DataFrame | None, *, to_year: int) -> pd.DataFrame:
-    """Project each series of :func:`yearly_rates` to ``to_year``, with the chance of reaching its target.
-
-    Returns ``indicator``, ``projection_year``, ``projection``, ``pi_lower``, ``pi_upper``, ``target`` (NaN
-    when none) and ``prob_reach`` (NaN without a target), from the binomial GLM as in
-    ``analysis.stats.target_table``.
-    """
-    stats = _stats()
-    records = []
-    for (ind, _conv), g in yearly.groupby(["indicator", "convention"], sort=True):
-        g = g[g["denominator"] > 0].sort_values("year")
-        if len(g) < 2:
-            continue
-        proj = projection_table(g, to_year=to_year).iloc[-1]
-        target = target_for(targets, ind, year=to_year) if targets is not None else None
-        prob = np.nan
-        if target is not None:
-            args = (
-                g["numerator"].to_numpy(float),
-                g["denominator"].to_numpy(float),
-                g["year"].to_numpy(float),
-            )
-            fit = stats.glm_trend(*args)
-            if len(g) >= 3 and fit.dispersion > 1:
-                fit = stats.glm_trend(*args, quasi=True)
-            prob = fit.prob_reach(
-                int(proj["year"]), target, higher_is_better=indicators.get(ind).higher_is_better
-            )
-        records.append(
-            {
-                "indicator": ind,
-                "projection_year": int(proj["year"]),
-                "projection": proj["rate"],
-                "pi_lower": proj["lower"],
-                "pi_upper": proj["upper"],
-                "target": np.nan if target is None else target,
-                "prob_reach": prob,
-            }
-        )
-    return pd.DataFrame.from_records(
-        records,
-        columns=[
-            "indicator",
-            "projection_year",
-            "projection",
-            "pi_lower",
-            "pi_upper",
-            "target",
-            "prob_reach",
-        ],
-    )
-
-
 def province_name(crosswalk: pd.DataFrame, unit: str) -> str | None:
     """Pre-2025 province name of a unit code (its first two digits) from the crosswalk."""
     row = crosswalk[crosswalk["old_code"] == unit.split(".")[0]]
     return str(row["old_name"].iloc[0]) if len(row) else None
-
-
-def unit_targets(targets: pd.DataFrame, *, unit: str, counts: pd.DataFrame) -> pd.DataFrame:
-    """Targets of ``unit`` for registry indicators, ready for ``analysis.stats.target_table``.
-
-    Keeps rows whose ``unit_code`` is ``unit`` and whose target lies strictly between 0 and 1; when the
-    Counts table holds the unit only through the units under it, ``unit_code`` is set to NaN (the
-    province: units summed), as ``target_table`` expects.
-    """
-    cols = ["indicator", "unit_code", "year", "target", "source"]
-    if targets is None or len(targets) == 0:
-        return pd.DataFrame(columns=cols)
-    t = targets[
-        (targets["unit_code"].astype(str) == unit) & (targets["target"] > 0) & (targets["target"] < 1)
-    ]
-    t = t[t["indicator"].isin(list(indicators.REGISTRY))].copy()
-    own = set(counts.loc[counts["unit_level"] != "province", "unit_code"].astype(str))
-    if unit not in own:
-        t["unit_code"] = np.nan
-    return t.reset_index(drop=True)
 
 
 def published_table(published: pd.DataFrame, *, registry_ids: Sequence[str]) -> pd.DataFrame:

@@ -1,19 +1,17 @@
-"""Year-over-year and multi-year trend tables from a Counts table (per unit or any grouping)."""
+"""Year-over-year table from a Counts table: changes judged against sampling *and* process variation."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
-from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from analysis import indicators
 from analysis.schemas import validate_counts
-from analysis.stats.proportions import diff_ci, diff_test, proportion_ci
+from analysis.stats.proportions import proportion_ci
 from analysis.stats.tables_periods import (
     SERIES_KEYS,
     aggregate,
@@ -21,21 +19,20 @@ from analysis.stats.tables_periods import (
     comparable_periods,
     drop_double_counting,
 )
-from analysis.stats.trend import glm_trend, mann_kendall, trend_test
+from analysis.stats.tables_trend import TREND_LABELS, trend_table  # noqa: F401  (re-exported)
+from analysis.stats.verdicts import (
+    LABELS,
+    LABELS_VI,
+    change_ci,
+    change_p_value,
+    equivalence_p_value,
+    labels_vi,
+    materiality_for,
+    verdict,
+)
+from analysis.stats.yoy_variation import METHODS, VARIATIONS, yoy_variation
 
-#: Plain labels of a change (English keys) and their Vietnamese text for plots.
-LABELS = ("improved", "no clear change", "worsened", "not comparable")
-LABELS_VI = {
-    "improved": "cải thiện",
-    "no clear change": "chưa rõ thay đổi",
-    "worsened": "xấu đi",
-    "not comparable": "không so sánh được",
-    "improving": "đang cải thiện",
-    "no clear trend": "chưa rõ xu hướng",
-    "worsening": "đang xấu đi",
-}
-#: Trend labels used by :func:`trend_table`.
-TREND_LABELS = ("improving", "no clear trend", "worsening", "not comparable")
+__all__ = ["LABELS", "LABELS_VI", "TREND_LABELS", "YoyTable", "change_label", "trend_table", "yoy_table"]
 
 
 class YoyTable(pa.DataFrameModel):
@@ -57,12 +54,22 @@ class YoyTable(pa.DataFrameModel):
     rate_curr_lower: Series[float] = pa.Field(nullable=True, ge=0, le=1, description="Wilson lower")
     rate_curr_upper: Series[float] = pa.Field(nullable=True, ge=0, le=1, description="Wilson upper")
     change: Series[float] = pa.Field(nullable=True, ge=-1, le=1, description="rate_curr - rate_prev, 0-1")
-    change_lower: Series[float] = pa.Field(nullable=True, ge=-1, le=1, description="Newcombe lower")
-    change_upper: Series[float] = pa.Field(nullable=True, ge=-1, le=1, description="Newcombe upper")
-    p_value: Series[float] = pa.Field(nullable=True, ge=0, le=1, description="pooled two-proportion z test")
+    change_lower: Series[float] = pa.Field(nullable=True, ge=-1, le=1,
+                                           description="lower limit, widened for process variation")
+    change_upper: Series[float] = pa.Field(nullable=True, ge=-1, le=1,
+                                           description="upper limit, widened for process variation")
+    p_value: Series[float] = pa.Field(nullable=True, ge=0, le=1,
+                                      description="p of 'no change' from the same interval (its inversion)")
+    method: Series[str] = pa.Field(isin=list(METHODS), description="variation the interval allows for")
+    dispersion: Series[float] = pa.Field(nullable=True, ge=1, description="change variance over binomial")
+    df: Series[float] = pa.Field(nullable=True, gt=0, description="t degrees of freedom (inf = normal)")
+    materiality: Series[float] = pa.Field(gt=0, lt=1, description="smallest change that matters, 0-1")
+    p_equivalence: Series[float] = pa.Field(nullable=True, ge=0, le=1,
+                                            description="TOST p that the change is inside ± materiality")
     higher_is_better: Series[bool] = pa.Field(description="indicator direction")
-    label: Series[str] = pa.Field(isin=list(LABELS), description="plain label from the interval")
-    note: Series[str] = pa.Field(description="how periods were built; absent units")
+    label: Series[str] = pa.Field(isin=list(LABELS), description="verdict (English key)")
+    label_vi: Series[str] = pa.Field(description="verdict in Vietnamese")
+    note: Series[str] = pa.Field(description="how periods were built; which variation; absent units")
 
     class Config:
         """Grouping columns (``by``) and ``unit_name`` are extra columns."""
@@ -71,8 +78,13 @@ class YoyTable(pa.DataFrameModel):
         coerce = True
 
 
-def change_label(lower: np.ndarray, upper: np.ndarray, higher_is_better: np.ndarray) -> np.ndarray:
+def change_label(
+    lower: np.ndarray, upper: np.ndarray, higher_is_better: np.ndarray, *, materiality: object = None
+) -> np.ndarray:
     """Label a change from its interval: excluding 0 on the good side "improved", on the bad side "worsened".
+
+    With ``materiality`` (0-1 scale) an interval inside ± materiality is "stable"
+    (:func:`analysis.stats.verdicts.verdict`).
 
     Examples
     --------
@@ -80,14 +92,7 @@ def change_label(lower: np.ndarray, upper: np.ndarray, higher_is_better: np.ndar
     >>> change_label(lo, hi, np.array([True, True, False]))
     array(['improved', 'no clear change', 'improved'], dtype=object)
     """
-    lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
-    up, down = lower > 0, upper < 0
-    hib = np.asarray(higher_is_better, dtype=bool)
-    return np.select(
-        [~(np.isfinite(lower) & np.isfinite(upper)), (up & hib) | (down & ~hib), (down & hib) | (up & ~hib)],
-        ["not comparable", "improved", "worsened"],
-        default="no clear change",
-    ).astype(object)
+    return verdict(lower, upper, higher_is_better, materiality)
 
 
 def yoy_table(
@@ -96,13 +101,16 @@ def yoy_table(
     *,
     by: Sequence[str] | str | None = None,
     level: float = 0.95,
+    materiality: float | Mapping[str, float] | None = None,
+    variation: str = "auto",
 ) -> pd.DataFrame:
-    """Compare ``year`` with the like-for-like period a year earlier, per indicator and group.
+    r"""Compare ``year`` with the like-for-like period a year earlier, per indicator and group.
 
     Parameters
     ----------
     counts : pandas.DataFrame
-        A Counts table (``analysis.schemas``).
+        A Counts table (``analysis.schemas``), with its monthly and earlier whole-year rows: they are
+        what the process variation is estimated from.
     year : int
         The later year. Whole years are compared when ``year`` has year rows; otherwise its year-to-date
         span (e.g. January-June 2025) is compared with the same span of the year before (see
@@ -112,27 +120,64 @@ def yoy_table(
         per unit). ``[]`` gives the province total (units summed); ``["beneficiary_group"]`` a breakdown.
     level : float, default 0.95, keyword-only
         Confidence level of the intervals.
+    materiality : float or mapping indicator -> float, optional, keyword-only
+        Smallest change that matters (0-1 scale), overriding the registry's ``Indicator.materiality``
+        (a documented assumption, :data:`analysis.indicators.MATERIALITY_ASSUMPTION`).
+    variation : {"auto", "binomial"}, default "auto", keyword-only
+        ``"auto"`` estimates process variation from the data (Notes); ``"binomial"`` uses sampling error
+        only (for true samples).
 
     Returns
     -------
     pandas.DataFrame
-        Validated by :class:`YoyTable`: both periods' counts and rates with Wilson intervals, ``change``
-        (0-1 scale; x100 for percentage points) with the Newcombe interval, the pooled-test ``p_value``,
-        ``label`` ("improved" / "no clear change" / "worsened" / "not comparable") honouring the
-        indicator's direction, ``periods`` (what was compared) and ``note``.
+        Validated by :class:`YoyTable`: both periods' counts and rates with Wilson intervals (sampling
+        only: what each period's rate is), ``change`` (0-1 scale; x100 for points) with its interval
+        widened for process variation, ``p_value`` from the same interval, ``method`` / ``dispersion`` /
+        ``df`` (which variation, how much, t df), ``materiality``, ``p_equivalence``, ``label`` and
+        ``label_vi``, ``periods`` and ``note`` (in words: periods built, variation used, absences).
 
     Notes
     -----
-    A change is labelled only when its Newcombe interval excludes 0. Groups absent in one period get
-    "not comparable". Vietnamese labels: :data:`LABELS_VI`.
+    **Interval.** Newcombe's hybrid score interval on effective counts :math:`n/\mathrm{deff}` with a t
+    quantile (:func:`analysis.stats.verdicts.change_ci`); with ``deff = 1`` it is the ordinary Newcombe
+    interval. **p-value**: its inversion, so ``p_value < 1 - level`` exactly when the interval excludes 0.
+
+    **Variation** (``method``), in this order (:mod:`analysis.stats.yoy_variation`,
+    :mod:`analysis.stats.variation`):
+
+    1. ``yearly history`` - whenever the series' rows have whole years *before* ``year`` (one unit alone
+       needs 4): each row's binomial logit trend (quadratic where it bends), the Pearson X² around it
+       pooled over the rows into one log-odds process variance :math:`\hat\tau^2 \ge 0`, added to both
+       years' logits, t on the pooled k - 2 df. No pre-test: on a unit's few df it would miss real
+       variation; pooled over many units df is large, so binomial data keep the ordinary size and power.
+       A real change in ``year`` cannot inflate it.
+    2. ``across units`` - at least :data:`~analysis.stats.variation.MIN_UNITS` comparable rows: the
+       spread of their changes on the log-odds scale around the common change (Spiegelhalter funnel of
+       changes, :func:`~analysis.stats.variation.change_overdispersion`), when it exceeds sampling
+       (chi-squared test at 5 %), t on N - 1 df. Real changes that differ between units also widen it.
+    3. ``monthly`` - the row's months of both periods, when their quasi-binomial dispersion beyond
+       month-of-year effects is significant at 5 %: deff = phi, t on M - 1 df. Shocks shared by a whole
+       year are invisible within it (the note says so).
+    4. ``binomial`` - the note says what was checked and found nothing, or why nothing could be.
+
+    **Verdict** (:func:`analysis.stats.verdicts.verdict`): "stable" when the interval lies inside
+    ± materiality (two one-sided tests, Schuirmann 1987, each at (1 - level)/2; ``p_equivalence``);
+    else "improved" / "worsened" when it excludes 0 on the good / bad side; else "no clear change";
+    "not comparable" when a period is missing. Vietnamese: ``label_vi``.
 
     References
     ----------
-    Newcombe RG (1998) Stat Med 17:873-890; Wilson EB (1927) JASA 22:209-212; METHODS.md §1-3.
+    Newcombe RG (1998) Stat Med 17:873-890; Wilson EB (1927) JASA 22:209-212; Spiegelhalter DJ (2005)
+    Stat Med 24:1185-1202 and Qual Saf Health Care 14:347-351; McCullagh P, Nelder JA (1989) *Generalized
+    Linear Models*, ch. 4 and 9; Schuirmann DJ (1987) J Pharmacokinet Biopharm 15:657-680; METHODS.md
+    §1-3, §12.
     """
+    if variation not in VARIATIONS:
+        raise ValueError(f"variation must be one of {VARIATIONS}; got {variation!r}")
     counts = validate_counts(counts)
     by = check_by(counts, by)
-    rows = comparable_periods(drop_double_counting(counts, by), year)
+    scoped = drop_double_counting(counts, by)
+    rows = comparable_periods(scoped, year)
     keys = SERIES_KEYS + by
     if rows.empty:
         return YoyTable.validate(_empty_yoy(keys))
@@ -146,10 +191,12 @@ def yoy_table(
     if "unit_code" in by:
         out["unit_name"] = out["unit_name_curr"].fillna(out["unit_name_prev"])
         out = out.drop(columns=["unit_name_curr", "unit_name_prev"])
-    return YoyTable.validate(_add_yoy_stats(out, year=year, level=level))
+    out = out.reset_index(drop=True)
+    var = yoy_variation(out, scoped, rows, year=year, by=by, variation=variation)
+    return YoyTable.validate(_add_yoy_stats(out, var, level=level, materiality=materiality))
 
 
-def _add_yoy_stats(out: pd.DataFrame, *, year: int, level: float) -> pd.DataFrame:
+def _add_yoy_stats(out: pd.DataFrame, var: pd.DataFrame, *, level: float, materiality) -> pd.DataFrame:
     out = out.copy()
     absent_prev, absent_curr = out["denominator_prev"].isna(), out["denominator_curr"].isna()
     for side in ("prev", "curr"):
@@ -163,18 +210,28 @@ def _add_yoy_stats(out: pd.DataFrame, *, year: int, level: float) -> pd.DataFram
         out[f"denominator_{side}"] = out[f"denominator_{side}"].astype("Int64")
     args = [out[c].fillna(0).astype(float).to_numpy()
             for c in ("numerator_curr", "denominator_curr", "numerator_prev", "denominator_prev")]
+    spread = {"deff1": var["deff_curr"].to_numpy(), "deff2": var["deff_prev"].to_numpy(),
+              "df": var["df"].to_numpy()}
     out["change"] = out["rate_curr"] - out["rate_prev"]
-    out["change_lower"], out["change_upper"] = diff_ci(*args, level)
-    out["p_value"] = diff_test(*args).p_value
+    out["change_lower"], out["change_upper"] = change_ci(*args, level, **spread)
+    out["p_value"] = change_p_value(*args, **spread)
+    out["method"] = var["method"].to_numpy()
+    out["dispersion"] = var["dispersion"].to_numpy()
+    out["df"] = var["df"].to_numpy()
+    out["materiality"] = [materiality_for(i, materiality) for i in out["indicator"]]
+    out["p_equivalence"] = equivalence_p_value(*args, out["materiality"].to_numpy(), **spread)
     out["higher_is_better"] = [indicators.get(i).higher_is_better for i in out["indicator"]]
-    out["label"] = change_label(out["change_lower"], out["change_upper"], out["higher_is_better"])
+    out["label"] = verdict(out["change_lower"], out["change_upper"], out["higher_is_better"],
+                           out["materiality"])
+    out["label_vi"] = labels_vi(out["label"])
     note = out.pop("note_built").fillna("").astype(str)
+    note = note + "; " + var["note"].to_numpy()
     prev_label = out["periods"].str.split(" vs ").str[1]
     curr_label = out["periods"].str.split(" vs ").str[0]
     note = note.where(~absent_prev, note + "; no row for the earlier period " + prev_label
                       + " (nor complete monthly rows to build it)")
     note = note.where(~absent_curr, note + "; no row for " + curr_label)
-    out["note"] = note.str.strip("; ")
+    out["note"] = note.str.strip("; ").str.replace("; ; ", "; ", regex=False)
     first = [c for c in out.columns if c not in YoyTable.to_schema().columns]
     return out[first + list(YoyTable.to_schema().columns)]
 
@@ -182,109 +239,3 @@ def _add_yoy_stats(out: pd.DataFrame, *, year: int, level: float) -> pd.DataFram
 def _empty_yoy(keys: list[str]) -> pd.DataFrame:
     cols = keys + [c for c in YoyTable.to_schema().columns if c not in keys]
     return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-
-
-def trend_table(
-    counts: pd.DataFrame,
-    *,
-    by: Sequence[str] | str | None = None,
-    years: Sequence[int] | None = None,
-    link: str = "logit",
-    level: float = 0.95,
-) -> pd.DataFrame:
-    """Multi-year trend per indicator and group from whole-year rows (ytd rows are not used).
-
-    Parameters
-    ----------
-    counts : pandas.DataFrame
-        A Counts table.
-    by : str or sequence of str, optional, keyword-only
-        Grouping columns; default one row per unit, ``[]`` for the province total.
-    years : sequence of int, optional, keyword-only
-        Years to use (default all whole years present).
-    link : {"logit", "identity"}, default "logit", keyword-only
-        GLM link; a logit slope is converted to points per year (``GlmTrend.slope_points``).
-    level : float, default 0.95, keyword-only
-        Confidence level of the slope interval.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Per group: ``first_year``, ``last_year``, ``n_years``, ``slope`` (0-1 scale per year; x100 =
-        points per year) with ``slope_lower``/``slope_upper``, ``model`` ("binomial" or "quasi-binomial"),
-        ``dispersion``, Cochran-Armitage ``ca_chi2``/``ca_p_value``, Mann-Kendall ``mk_z``/``mk_p_value``
-        and ``sen_slope`` (robustness columns), ``label`` and ``note``.
-
-    Notes
-    -----
-    The GLM is refitted as quasi-binomial when the Pearson dispersion exceeds 1 (with at least three
-    years); with two years the dispersion cannot be estimated and the binomial model is used (``note``).
-    The label is "improving" / "worsening" when the slope interval excludes 0 on the good / bad side.
-
-    References
-    ----------
-    Armitage P (1955) Biometrics 11:375-386; Agresti A (2007) §3.2; METHODS.md §4.
-    """
-    counts = validate_counts(counts)
-    by = check_by(counts, by)
-    rows = drop_double_counting(counts, by)
-    rows = rows[rows["period_type"] == "year"]
-    if years is not None:
-        rows = rows[rows["year"].isin(list(years))]
-    rows = rows.assign(t=rows["year"])
-    agg = aggregate(rows, by + ["t"])
-    keys = SERIES_KEYS + by
-    records = []
-    for key, g in agg.groupby(keys, dropna=False, sort=True):
-        g = g.sort_values("t")
-        records.append(dict(zip(keys, key, strict=True)) | _trend_row(g, link=link, level=level))
-    cols = keys + list(_trend_row(agg.iloc[0:0], link=link, level=level))
-    return pd.DataFrame.from_records(records, columns=cols)
-
-
-def _trend_row(g: pd.DataFrame, *, link: str, level: float) -> dict:
-    x, n, t = (g[c].to_numpy(dtype=float) for c in ("numerator", "denominator", "t"))
-    ok = n > 0
-    row = {"unit_name": g["unit_name"].iloc[0] if "unit_name" in g and len(g) else None,
-           "first_year": int(t[ok].min()) if ok.any() else None,
-           "last_year": int(t[ok].max()) if ok.any() else None, "n_years": int(ok.sum()),
-           "slope": np.nan, "slope_lower": np.nan, "slope_upper": np.nan, "model": "", "dispersion": np.nan,
-           "ca_chi2": np.nan, "ca_p_value": np.nan, "mk_z": np.nan, "mk_p_value": np.nan, "sen_slope": np.nan,
-           "label": "not comparable", "note": ""}
-    if ok.sum() < 2:
-        row["note"] = "fewer than two years with data"
-        return row
-    if "indicator" in g:
-        hib = indicators.get(g["indicator"].iloc[0]).higher_is_better
-    else:  # pragma: no cover - only the empty template
-        hib = True
-    ca = trend_test(x, n, scores=t)
-    mk = mann_kendall(x[ok] / n[ok])
-    row.update(ca_chi2=ca.chi2, ca_p_value=ca.p_value, mk_z=mk.z, mk_p_value=mk.p_value, sen_slope=mk.slope)
-    if np.all(x[ok] == 0) or np.all(x[ok] == n[ok]):
-        row.update(slope=0.0, model="none", label="no clear trend",
-                   note="rate is 0 or 1 in every year: no trend to estimate")
-        return row
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PerfectSeparationWarning)
-        fit = glm_trend(x, n, t, link=link)
-        if ok.sum() >= 3 and fit.dispersion > 1:
-            fit = glm_trend(x, n, t, link=link, quasi=True)
-            row["model"] = "quasi-binomial"
-        else:
-            row["model"] = "binomial"
-            if ok.sum() < 3:
-                row["note"] = "two years: dispersion not estimable, binomial model"
-    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught):
-        row.update(slope=ca.slope, model="least squares (GLM not estimable: rates of 0 or 1)",
-                   note="slope from weighted least squares (Cochran-Armitage); no interval")
-        sig = ca.p_value < 1 - level
-        good = (ca.slope > 0) == hib
-        row["label"] = "no clear trend" if not sig else "improving" if good else "worsening"
-        return row
-    lo, hi = fit.slope_ci(level)
-    row.update(slope=fit.slope_points(), slope_lower=lo, slope_upper=hi, dispersion=fit.dispersion)
-    lab = change_label(np.array([lo]), np.array([hi]), np.array([hib]))[0]
-    row["label"] = {"improved": "improving", "worsened": "worsening",
-                    "no clear change": "no clear trend"}.get(lab, lab)
-    return row

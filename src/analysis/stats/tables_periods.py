@@ -135,6 +135,32 @@ def _from_months(sub: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, *, s
     return out.assign(period_start=start, period_end=end, period_type="ytd")
 
 
+def _modes(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Most frequent ``column`` per series (the smallest on ties, as ``Series.mode().iloc[0]``)."""
+    k = rows.groupby(SERIES_KEYS + [column], sort=False).size().reset_index(name="_k")
+    k = k.sort_values(["_k", column], ascending=[False, True]).drop_duplicates(SERIES_KEYS)
+    return k[SERIES_KEYS + [column]].rename(columns={column: f"_{column}"})
+
+
+def _whole_years(whole: pd.DataFrame, year: int) -> list[pd.DataFrame]:
+    """Curr and prev rows of every series with whole-year rows in ``year`` (all series at once)."""
+    cy = whole[whole["year"] == year]
+    if cy.empty:
+        return []
+    modes = _modes(cy, "period_start").merge(_modes(cy, "period_end"), on=SERIES_KEYS)
+    curr = cy.merge(modes, on=SERIES_KEYS)
+    curr = curr[(curr["period_start"] == curr["_period_start"]) & (curr["period_end"] == curr["_period_end"])]
+    labels = {}
+    for start, end in modes[["_period_start", "_period_end"]].drop_duplicates().itertuples(index=False):
+        prev = (start - pd.DateOffset(years=1), end - pd.DateOffset(years=1))
+        labels[(start, end)] = f"{period_label(start, end)} vs {period_label(*prev)}"
+    spans = zip(modes["_period_start"], modes["_period_end"], strict=True)
+    modes["periods"] = [labels[span] for span in spans]
+    curr = curr.drop(columns=["_period_start", "_period_end"]).merge(modes[SERIES_KEYS + ["periods"]])
+    prev = whole[whole["year"] == year - 1].merge(modes[SERIES_KEYS + ["periods"]], on=SERIES_KEYS)
+    return [curr.assign(note="", side="curr", basis="year"), prev.assign(note="", side="prev", basis="year")]
+
+
 def comparable_periods(counts: pd.DataFrame, year: int) -> pd.DataFrame:
     """Rows of ``year`` and of the like-for-like period one year earlier, per series.
 
@@ -157,39 +183,39 @@ def comparable_periods(counts: pd.DataFrame, year: int) -> pd.DataFrame:
         The selected raw rows with ``side`` (``"curr"`` / ``"prev"``), ``periods`` (e.g.
         ``"01–06/2025 vs 01–06/2024"``), ``basis`` (``year`` / ``ytd``) and ``note``.
     """
-    pieces = []
-    for _, sub in counts.groupby(SERIES_KEYS, sort=True):
-        stock = indicators.get(sub["indicator"].iloc[0]).stock
-        years = sub[(sub["period_type"] == "year") & (sub["year"] == year)]
-        ytd = sub[(sub["period_type"] == "ytd") & (sub["year"] == year)]
-        months = sub[(sub["period_type"] == "month") & (sub["year"] == year)]
-        if len(years):
-            start, end = years["period_start"].mode().iloc[0], years["period_end"].mode().iloc[0]
-            curr = _span_rows(sub, "year", start, end).assign(note="")
-            pstart, pend = start - pd.DateOffset(years=1), end - pd.DateOffset(years=1)
-            prev = sub[(sub["period_type"] == "year") & (sub["year"] == year - 1)].assign(note="")
-            basis = "year"
-        elif len(ytd) or len(months):
-            if len(ytd):
-                start, end = ytd["period_start"].mode().iloc[0], ytd["period_end"].mode().iloc[0]
-                curr = _span_rows(sub, "ytd", start, end).assign(note="")
-            else:
-                start, end = pd.Timestamp(year, 1, 1), months["period_end"].max()
-                curr = _from_months(sub, start, end, stock=stock)
-            pstart, pend = start - pd.DateOffset(years=1), end - pd.DateOffset(years=1)
-            prev = _span_rows(sub, "ytd", pstart, pend).assign(note="")
-            built = _from_months(sub, pstart, pend, stock=stock)
-            if len(built):
-                have = prev.set_index(raw_keys(sub)).index
-                built = built[~built.set_index(raw_keys(sub)).index.isin(have)]
-                prev = pd.concat([prev, built], ignore_index=True)
-            basis = "ytd"
-        else:
+    whole = counts[counts["period_type"] == "year"]
+    pieces = _whole_years(whole, year)
+    done = set()
+    if pieces:
+        done = set(pieces[0][SERIES_KEYS].drop_duplicates().itertuples(index=False, name=None))
+    kinds = {k: dict(list(counts[counts["period_type"] == k].groupby(SERIES_KEYS, sort=True)))
+             for k in ("ytd", "month")}
+    empty = counts.iloc[0:0]
+    for key in sorted(set().union(*kinds.values()) - done):
+        stock = indicators.get(key[0]).stock
+        spans, monthly = (kinds[k].get(key, empty) for k in ("ytd", "month"))
+        ytd = spans[spans["year"] == year]
+        months = monthly[monthly["year"] == year]
+        if not (len(ytd) or len(months)):
             continue
+        sub = pd.concat([whole[(whole[SERIES_KEYS] == pd.Series(key, index=SERIES_KEYS)).all(axis=1)], spans,
+                         monthly])
+        if len(ytd):
+            start, end = ytd["period_start"].mode().iloc[0], ytd["period_end"].mode().iloc[0]
+            curr = _span_rows(spans, "ytd", start, end).assign(note="")
+        else:
+            start, end = pd.Timestamp(year, 1, 1), months["period_end"].max()
+            curr = _from_months(sub, start, end, stock=stock)
+        pstart, pend = start - pd.DateOffset(years=1), end - pd.DateOffset(years=1)
+        prev = _span_rows(spans, "ytd", pstart, pend).assign(note="")
+        built = _from_months(sub, pstart, pend, stock=stock)
+        if len(built):
+            have = prev.set_index(raw_keys(sub)).index
+            built = built[~built.set_index(raw_keys(sub)).index.isin(have)]
+            prev = pd.concat([prev, built], ignore_index=True)
         label = f"{period_label(start, end)} vs {period_label(pstart, pend)}"
-        pieces += [curr.assign(side="curr"), prev.assign(side="prev")]
-        pieces[-1]["periods"] = pieces[-2]["periods"] = label
-        pieces[-1]["basis"] = pieces[-2]["basis"] = basis
+        pieces += [curr.assign(side="curr", periods=label, basis="ytd"),
+                   prev.assign(side="prev", periods=label, basis="ytd")]
     if not pieces:
         return counts.iloc[0:0].assign(side="", periods="", basis="", note="")
     return pd.concat(pieces, ignore_index=True)

@@ -1,22 +1,19 @@
-"""Trends over years in a proportion: Cochran-Armitage, binomial GLM with projection, Mann-Kendall/Sen."""
+"""Trends over years in a proportion: Cochran-Armitage, the binomial / quasi-binomial GLM and its projection.
+
+Mann-Kendall / Sen live in :mod:`analysis.stats.kendall` (re-exported here).
+"""
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import pymannkendall as mk
-import statsmodels.api as sm
 from scipy import stats as sps
-from statsmodels.tools.sm_exceptions import DomainWarning, PerfectSeparationWarning
 
-from analysis.stats._checks import as_float, check_counts, check_level
-
-#: Link functions accepted by :func:`glm_trend`.
-LINKS = {"logit": sm.families.links.Logit, "identity": sm.families.links.Identity}
+from analysis.stats._checks import as_float, check_counts
+from analysis.stats.glm import LINKS, GlmTrend, fit_glm, glm_trend  # noqa: F401  (re-exported)
+from analysis.stats.kendall import MannKendall, mann_kendall  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)
@@ -91,252 +88,44 @@ def trend_test(x: Any, n: Any, scores: Any = None) -> TrendTest:
     return TrendTest(float(z**2), float(2 * sps.norm.sf(abs(z))), float(slope), float(z), int(xa.size))
 
 
-@dataclass(frozen=True)
-class GlmTrend:
-    """A fitted binomial / quasi-binomial GLM of a proportion on time, with its projection.
-
-    ``dispersion`` is the Pearson chi-squared over the residual degrees of freedom (always reported);
-    ``scale`` is what the standard errors use: 1 for the binomial model, ``dispersion`` when ``quasi``.
-    """
-
-    params: np.ndarray
-    bse: np.ndarray
-    dispersion: float
-    scale: float
-    link: str
-    quasi: bool
-    deviance: float
-    pearson_chi2: float
-    df_resid: int
-    nobs: np.ndarray = field(repr=False)
-    t_obs: np.ndarray = field(repr=False)
-    cov: np.ndarray = field(repr=False)
-
-    def _inverse(self, eta: np.ndarray) -> np.ndarray:
-        return 1 / (1 + np.exp(-eta)) if self.link == "logit" else eta
-
-    def _linear(self, t_new: Any) -> tuple[np.ndarray, np.ndarray]:
-        t = np.atleast_1d(as_float(t_new, name="t_new"))
-        design = np.column_stack([np.ones_like(t), t])
-        eta = design @ self.params
-        se = np.sqrt(np.einsum("ij,jk,ik->i", design, self.cov, design))
-        return eta, se
-
-    def slope_points(self) -> float:
-        """Slope on the proportion scale per unit of t (for logit: mean of b1*mu*(1-mu) weighted by n)."""
-        b1 = float(self.params[1])
-        if self.link == "identity":
-            return b1
-        mu = self._inverse(self._linear(self.t_obs)[0])
-        return float(np.sum(self.nobs * b1 * mu * (1 - mu)) / np.sum(self.nobs))
-
-    def slope_ci(self, level: float = 0.95) -> tuple[float, float]:
-        """Confidence interval of :meth:`slope_points` (Wald on b1, same conversion factor for logit)."""
-        z = check_level(level)
-        b1, se1 = float(self.params[1]), float(self.bse[1])
-        factor = 1.0 if self.link == "identity" or b1 == 0 else self.slope_points() / b1
-        if self.link == "logit" and b1 == 0:
-            mu = self._inverse(self._linear(self.t_obs)[0])
-            factor = float(np.sum(self.nobs * mu * (1 - mu)) / np.sum(self.nobs))
-        return (b1 - z * se1) * factor, (b1 + z * se1) * factor
-
-    def predict(self, t_new: Any, level: float = 0.95, *, n_new: Any = None) -> pd.DataFrame:
-        r"""Fitted proportion at ``t_new`` with a confidence interval and a prediction interval.
-
-        Parameters
-        ----------
-        t_new : array-like
-            Times (years) to predict at.
-        level : float, default 0.95
-            Confidence level of both intervals.
-        n_new : array-like, optional, keyword-only
-            Denominator expected in the new period; default the last observed denominator.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``t``, ``mean``, ``mean_se`` (link scale), ``mean_ci_lower``/``upper`` (where the trend line
-            is) and ``pi_lower``/``pi_upper`` (where the proportion observed in that period is expected).
-
-        Notes
-        -----
-        The prediction interval is for the proportion that will be *observed* in a period at ``t_new``
-        among ``n_new`` cases, if the fitted trend continues. On the link scale
-        :math:`\hat\eta \pm z\sqrt{\mathrm{se}(\hat\eta)^2 + g'(\hat\mu)^2 \phi\hat\mu(1-\hat\mu)/n_{new}}`
-        is back-transformed, with :math:`\phi` = ``scale`` (1 for the binomial model). It covers the
-        uncertainty of the fitted line and the (over-dispersed) binomial variation of one period; it does
-        not cover a change of definition, a shock or a break in the trend. Limits are clipped to [0, 1].
-        """
-        z = check_level(level)
-        eta, se = self._linear(t_new)
-        mu = self._inverse(eta)
-        last_n = self.nobs[-1] if self.nobs.size else np.nan
-        nn = last_n if n_new is None else as_float(n_new, name="n_new")
-        gprime = 1 / (mu * (1 - mu)) if self.link == "logit" else np.ones_like(mu)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            se_obs = np.sqrt(se**2 + gprime**2 * self.scale * mu * (1 - mu) / nn)
-        out = pd.DataFrame({"t": np.atleast_1d(as_float(t_new, name="t_new")), "mean": mu, "mean_se": se})
-        out["mean_ci_lower"] = np.clip(self._inverse(eta - z * se), 0, 1)
-        out["mean_ci_upper"] = np.clip(self._inverse(eta + z * se), 0, 1)
-        out["pi_lower"] = np.clip(self._inverse(eta - z * se_obs), 0, 1)
-        out["pi_upper"] = np.clip(self._inverse(eta + z * se_obs), 0, 1)
-        out["se_obs"] = se_obs
-        return out
-
-    def prob_reach(self, t_new: Any, target: Any, *, higher_is_better: bool = True, n_new: Any = None) -> Any:
-        """Probability that the proportion observed at ``t_new`` reaches ``target`` (same model as the PI).
-
-        ``P(p_new >= target)`` when higher is better, else ``P(p_new <= target)``; normal on the link scale.
-        """
-        pred = self.predict(t_new, n_new=n_new)
-        tgt = np.asarray(target, dtype=float)
-        eta_t = np.log(tgt / (1 - tgt)) if self.link == "logit" else tgt
-        eta = np.log(pred["mean"] / (1 - pred["mean"])) if self.link == "logit" else pred["mean"]
-        zz = (np.asarray(eta) - eta_t) / pred["se_obs"].to_numpy()
-        prob = sps.norm.cdf(zz) if higher_is_better else sps.norm.sf(zz)
-        return float(prob[0]) if prob.size == 1 else prob
-
-
-def glm_trend(x: Any, n: Any, t: Any, link: str = "logit", quasi: bool = False) -> GlmTrend:
-    r"""Fit a binomial (or quasi-binomial) GLM of the proportion ``x/n`` on time ``t``.
+def fit_trend(x: Any, n: Any, t: Any, *, link: str = "logit") -> GlmTrend:
+    r"""Fit a trend by the one policy of the tables: quasi-binomial, never narrower than binomial.
 
     Parameters
     ----------
-    x, n : array-like
-        Numerators and denominators per period; periods with ``n = 0`` are dropped.
-    t : array-like
-        Time of each period (e.g. the year).
-    link : {"logit", "identity"}, default "logit"
-        ``identity`` gives the slope directly in proportion per unit of ``t`` (linear probability model).
-    quasi : bool, default False
-        Quasi-binomial: standard errors scaled by the Pearson dispersion (R ``quasibinomial``).
+    x, n, t : array-like
+        Numerators, denominators and times (years) of the periods; ``n = 0`` periods are dropped.
+    link : {"logit", "identity"}, default "logit", keyword-only
+        Link of :func:`glm_trend`.
 
     Returns
     -------
     GlmTrend
-        ``params`` and ``bse`` (arrays: intercept, slope), ``dispersion``, and :meth:`GlmTrend.predict`.
-
-    Raises
-    ------
-    ValueError
-        Bad counts (the message names the position) or an unknown link. Fewer than two distinct times
-        with ``n > 0`` give NaN parameters, not an error.
+        With three or more periods a quasi-binomial fit whose scale is :math:`\max(1, \hat\phi)` and whose
+        intervals use t quantiles on k - 2 df; with two periods the binomial fit with a ``note`` saying the
+        dispersion is not estimable (callers refuse verdicts and projections then); refused fits (NaN,
+        ``note``) as :func:`glm_trend`.
 
     Notes
     -----
-    :math:`g(p_t) = \beta_0 + \beta_1 t`, fitted by IRLS with ``endog = x/n`` and ``var_weights = n``
-    (METHODS.md §4b); quasi-binomial uses ``fit(scale="X2")``, dispersion = Pearson chi-squared /
-    df_resid. The two-column endog with ``scale="X2"`` and ``freq_weights`` give a wrong scale
-    (METHODS.md §11 row 5) and are not used.
+    Administrative rates move from year to year for reasons that are not sampling, so the dispersion is
+    always estimated when it can be (k >= 3): :math:`\hat\phi = X^2/(k-2)`, standard errors times
+    :math:`\sqrt{\max(1, \hat\phi)}`, t on k - 2 df (a pre-test for overdispersion on so few df has no
+    power, and a normal quantile with an estimated dispersion under-covers: METHODS.md §12). The floor at
+    1 keeps the binomial variance as the least variation a proportion can have.
 
     References
     ----------
-    Agresti A (2007) *An Introduction to Categorical Data Analysis*, 2nd ed., §3.2. McCullagh P, Nelder JA
-    (1989) *Generalized Linear Models*, 2nd ed., §4.5 (quasi-likelihood).
-
-    Examples
-    --------
-    >>> fit = glm_trend([24, 35, 21, 30], [1379, 638, 213, 254], [0, 2, 4, 5])
-    >>> [round(float(v), 6) for v in fit.params]
-    [-3.866248, 0.397337]
+    McCullagh P, Nelder JA (1989) *Generalized Linear Models*, 2nd ed., ch. 4 and 9. METHODS.md §4b, §12.
     """
     xa, na = check_counts(x, n)
     ta = as_float(t, name="t")
-    xa, na, ta = (np.atleast_1d(v) for v in np.broadcast_arrays(xa, na, ta))
-    if link not in LINKS:
-        raise ValueError(f"link must be one of {sorted(LINKS)}; got {link!r}")
-    keep = na > 0
-    xa, na, ta = xa[keep], na[keep], ta[keep]
-    if xa.size < 2 or np.ptp(ta) == 0:  # nothing to fit: NaN result, not an error (n = 0 gives NaN)
-        nan2 = np.full(2, np.nan)
-        return GlmTrend(nan2, nan2.copy(), np.nan, np.nan, link, bool(quasi), np.nan, np.nan, 0,
-                        nobs=na, t_obs=ta, cov=np.full((2, 2), np.nan))
-    design = np.column_stack([np.ones_like(ta), ta])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DomainWarning)
-        if xa.size == 2:  # saturated: exact fit and zero residual df are expected, not a problem
-            warnings.simplefilter("ignore", PerfectSeparationWarning)
-            warnings.simplefilter("ignore", RuntimeWarning)
-        family = sm.families.Binomial(link=LINKS[link]())
-        model = sm.GLM(xa / na, design, family=family, var_weights=na)
-        res = model.fit(scale="X2" if quasi else 1.0)
-    df_resid = int(round(res.df_resid))
-    dispersion = float(res.pearson_chi2 / df_resid) if df_resid > 0 else np.nan
-    return GlmTrend(
-        params=np.asarray(res.params, dtype=float),
-        bse=np.asarray(res.bse, dtype=float),
-        dispersion=dispersion,
-        scale=float(res.scale),
-        link=link,
-        quasi=bool(quasi),
-        deviance=float(res.deviance),
-        pearson_chi2=float(res.pearson_chi2),
-        df_resid=df_resid,
-        nobs=na,
-        t_obs=ta,
-        cov=np.asarray(res.cov_params()),
-    )
-
-
-@dataclass(frozen=True)
-class MannKendall:
-    """Mann-Kendall test (tie-corrected, continuity-corrected) with Sen's slope."""
-
-    z: float
-    p_value: float
-    slope: float
-    s: float
-    var_s: float
-    tau: float
-    intercept: float
-    n: int
-
-
-def mann_kendall(values: Any) -> MannKendall:
-    r"""Mann-Kendall trend test and Sen slope of a series (e.g. yearly proportions), in time order.
-
-    Parameters
-    ----------
-    values : array-like
-        The series; all values must be finite.
-
-    Returns
-    -------
-    MannKendall
-        ``z``, two-sided ``p_value``, Sen ``slope`` per step, ``s``, ``var_s``, ``tau`` (tau-a, S over
-        n(n-1)/2, not Kendall's tau-b), ``intercept``; NaN for fewer than three values.
-
-    Notes
-    -----
-    .. math:: S = \sum_{i<j} \mathrm{sign}(x_j - x_i), \quad
-              Z = \frac{S - \mathrm{sign}(S)}{\sqrt{\mathrm{Var}\,S}}, \quad
-              \mathrm{slope} = \mathrm{median}_{i<j} \frac{x_j - x_i}{j - i}
-
-    with the tie-corrected variance, by ``pymannkendall.original_test``. It ignores denominators: a year
-    with 20 cases counts as much as one with 20 000; with fewer than ten points it has little power.
-
-    References
-    ----------
-    Mann HB (1945) Econometrica 13:245-259. Kendall MG (1975) *Rank Correlation Methods*. Sen PK (1968)
-    JASA 63:1379-1389. Gilbert RO (1987) *Statistical Methods for Environmental Pollution Monitoring*, ch. 16.
-
-    Examples
-    --------
-    >>> r = mann_kendall([0.90, 0.91, 0.93, 0.92, 0.95])
-    >>> r.s, round(r.slope, 4)
-    (8.0, 0.0112)
-    """
-    arr = np.atleast_1d(as_float(values, name="values"))
-    if arr.size < 3:
-        return MannKendall(*(np.nan,) * 7, n=int(arr.size))
-    res = mk.original_test(arr)
-    return MannKendall(
-        z=float(res.z),
-        p_value=float(res.p),
-        slope=float(res.slope),
-        s=float(res.s),
-        var_s=float(res.var_s),
-        tau=float(res.Tau),
-        intercept=float(res.intercept),
-        n=int(arr.size),
-    )
+    _, na_b, ta_b = (np.atleast_1d(v) for v in np.broadcast_arrays(xa, na, ta))
+    periods = np.unique(ta_b[na_b > 0]).size
+    if periods >= 3:
+        return fit_glm(x, n, t, link=link, quasi=True, min_dispersion=1.0)
+    fit = fit_glm(x, n, t, link=link, quasi=False)
+    if fit.model:
+        fit = replace(fit, note="two periods: no residual df, so process variation is not estimable "
+                      "(binomial model only)")
+    return fit

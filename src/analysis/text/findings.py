@@ -10,6 +10,10 @@ from analysis import text
 
 #: Direction-neutral verdicts of a YoY row that are worth a sentence.
 CLEAR = ("improved", "worsened")
+#: Verdicts of rows that have both periods.
+COMPARED = ("improved", "stable", "no clear change", "worsened")
+#: Order of the variation methods in :func:`variation_sentence`.
+METHODS = ("yearly history", "across units", "monthly", "binomial")
 
 
 def _periods(row: pd.Series) -> tuple[str, str]:
@@ -74,12 +78,13 @@ def findings_overview(card: pd.DataFrame, *, lang: str = "vi", synthetic: bool =
 
 
 def units_sentences(yoy_units: pd.DataFrame, *, lang: str = "vi") -> list[str]:
-    """How many units improved or worsened clearly, naming up to three that worsened."""
-    comparable = yoy_units[yoy_units["label"].isin(["improved", "no clear change", "worsened"])]
+    """How many units improved or worsened clearly (naming up to three that worsened), how many are stable."""
+    comparable = yoy_units[yoy_units["label"].isin(list(COMPARED))]
     worse = comparable[comparable["label"] == "worsened"].sort_values("change")
     better = comparable[comparable["label"] == "improved"]
+    stable = comparable[comparable["label"] == "stable"]
     names = ", ".join(str(n) for n in worse.get("unit_name", pd.Series(dtype=str)).head(3))
-    return [
+    out = [
         text.phrase(
             "units_worse",
             lang=lang,
@@ -89,6 +94,43 @@ def units_sentences(yoy_units: pd.DataFrame, *, lang: str = "vi") -> list[str]:
         ),
         text.phrase("units_better", lang=lang, n=len(better), total=len(comparable)),
     ]
+    if len(stable):
+        m = (
+            text.format_points(float(stable["materiality"].iloc[0]), lang=lang)
+            if "materiality" in stable
+            else "–"
+        )
+        out.append(
+            text.phrase("units_stable", lang=lang, n=len(stable), total=len(comparable), m=m.lstrip("+"))
+        )
+    return out
+
+
+def variation_sentence(yoy: pd.DataFrame, *, lang: str = "vi") -> str:
+    """Say in words which variation the change intervals of a YoY table allow for, and the materiality.
+
+    Returns "" for a table without a ``method`` column (or no compared row).
+    """
+    if "method" not in yoy.columns:
+        return ""
+    rows = yoy[yoy["method"].isin(list(METHODS))]
+    if rows.empty:
+        return ""
+    counts = rows["method"].value_counts()
+    parts = [
+        text.label(f"method:{m}", lang=lang) + (f" ({int(counts[m])})" if len(counts) > 1 else "")
+        for m in METHODS
+        if m in counts
+    ]
+    m = ", ".join(
+        sorted(
+            {
+                text.format_points(v, lang=lang).lstrip("+")
+                for v in rows.get("materiality", pd.Series(dtype=float))
+            }
+        )
+    )
+    return text.phrase("variation", lang=lang, parts="; ".join(parts), m=m or "–")
 
 
 def funnel_sentence(funnel: pd.DataFrame, *, lang: str = "vi") -> str:
@@ -140,13 +182,35 @@ def findings_timeliness(
     rows = yoy[yoy["rate_curr"].notna() & yoy["rate_prev"].notna()]
     out = [yoy_sentence(r, lang=lang) for _, r in rows.iterrows()]
     out += units_sentences(yoy_units, lang=lang)
+    out += [s for s in (variation_sentence(yoy_units, lang=lang),) if s]
     out.append(funnel_sentence(funnel, lang=lang))
     out.append(decomposition_sentence(decomposition, lang=lang))
     return out + synthetic_note(synthetic, lang=lang)
 
 
+def _as_projection(row: pd.Series) -> pd.Series:
+    """Rename a ``projection_table`` row (``year``, ``rate``, ``lower``, ``upper``) to target_table names."""
+    if "projection" in row or "rate" not in row:
+        return row
+    return row.rename(
+        {"year": "projection_year", "rate": "projection", "lower": "pi_lower", "upper": "pi_upper"}
+    )
+
+
 def projection_sentence(row: pd.Series, *, lang: str = "vi") -> str:
-    """Projection of a target_table row (or a projection with ``target`` NaN) with its chance of reaching."""
+    """Projection of a target_table or projection_table row with its chance of reaching the target.
+
+    A series too short to project (NaN projection) says so, with the table's reason.
+    """
+    row = _as_projection(row)
+    if not _ok(row.get("projection")):
+        return text.phrase(
+            "projection_none",
+            lang=lang,
+            label=_label(row, lang=lang) if "indicator" in row else "–",
+            reason=text.label("too_few_years", lang=lang),
+            year=int(row["projection_year"]) if _ok(row.get("projection_year")) else "–",
+        )
     has_target = _ok(row.get("target"))
     s = text.phrase(
         "projection" if has_target else "projection_only",
@@ -159,6 +223,20 @@ def projection_sentence(row: pd.Series, *, lang: str = "vi") -> str:
         prob=text.format_percent(row["prob_reach"], lang=lang, digits=0) if has_target else "–",
     )
     return f"{_label(row, lang=lang)}: {s}" if "indicator" in row else s
+
+
+def product_sentence(product: pd.DataFrame, *, lang: str = "vi") -> str:
+    """Say how a product rate changed through its two factors (``stats.decompose_product_table`` row)."""
+    if product is None or product.empty:
+        return text.label("no_previous", lang=lang)
+    r = product.iloc[0]
+    return text.phrase(
+        "product",
+        lang=lang,
+        total=text.format_points(r["change"], lang=lang),
+        alpha=text.format_points(r["alpha_effect"], lang=lang),
+        beta=text.format_points(r["beta_effect"], lang=lang),
+    )
 
 
 def no_target_sentence(indicator: str, unit_name: str, *, lang: str = "vi") -> str:
@@ -184,6 +262,9 @@ def findings_online(
     """Return the online findings: adoption change, projection (and target if any), units."""
     rows = yoy[yoy["rate_curr"].notna() & yoy["rate_prev"].notna()]
     out = [yoy_sentence(r, lang=lang) for _, r in rows.iterrows()]
+    if "year" in projection.columns and "projection_year" not in projection.columns and len(projection):
+        keys = [c for c in ("indicator", "convention") if c in projection.columns]
+        projection = projection.sort_values("year").groupby(keys, sort=True).tail(1)
     for _, r in projection.iterrows():
         out.append(projection_sentence(r, lang=lang))
         if not _ok(r.get("target")):
@@ -232,17 +313,83 @@ def findings_welfare(
     target: float | None,
     lang: str = "vi",
     synthetic: bool = False,
+    product: pd.DataFrame | None = None,
 ) -> list[str]:
-    """Return the welfare findings: stages per group, the change in each rate, target status."""
+    """Return the welfare findings: stages per group, the change in each rate, target status.
+
+    With ``product`` (``analysis.stats.decompose_product_table``) the change in the paid share is split
+    into more account holders and more holders paid.
+    """
     out = stage_sentences(stages, lang=lang)
     rows = yoy[yoy["rate_curr"].notna() & yoy["rate_prev"].notna()]
     out += [yoy_sentence(r, lang=lang) for _, r in rows.iterrows()]
+    if product is not None and len(product):
+        out.append(product_sentence(product, lang=lang))
     paid = rates[(rates["indicator"] == "welfare.paid_share") & (rates["group"] == "all")]
     if target is None:
         out.append(no_target_sentence("welfare.paid_share", unit_name, lang=lang))
     elif len(paid):
         row = paid.iloc[0].rename({"rate": "rate_curr"})
         out.append(target_sentence(pd.concat([row, pd.Series({"target": target})]), lang=lang))
+    return out + synthetic_note(synthetic, lang=lang)
+
+
+def findings_satisfaction(
+    card: pd.DataFrame,
+    funnel: pd.DataFrame,
+    yoy_units: pd.DataFrame,
+    *,
+    unit_name: str,
+    lang: str = "vi",
+    synthetic: bool = False,
+) -> list[str]:
+    """Return the satisfaction findings: PAKN volume, change per indicator, the target, agencies, funnel.
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        ``analysis.stats.yoy_table`` of the satisfaction family (units summed) with ``target`` and
+        ``target_year`` attached (``analysis.stats.series.attach_targets``).
+    funnel : pandas.DataFrame
+        ``analysis.stats.funnel_table`` of the agencies on ``satisfaction.dossiers`` (QĐ 766 5.4).
+    yoy_units : pandas.DataFrame
+        ``analysis.stats.yoy_table`` per agency on ``satisfaction.dossiers``.
+    unit_name : str
+        Name of the unit, for the sentence saying that no target was found.
+    lang : {"vi", "en"}
+        Language of the sentences.
+    synthetic : bool
+        Add the synthetic-data sentence.
+
+    Returns
+    -------
+    list of str
+        PAKN received and handled on time in the later period; one YoY sentence per indicator; the 5.4
+        target sentence with the note that the target's definition is assumed (or that none was found);
+        agencies that improved or worsened; agencies below the overall rate on the funnel.
+    """
+    rows = card[card["rate_curr"].notna() & card["rate_prev"].notna()]
+    out = []
+    feedback = card[(card["indicator"] == "feedback.on_time") & card["rate_curr"].notna()]
+    if len(feedback):
+        r = feedback.iloc[0]
+        cur = _periods(r)[0]
+        out.append(text.phrase(
+            "feedback_volume", lang=lang, n=text.format_number(r["denominator_curr"], lang=lang),
+            period="năm" if cur.isdigit() else "kỳ", year=cur,
+            on_time=text.format_number(r["numerator_curr"], lang=lang),
+            share=text.format_percent(r["rate_curr"], lang=lang),
+        ))
+    out += [yoy_sentence(r, lang=lang) for _, r in rows.iterrows()]
+    dossiers = card[(card["indicator"] == "satisfaction.dossiers") & card["rate_curr"].notna()]
+    if len(dossiers) and _ok(dossiers.iloc[0].get("target")):
+        out.append(target_sentence(dossiers.iloc[0], lang=lang))
+        out.append(text.phrase("target_assumed", lang=lang,
+                               target=text.format_percent(dossiers.iloc[0]["target"], lang=lang)))
+    elif len(dossiers):
+        out.append(no_target_sentence("satisfaction.dossiers", unit_name, lang=lang))
+    out += units_sentences(yoy_units, lang=lang)
+    out.append(funnel_sentence(funnel, lang=lang))
     return out + synthetic_note(synthetic, lang=lang)
 
 

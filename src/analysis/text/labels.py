@@ -68,6 +68,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "No monthly counts for this year (period reports only): nothing to draw.",
     ),
     "improved": ("cải thiện", "improved"),
+    "stable": ("ổn định", "stable"),
     "no clear change": ("chưa rõ thay đổi", "no clear change"),
     "worsened": ("xấu đi", "worsened"),
     "not comparable": ("không so sánh được", "not comparable"),
@@ -90,6 +91,30 @@ LABELS: dict[str, tuple[str, str]] = {
     "met": ("đạt", "met"),
     "not met": ("chưa đạt", "not met"),
     "unclear": ("chưa chắc chắn", "not clear"),
+    "too_few_years": ("chưa đủ số năm để dự báo", "too few years to project"),
+    "product_decomposition": (
+        "Thay đổi tỷ lệ được chi trả qua tài khoản: do có tài khoản và do được chi trả",
+        "Change in the share paid through an account: accounts held and holders paid",
+    ),
+    "alpha_effect": ("Do thêm đối tượng có tài khoản", "More beneficiaries holding an account"),
+    "beta_effect": ("Do thêm người có tài khoản được chi trả", "More holders paid through their account"),
+    "yearly history": ("lịch sử các năm", "yearly history"),
+    "across units": ("giữa các đơn vị", "across units"),
+    "monthly": ("theo tháng", "monthly"),
+    "binomial": ("chỉ sai số ngẫu nhiên", "sampling only"),
+    "method:yearly history": (
+        "biến động giữa các năm, ước lượng từ các năm trước",
+        "year-to-year variation estimated from the earlier years",
+    ),
+    "method:across units": ("độ phân tán thay đổi giữa các đơn vị", "the spread of the units' changes"),
+    "method:monthly": (
+        "biến động giữa các tháng (cú sốc chung cả năm không thấy được)",
+        "month-to-month variation (a shock shared by a whole year is not visible)",
+    ),
+    "method:binomial": (
+        "chỉ sai số ngẫu nhiên (không thấy biến động lớn hơn)",
+        "sampling error only (no larger variation found)",
+    ),
 }
 
 #: Plain-language phrases used in findings, with ``{}`` placeholders.
@@ -105,6 +130,25 @@ PHRASES: dict[str, tuple[str, str]] = {
     "units_worse": (
         "{n} trên {total} đơn vị giảm sút rõ rệt so với năm trước{names}.",
         "{n} of {total} units worsened clearly from last year{names}.",
+    ),
+    "units_stable": (
+        "{n} trên {total} đơn vị ổn định (thay đổi chắc chắn nhỏ hơn ±{m}).",
+        "{n} of {total} units are stable (the change is surely smaller than ±{m}).",
+    ),
+    "variation": (
+        "Khoảng tin cậy của thay đổi tính đến: {parts}; mức thay đổi nhỏ nhất có ý nghĩa thực tế: ±{m} "
+        "(giả định của dự án).",
+        "The change intervals allow for: {parts}; smallest change that matters: ±{m} (a project assumption).",
+    ),
+    "projection_none": (
+        "{label}: {reason}, năm {year}.",
+        "{label}: {reason}, {year}.",
+    ),
+    "product": (
+        "Tỷ lệ được chi trả qua tài khoản thay đổi {total}: {alpha} do thêm đối tượng có tài khoản, "
+        "{beta} do thêm người có tài khoản được chi trả qua tài khoản.",
+        "The share paid through an account changed by {total}: {alpha} from more beneficiaries holding an "
+        "account, {beta} from more holders being paid through it.",
     ),
     "units_better": (
         "{n} trên {total} đơn vị cải thiện rõ rệt so với năm trước.",
@@ -143,6 +187,17 @@ PHRASES: dict[str, tuple[str, str]] = {
     "merger": (
         "{old} (mã {old_code}) hợp nhất vào {new} (mã {new_code}) từ {date}, cùng {others}.",
         "{old} (code {old_code}) merged into {new} (code {new_code}) from {date}, with {others}.",
+    ),
+    "feedback_volume": (
+        "{n} phản ánh, kiến nghị (PAKN) tiếp nhận {period} {year}; {on_time} PAKN được xử lý đúng hạn "
+        "({share}).",
+        "{n} feedback items (PAKN) received in {year}; {on_time} handled on time ({share}).",
+    ),
+    "target_assumed": (
+        "Chỉ tiêu {target} là tỷ lệ hài lòng của tỉnh, nguồn không nêu định nghĩa; ở đây so sánh với "
+        "chỉ số 5.4 của QĐ 766 (một giả định).",
+        "The {target} target is the province's satisfaction rate, whose definition the source does not "
+        "state; it is compared here with QĐ 766 indicator 5.4 (an assumption).",
     ),
     "welfare_stage": (
         "{group}: {total} đối tượng, {holders} có tài khoản "

@@ -23,6 +23,7 @@ HEADERS = {
         "curr": "Kỳ này (KTC 95 %)",
         "change": "Thay đổi (KTC 95 %)",
         "label": "Đánh giá",
+        "method": "Biến động tính đến",
         "target": "Chỉ tiêu",
     },
     "en": {
@@ -33,6 +34,7 @@ HEADERS = {
         "curr": "Current (95% CI)",
         "change": "Change (95% CI)",
         "label": "Verdict",
+        "method": "Variation allowed for",
         "target": "Target",
     },
 }
@@ -57,8 +59,9 @@ def _points(d: float, lo: float, hi: float, lang: str) -> str:
 def yoy_view(yoy: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
     """Return a year-over-year table (``analysis.stats.yoy_table``) formatted for a reader.
 
-    Rates become percentages with their Wilson interval, the change becomes points with its Newcombe
-    interval, the verdict is translated, and indicator ids become their labels.
+    Rates become percentages with their Wilson interval, the change becomes points with its interval
+    (widened for process variation), the verdict is translated ("stable" = ổn định), the variation the
+    interval allows for is named (``method``), and indicator ids become their labels.
 
     Examples
     --------
@@ -87,6 +90,8 @@ def yoy_view(yoy: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
         _points(*v, lang) for v in yoy[["change", "change_lower", "change_upper"]].itertuples(index=False)
     ]
     out[head["label"]] = [text.label(v, lang=lang) if lang == "vi" else v for v in yoy["label"]]
+    if "method" in yoy.columns:
+        out[head["method"]] = [text.label(m, lang=lang) if m else "–" for m in yoy["method"]]
     if "target" in yoy.columns:
         years = (
             yoy["target_year"] if "target_year" in yoy.columns else pd.Series(float("nan"), index=yoy.index)
@@ -266,21 +271,28 @@ def yoy_gt(
 
 
 def outlook_view(outlook: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
-    """Reader's view of ``analysis.stats.series.outlook_table``: labels, projection with interval, chance.
+    """Reader's view of ``analysis.stats.projection_table``: labels, projection with interval, chance.
 
-    >>> o = pd.DataFrame([dict(indicator="payment.online", projection_year=2025, projection=0.9,
-    ...                        pi_lower=0.85, pi_upper=0.94, target=float("nan"), prob_reach=float("nan"))])
+    A series too short to project shows why ("too few years to project") instead of an interval.
+
+    >>> o = pd.DataFrame([dict(indicator="payment.online", year=2025, rate=0.9, lower=0.85, upper=0.94,
+    ...                        target=float("nan"), prob_reach=float("nan"))])
     >>> outlook_view(o, lang="en").iloc[0].tolist()
     ['Dossiers paid online', '2025', '90.0% (85.0–94.0%)', 'no target in the sources', '–']
     """
     lang = text.check_lang(lang)
     none = word("no_target", lang=lang)
+    if "projection" not in outlook.columns:  # projection_table names (as yearly_rates)
+        outlook = outlook.rename(
+            columns={"year": "projection_year", "rate": "projection", "lower": "pi_lower", "upper": "pi_upper"}
+        )
+    too_few = text.label("too_few_years", lang=lang)
     return pd.DataFrame(
         {
             word("indicator", lang=lang): [text.indicator_label(i, lang=lang) for i in outlook["indicator"]],
             word("projection_year", lang=lang): [str(int(y)) for y in outlook["projection_year"]],
             word("projection", lang=lang): [
-                _rate(p, lo, hi, lang)
+                too_few if pd.isna(p) else _rate(p, lo, hi, lang)
                 for p, lo, hi in outlook[["projection", "pi_lower", "pi_upper"]].itertuples(index=False)
             ],
             word("target", lang=lang): [
@@ -305,12 +317,13 @@ def outlook_gt(
 ):
     """Return the projection table (:func:`outlook_view`) laid out for reading."""
     note = (
-        "Mô hình GLM nhị thức theo năm; khoảng dự báo 95 % là nơi tỷ lệ quan sát được sẽ rơi vào nếu xu "
-        "hướng tiếp diễn."
+        "Mô hình GLM tựa nhị thức (quasi-binomial) theo năm, độ phân tán ước lượng từ chính chuỗi năm và "
+        "phân vị t; khoảng dự báo 95 % là nơi tỷ lệ quan sát được sẽ rơi vào nếu xu hướng tiếp diễn. Dưới "
+        "ba năm số liệu thì không dự báo."
         if lang == "vi"
-        else "Binomial GLM on the years; the 95% prediction interval is where the observed rate would fall "
-        "if "
-        "the trend went on."
+        else "Quasi-binomial GLM on the years, its dispersion estimated from the yearly series itself, with "
+        "t quantiles; the 95% prediction interval is where the observed rate would fall if the trend went "
+        "on. With fewer than three years there is no projection."
     )
     view = outlook_view(outlook, lang=lang)
     return reading_table(
