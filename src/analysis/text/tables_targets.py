@@ -23,7 +23,8 @@ WORDS = {
     "yes": ("đạt", "met"),
     "no": ("chưa đạt", "not met"),
     "note": (
-        "Kiểm định score với phương sai tại chỉ tiêu; dự báo theo mô hình GLM nhị thức của các năm đủ số liệu.",
+        "Kiểm định score với phương sai tại chỉ tiêu; dự báo theo mô hình GLM nhị thức của các năm đủ số "
+        "liệu.",
         "Score test with the variance at the target; projection from a binomial GLM on the whole years.",
     ),
 }
