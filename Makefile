@@ -44,5 +44,5 @@ bench: $(STAMP) ## Benchmarks: aggregation at 10 million rows, the report run, t
 lint: $(STAMP) ## Ruff on the package and tests
 	$(VENV)/bin/ruff check src tests benchmarks
 
-clean: ## Remove outputs (figures, reports, processed cache); keeps data and .venv
-	rm -rf figures reports data/processed
+clean: ## Remove outputs (figures, reports, their releases, scratch, processed cache); keeps data and .venv
+	rm -rf figures reports releases scratch .analysis-run.lock data/processed

@@ -166,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         load_before = os.getloadavg()[0]
         seconds, cpu, code, log = _run([*base, *extra], out=out, tag=name.replace(" ", "_").replace(",", ""))
         ok, failed, skipped = _count_runs(out, args.year)
+        skipped = max(skipped, sum(line.lstrip().startswith("skipped ") for line in log.splitlines()))
         rows.append(
             {
                 "scenario": name,

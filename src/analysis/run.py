@@ -24,6 +24,7 @@ from analysis.notebook.outputs import OUTPUT_ENV, RUN_ENV
 from analysis.notebook.params import NOTEBOOKS_ENV, ParameterError
 from analysis.provenance import is_synthetic, list_inputs, write_bytes_atomic
 from analysis.runner.console import RUN_LOG, error, format_summary, line, log_to, stop_logging
+from analysis.runner.execute import execute_job, run_jobs, start_pool
 from analysis.runner.lock import Busy, run_lock
 from analysis.runner.release import BUSY, Release, clear_job, rebase
 from analysis.runner.spec import (
@@ -41,6 +42,7 @@ from analysis.runner.spec import (
 )
 
 __all__ = [
+    "CACHE_DIR",
     "EXIT_BUSY",
     "EXIT_FAILED",
     "EXIT_INVALID",
@@ -49,11 +51,15 @@ __all__ = [
     "Job",
     "Result",
     "build_parser",
+    "check",
+    "execute_job",
     "expand_runs",
     "format_summary",
     "load_runs",
     "main",
     "plan",
+    "run_jobs",
+    "start_pool",
     "write_shared_inputs",
 ]
 
@@ -204,6 +210,7 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
     staged = [
         replace(
             j,
+            figures=str(layout.figures(args.year, j.unit)),
             **{
                 k: str(reports / Path(getattr(j, k)).relative_to(pub_reports))
                 for k in ("output", "html", "log")
@@ -268,7 +275,7 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
         return EXIT_OK
     current = [asdict(r) for r in results]
     merged = site.merge_results(rebase(runs_doc.get("results", []), pub_reports, reports), current)
-    doc = {"year": args.year, "started": _iso(started), "results": merged}
+    doc = {"year": args.year, "lang": lang, "started": _iso(started), "results": merged}
     write_bytes_atomic(reports / "runs.json", _json(doc))
     site.write_index(reports, figures_root=layout.figures_root, **_lang_kw(site.write_index, lang))
     doc["results"] = rebase(merged, reports, pub_reports)  # as published

@@ -18,7 +18,7 @@ def line(r: Result) -> str:
     '  ok       10_x  unit 77  12.3 s'
     >>> line(Result("10_x", "77", "ok", 3.0, skipped=True))
     '  skipped  10_x  unit 77  unchanged (kept from the published set)'
-    >>> line(Result("10_x", "77", "failed", 2.0, "ValueError: boom\\nmore"))
+    >>> line(Result("10_x", "77", "failed", 2.0, "ValueError: boom\nmore"))
     '  FAILED   10_x  unit 77  2.0 s  ValueError: boom'
     """
     if r.skipped:

@@ -239,7 +239,7 @@ def execute_job(job: Job, *, keep_kernel: bool = True, lang: str = "vi") -> Resu
     if out.exists():
         t = time.perf_counter()
         try:
-            site.render_notebook(out, Path(job.html), status=status, error=error, **_lang_kw(site, lang))
+            site.render_notebook(out, Path(job.html), status=status, error=error, **_page_kw(site, job, lang))
         except Exception as exc:  # noqa: BLE001 - a page that cannot render is a failed run, not a crash
             result.status, result.error = "failed", f"HTML rendering failed: {exc}"
         extra["page_s"] = round(time.perf_counter() - t, 2)
@@ -247,11 +247,15 @@ def execute_job(job: Job, *, keep_kernel: bool = True, lang: str = "vi") -> Resu
     return result
 
 
-def _lang_kw(site: Any, lang: str) -> dict[str, str]:
-    """``{"lang": lang}`` when the site's functions take a language, else nothing."""
+def _page_kw(site: Any, job: Job, lang: str) -> dict[str, Any]:
+    """Return the keywords of the page: the set's figure folder and the language, where taken."""
     import inspect
 
-    return {"lang": lang} if "lang" in inspect.signature(site.render_notebook).parameters else {}
+    takes = inspect.signature(site.render_notebook).parameters
+    kw: dict[str, Any] = {"lang": lang} if "lang" in takes else {}
+    if job.figures and "figures_dir" in takes:
+        kw["figures_dir"] = Path(job.figures)
+    return kw
 
 
 def start_pool(

@@ -34,6 +34,8 @@ class Job:
     kernel: str = "analysis"
     timeout: float | None = None
     notebooks_dir: str = ""
+    #: The unit's figure folder in the set being built (its page copies the figures from there).
+    figures: str = ""
 
 
 @dataclass
