@@ -240,7 +240,10 @@ def guess_delimiter(sample: str, candidates: str = ",;\t") -> str:
     lines = [ln for ln in sample.splitlines()[:200] if ln.strip()]
     best, score = ",", 0
     for d in candidates:
-        widths = [len(r) for r in csv.reader(lines, delimiter=d)]
+        try:
+            widths = [len(r) for r in csv.reader(lines, delimiter=d)]
+        except csv.Error:  # e.g. a NUL byte: this delimiter tells nothing; the strict read reports the line
+            continue
         multi = [w for w in widths if w > 1]
         if multi:
             mode = max(set(multi), key=multi.count)
