@@ -591,16 +591,16 @@ def _(d):
 
 
 def _streamed(zout: zipfile.ZipFile, name: str, head: bytes, unit: bytes, total: int, tail: bytes) -> None:
-    """Write part ``name``: ``head``, ``unit`` repeated to ``total`` bytes, ``tail``, deflated as it goes."""
+    """Write part ``name``: ``head``, ``unit`` repeated to about ``total`` bytes, ``tail``, deflated."""
     info = zipfile.ZipInfo(name, date_time=(2025, 7, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     with zout.open(info, "w", force_zip64=True) as fh:
         fh.write(head)
-        block = unit * ((1 << 20) // len(unit) + 1)
-        left = total
+        per_block = (1 << 20) // len(unit) + 1
+        left = total // len(unit)  # whole units only: the part stays well-formed XML
         while left > 0:
-            fh.write(block[:left])
-            left -= len(block)
+            fh.write(unit * min(per_block, left))
+            left -= per_block
         fh.write(tail)
 
 
@@ -1188,6 +1188,23 @@ def _(d):
         [["" if v is None else v for v in r] for r in payment_rows()]
     )
     return write_bytes(d / "tttt.csv", b"\xef\xbb\xbf" + buf.getvalue().encode())
+
+
+@case("payment_csv_cr_line_endings", reader="payment766", expect=Reads(PAY_COUNTS, rows=2))
+def _(d):
+    path = payment_file(d, name="tttt.csv")
+    return write_bytes(path, path.read_bytes().replace(b"\n", b"\r"))  # old Mac line ends
+
+
+@case(
+    "payment_csv_unbalanced_quote",
+    reader="payment766",
+    expect=Refused(("malformed CSV", "unbalanced double quote"), row=7),
+)
+def _(d):
+    path = payment_file(d, name="tttt.csv")
+    # a quote opens the name on line 6 and is never closed there: the field runs on into line 7
+    return write_bytes(path, path.read_bytes().replace(b"77.H01,", b'77.H01,"', 1))
 
 
 @case("payment_tab_separated_txt", reader="payment766", expect=Reads(PAY_COUNTS, rows=2))

@@ -86,7 +86,7 @@ def test_opens_on_the_province_with_charts_verdicts_and_table(app, data):
     assert f"<b class='explore-verdict'>{text.label(label, lang='vi')}</b>" in app.verdict.value
     assert "DỮ LIỆU TỔNG HỢP" in app.verdict.value  # synthetic, said beside the verdicts
     for fig in (app.views.trend, app.views.compare):  # and stamped on both charts, as saved figures are
-        assert "SYNTHETIC DATA" in fig.get_supxlabel()
+        assert "DỮ LIỆU TỔNG HỢP" in fig.get_supxlabel()
     assert "Sở Tư pháp" in app.table.value and "<table" in app.table.value
     assert "Traceback" not in app.status.value + app.verdict.value
 

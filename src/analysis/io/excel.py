@@ -240,7 +240,10 @@ def guess_delimiter(sample: str, candidates: str = ",;\t") -> str:
     lines = [ln for ln in sample.splitlines()[:200] if ln.strip()]
     best, score = ",", 0
     for d in candidates:
-        widths = [len(r) for r in csv.reader(lines, delimiter=d)]
+        try:
+            widths = [len(r) for r in csv.reader(lines, delimiter=d)]
+        except csv.Error:  # e.g. a NUL byte: this delimiter tells nothing; the strict read reports the line
+            continue
         multi = [w for w in widths if w > 1]
         if multi:
             mode = max(set(multi), key=multi.count)
@@ -257,7 +260,16 @@ def read_csv_grid(path: str | Path) -> Sheet:
         raise InputError("the file is empty; expected a header row and data rows", path=path)
     text = decode_text(data, path=path)
     delimiter = guess_delimiter(text[:20000])
-    rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        rows = [list(r) for r in reader]
+    except csv.Error as exc:
+        raise InputError(
+            f"malformed CSV ({exc}): an unbalanced double quote (\") at or above this line? Save the file "
+            "again as CSV from the spreadsheet",
+            path=path,
+            row=reader.line_num,
+        ) from None
     width = max((len(r) for r in rows), default=0)
     rows = [r + [""] * (width - len(r)) for r in rows]  # short rows (trailing cells left out) padded
     return Sheet(name=None, cells=rows, filled=rows)

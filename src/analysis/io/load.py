@@ -66,6 +66,7 @@ KIND_NAMES = {
     "bieu06": "Biểu 06",
     "payment766": "766 payment export",
     "welfare": "welfare report",
+    "feedback": "feedback (PAKN) export",
 }
 
 

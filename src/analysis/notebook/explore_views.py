@@ -215,11 +215,11 @@ class ComparePart:
     table: pd.DataFrame
 
 
-def _stamped(fig: Any, synthetic: bool) -> Any:
+def _stamped(fig: Any, synthetic: bool, *, lang: str) -> Any:
     """Stamp a figure drawn from synthetic data as the saved figures are (``stamp_synthetic``)."""
     from analysis.report.figures import stamp_synthetic
 
-    return stamp_synthetic(fig) if synthetic else fig
+    return stamp_synthetic(fig, lang=lang) if synthetic else fig
 
 
 def trend_part(
@@ -243,7 +243,7 @@ def trend_part(
     total = stats.yoy_table(_history(every, sel), sel.last_year, by=[])
     whole = rows[rows["period_type"] == "year"]  # what trend_table reads (whole years only)
     trend = stats.trend_table(whole, by=[], years=range(sel.first_year, sel.last_year + 1))
-    fig = _stamped(trend_figure(scope, sel, targets=targets), synthetic)
+    fig = _stamped(trend_figure(scope, sel, targets=targets), synthetic, lang=sel.lang)
     plots.caption(fig, unit_name=name, year=sel.last_year)  # the title names the unit and the year
     return TrendPart(fig, verdict_html(total, trend, name=name, sel=sel, synthetic=synthetic), total)
 
@@ -259,7 +259,7 @@ def compare_part(
     """Return the comparison chart and the table: the unit (``total``) first, then the units compared."""
     name = name or unit_name(counts, sel.unit)
     fig, units = compare_figure(counts, sel)
-    fig = _stamped(fig, synthetic)
+    fig = _stamped(fig, synthetic, lang=sel.lang)
     plots.caption(fig, unit_name=name, year=sel.last_year)
     if total.empty:
         return ComparePart(fig, "", pd.DataFrame())

@@ -284,7 +284,12 @@ def outlook_view(outlook: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
     none = word("no_target", lang=lang)
     if "projection" not in outlook.columns:  # projection_table names (as yearly_rates)
         outlook = outlook.rename(
-            columns={"year": "projection_year", "rate": "projection", "lower": "pi_lower", "upper": "pi_upper"}
+            columns={
+                "year": "projection_year",
+                "rate": "projection",
+                "lower": "pi_lower",
+                "upper": "pi_upper",
+            }
         )
     too_few = text.label("too_few_years", lang=lang)
     return pd.DataFrame(

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.io.dossiers import stages
+from analysis.io.dossiers.rules import LEVELS  # noqa: F401  (public name)
 from analysis.io.dossiers.stages import COMPONENTS, PERIOD_KEYS  # noqa: F401  (public names)
 from analysis.schemas import finalise_counts
 
@@ -48,13 +49,6 @@ INDICATORS: dict[str, tuple[str, str, str]] = {
     "timeliness.overdue_pending": ("bieu06", "overdue", "pending"),
     "online.submission": ("qd766", "online", "received"),
     "payment.online": ("qd766", "paid", "fee_base"),
-}
-#: Unit levels as exports spell them -> Counts ``unit_level``.
-LEVELS: dict[str, str] = {
-    "so-ban-nganh": "department",
-    "quan-huyen": "district",
-    "xa-phuong": "commune",
-    **{v: v for v in ("province", "department", "district", "commune", "centre")},
 }
 #: First day of the 34-province code system (Nghị quyết 202/2025/QH15); earlier periods use gso2004 codes.
 NSO2025_FROM = date(2025, 7, 1)

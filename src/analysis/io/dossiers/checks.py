@@ -17,7 +17,6 @@ and what was expected.  Row scans and the duplicate check are remembered by file
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,44 +25,15 @@ import numpy as np
 
 from analysis.errors import InputError
 from analysis.io.dossiers import cache
-from analysis.io.dossiers.aggregate import LEVELS
 from analysis.io.dossiers.columns import Source, _q
+from analysis.io.dossiers.rules import EARLIEST, INFER, LEVELS, Limits, day_month_year, month_end
 from analysis.io.dossiers.sources import prepare
 from analysis.io.names import guess_level, nfc
 
 __all__ = ["EARLIEST", "Limits", "check_daily", "check_sources", "prepare"]
 
-#: Dates before this day are refused as implausible (typing errors, Excel's zero date 1900-01-01).  An
-#: assumption: no dossier of the one-stop mechanism (QĐ 181/2003/QĐ-TTg, 2003) is dated before 2000.
-EARLIEST = date(2000, 1, 1)
-#: Due dates up to this many years after today are accepted (a pending dossier's deadline may be ahead).
-DUE_YEARS_AHEAD = 5
-#: Level of the rows of an export without a level column: replaced by the level its unit name tells.
-INFER = "\x1finfer"
 HASH_BATCH = 1_000_000
 EXCEL_ZERO = {date(1899, 12, 30), date(1899, 12, 31), date(1900, 1, 1)}
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Plausible date range of a read: from ``EARLIEST`` to today (due dates: ``DUE_YEARS_AHEAD`` more)."""
-
-    today: date
-    data_end: date | None = None
-
-    @classmethod
-    def now(cls, data_end: date | None = None) -> Limits:
-        """Limits of a read made today."""
-        return cls(today=date.today(), data_end=data_end)
-
-    @property
-    def due_latest(self) -> date:
-        """Latest due date accepted."""
-        return date(self.today.year + DUE_YEARS_AHEAD, 12, 31)
-
-
-def _d(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
 
 
 def _lit(value: object) -> str:
@@ -74,7 +44,14 @@ def _lit(value: object) -> str:
 
 def _range(col: str, low: date, high: date, what: str) -> tuple[str, str, str, str, date, date]:
     pred = f"{col} < {_lit(low)} OR {col} > {_lit(high)}"
-    return (f"{what} out of range", col, pred, f"{what} from {_d(low)} to {_d(high)}", low, high)
+    return (
+        f"{what} out of range",
+        col,
+        pred,
+        f"{what} from {day_month_year(low)} to {day_month_year(high)}",
+        low,
+        high,
+    )
 
 
 def stats_checks(lim: Limits) -> list[tuple]:
@@ -237,11 +214,12 @@ def check_daily(daily: str, sources: list[Source], *, con: Any, limits: Limits) 
     ).fetchone()
     to_date = date(1970, 1, 1).__add__
     first, last = to_date(timedelta(days=first)), to_date(timedelta(days=last))
-    end = limits.data_end or _month_end(last)
+    end = limits.data_end or month_end(last)
     if last_fin is not None and limits.data_end is None and to_date(timedelta(days=last_fin)) > end:
         pred = f"finished_at > {_lit(end)}"
         exp = (
-            f"a finished date on or before {_d(end)}, the end of the export (the month of its latest "
+            f"a finished date on or before {day_month_year(end)}, the end of the export "
+            "(the month of its latest "
             "received date); pass data_end= when the export really runs later"
         )
         _raise_anywhere(sources, con, "finished_at", pred, exp, "finished after the export's end")
@@ -256,11 +234,6 @@ def check_daily(daily: str, sources: list[Source], *, con: Any, limits: Limits) 
         "units": units,
         "notes": notes,
     }
-
-
-def _month_end(day: date) -> date:
-    nxt = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    return nxt - timedelta(days=1)
 
 
 def _levels(pairs: list[tuple], sources: list[Source], con: Any) -> tuple[list[list[str]], list[str]]:

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from analysis.errors import InputError
+from analysis.io.dossiers.rules import INFER
 from analysis.io.names import nfc
 
 #: canonical name -> accepted column names (PascalCase DVCQG first, then camelCase one-stop).
@@ -233,8 +234,6 @@ def select_list(
     (no level column and no ``unit_level``).  ``stats``, when given, receives the select list of the same
     columns for minimum and maximum (order-keeping casts left out, so that Parquet statistics answer).
     """
-    from analysis.io.dossiers.checks import INFER
-
     exprs, raw, infer = [], {}, False
     for canon, ctype in TYPES.items():
         src = mapping.get(canon)

@@ -15,8 +15,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.io.dossiers.aggregate import LEVELS
-from analysis.io.dossiers.checks import EARLIEST, Limits, _d
+from analysis.io.dossiers.rules import EARLIEST, LEVELS, Limits, day_month_year, month_end
 
 
 def rules(t: ir.Table, lim: Limits, end: date | None) -> list[tuple[str, str, ir.BooleanValue, str]]:
@@ -28,7 +27,7 @@ def rules(t: ir.Table, lim: Limits, end: date | None) -> list[tuple[str, str, ir
             f"{what} out of range",
             col,
             (c < EARLIEST) | (c > high),
-            f"{what} from {_d(EARLIEST)} to {_d(high)}",
+            f"{what} from {day_month_year(EARLIEST)} to {day_month_year(high)}",
         )
 
     blank = t.dossier_id.isnull() | (t.dossier_id.strip() == "")
@@ -96,7 +95,8 @@ def rules(t: ir.Table, lim: Limits, end: date | None) -> list[tuple[str, str, ir
                 "finished after the export's end",
                 "finished_at",
                 t.finished_at > end,
-                f"a finished date on or before {_d(end)}, the end of the export (the month of its latest "
+                f"a finished date on or before {day_month_year(end)}, the end of the export "
+                "(the month of its latest "
                 "received date); pass data_end= when the export really runs later",
             )
         )
@@ -121,8 +121,6 @@ def check_table(
     refusal names as its file.  Without ``data_end`` the export ends with the month of the latest received
     date, and a finished date after it is refused.
     """
-    from analysis.io.dossiers.checks import _month_end
-
     if "dossier_id" not in t.columns:
         raise InputError(
             "no column dossier_id: the checks need the dossier id (add it to the view, or pass check=False)",
@@ -133,7 +131,7 @@ def check_table(
     end = None
     if data_end is None:
         last = t.aggregate(last=t.received_at.max()).execute().iloc[0]["last"]
-        end = None if pd.isna(last) else _month_end(pd.Timestamp(last).date())
+        end = None if pd.isna(last) else month_end(pd.Timestamp(last).date())
     checks = rules(t, lim, end)
     counts = (
         t.aggregate(

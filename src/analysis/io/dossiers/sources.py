@@ -34,6 +34,7 @@ from analysis.io.dossiers.columns import (
     parquet_source,
     select_list,
 )
+from analysis.io.dossiers.rules import INFER
 from analysis.io.names import nfc
 
 #: Rows of a sheet searched for the header row.
@@ -310,8 +311,6 @@ def _combine(
     if canon == "unit_name":
         return table["unit_code"][-1]
     if canon == "unit_level":
-        from analysis.io.dossiers.checks import INFER
-
         return INFER if unit_level is None else unit_level  # INFER: from the unit names (checks)
     if canon == "fee_bearing" and table["fee"] and "fee" in table:
         return None if table["fee"][-1] is None else 1
