@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -104,11 +105,14 @@ def make_project(tmp_path: Path, notebooks: dict[str, dict], *, units: list[str]
 
 
 def digest_tree(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.suffix in {".png", ".svg", ".csv"}
-    }
+    """Figure files under `folder`, links followed: figures/<year> is a link into releases/<year>/."""
+    found = {}
+    for dirpath, _dirs, files in os.walk(folder, followlinks=True):
+        for name in files:
+            p = Path(dirpath) / name
+            if p.suffix in {".png", ".svg", ".csv"}:
+                found[p.relative_to(folder).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return dict(sorted(found.items()))
 
 
 # --- expansion and validation (no kernel) -------------------------------------------------------------
