@@ -105,7 +105,7 @@ def make_project(tmp_path: Path, notebooks: dict[str, dict], *, units: list[str]
 
 
 def digest_tree(folder: Path) -> dict[str, str]:
-    """Figure files under `folder`, links followed: figures/<year> is a link into releases/<year>/."""
+    """Figure files under `folder` (links followed, should any be there) -> sha256."""
     found = {}
     for dirpath, _dirs, files in os.walk(folder, followlinks=True):
         for name in files:

@@ -67,7 +67,7 @@ def check_scratch(folder: str | Path) -> Path:
     from analysis.notebook.outputs import is_official_folder
 
     path = Path(folder).resolve()
-    if is_official_folder(Path(folder).absolute()):  # figures/<year> are links into releases/ (the sets)
+    if is_official_folder(Path(folder).absolute()):  # figures/, and releases/ (sets being built)
         raise ParameterError(
             f"scratch folder {path} is an official set: it is written only by `analysis run`; save "
             "explorations under scratch/"

@@ -55,14 +55,15 @@ def official_root() -> Path | None:
 def is_official_folder(folder: Path) -> bool:
     """Return True when ``folder`` is, or is inside, an official figure set.
 
-    Official are the project's ``figures/`` and ``releases/``, and those of any output root where
-    ``analysis run`` has run (it keeps its lock file there).
+    Official are the project's ``figures/``, ``reports/`` and ``releases/``, and those of any output root
+    where ``analysis run`` has run (it keeps its lock file there).
     """
     folder = folder.resolve()
-    official = {paths.FIGURES_DIR.resolve(), (paths.ROOT / "releases").resolve()}
+    trees = ("figures", "reports", "releases")
+    official = {(paths.ROOT / t).resolve() for t in trees} | {paths.FIGURES_DIR.resolve()}
     for parent in [folder, *folder.parents]:
         if (parent / RUN_LOCK).is_file():
-            official |= {(parent / "figures").resolve(), (parent / "releases").resolve()}
+            official |= {(parent / t).resolve() for t in trees}
     return any(folder == root or root in folder.parents for root in official)
 
 

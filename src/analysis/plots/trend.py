@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import text
+from analysis.stats.tables_target import MIN_PROJECTION_YEARS
 from analysis.plots.axes import legend_above, number_axis, rate_axis, spread_vertically, year_axis
 from analysis.plots.base import (
     OKABE_ITO,
@@ -264,7 +265,14 @@ def projection_plot(
         )
     require_columns(projection, ["year", "rate", "lower", "upper"], what="projection_plot (projection)")
     h = history.sort_values("year")
-    p = projection.sort_values("year")
+    p = projection[np.isfinite(projection["rate"].to_numpy(float))].sort_values("year")
+    if p.empty:  # projection_table's row for a series too short to project: say so, draw nothing false
+        years = int(h["year"].nunique()) if len(h) else 0
+        return notice_figure(
+            text.phrase("projection_too_few", lang=lang, years=years, need=MIN_PROJECTION_YEARS),
+            title=title or text.label("projection_title", lang=lang),
+            data=history,
+        )
     ind = str(h["indicator"].iloc[0]) if "indicator" in h.columns and len(h) else None
     found = find_target(target, indicator=ind, year=int(p["year"].max()))
     fig, ax = new_figure()

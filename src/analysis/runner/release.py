@@ -1,25 +1,32 @@
-"""The year's set is built in a staging folder and published in one step: the swap of one symbolic link.
+"""The year's set is built in a staging folder and published at the end by an atomic exchange of folders.
 
 Layout under the output root (``--out``, default the project)::
 
-    releases/<year>/current -> <id>          the published set (the one step: this link is replaced)
-    releases/<year>/<id>/figures/<year>/…    a set: figures, manifests, findings …
+    figures/<year>/…                         the published set: real folders, so that a plain
+    reports/<year>/…                         ``cp -r reports/2024 …`` copies it whole
+    releases/<year>/<id>/figures/<year>/…    a set being built: figures, manifests, findings …
     releases/<year>/<id>/reports/<year>/…    … and pages, executed notebooks, logs, index, runs.json
-    figures/<year> -> ../releases/<year>/current/figures/<year>
-    reports/<year> -> ../releases/<year>/current/reports/<year>
 
 A run makes a new set ``<id>`` (a hard-link copy of the published one, so other units and skipped notebooks
 come along at no cost; files are only ever replaced by rename, never changed in place), runs its notebooks
-into it, writes the index, and replaces ``current`` with a link to it (``rename(2)``, atomic).  Killed at any
-moment before that, the published set is untouched; the next run removes the unfinished set.  Sets other than
-the current one are removed once no process uses them (their ``.busy`` file, see :mod:`analysis.runner.lock`).
-A folder ``figures/<year>`` or ``reports/<year>`` of the earlier layout (a real folder) becomes the first set.
+into it, writes the index, and publishes it: ``renameat2(RENAME_EXCHANGE)`` swaps each staged folder with
+the published one in one system call (figures first, then reports: the reviewer's pages are one step, and
+they carry their own copies of the figures).  A journal ``releases/<year>/publishing.json``, written before
+the first swap and removed after the last, names the set; a run killed between the two swaps (a window of
+microseconds) is completed by the next run before anything else.  Killed at any other moment before the
+swap, the published set is untouched and the next run removes the unfinished set.  After the swap the set
+folder holds the earlier set, which is removed once no process uses it (its ``.busy`` file, see
+:mod:`analysis.runner.lock`).  On a file system without the exchange (NFS, some FUSE mounts) each folder
+is replaced by two renames instead: the earlier one set aside, the new one moved in.  The earlier layout of
+this project (``figures/<year>`` as a link into ``releases/<year>/current``) is turned into real folders.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -30,15 +37,51 @@ from typing import Any
 from analysis.runner.lock import hold_shared, unused
 
 RELEASES = "releases"
+#: The link of the earlier layout (``releases/<year>/current``), migrated away by :meth:`Release.migrate`.
 CURRENT = "current"
 #: Busy file of a set being built: every process writing into it holds a shared lock on it.
 BUSY = ".busy"
 #: Marker of a set being built; a kernel writes official figures only into a folder that has it.
 STAGING = ".staging"
+#: The publishing journal (present only between the first and the last swap).
+JOURNAL = "publishing.json"
 TREES = ("figures", "reports")
-LEGACY = "legacy"
 #: Busy files this process holds, by set folder (released when the set is published or discarded).
 _HELD: dict[str, int] = {}
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange(a: Path, b: Path) -> None:
+    """Swap two existing paths atomically (Linux ``renameat2`` with ``RENAME_EXCHANGE``).
+
+    Raises OSError (``ENOSYS``/``EINVAL``/``ENOTSUP`` when the system or file system cannot exchange).
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    fn = getattr(libc, "renameat2", None)
+    if fn is None:
+        raise OSError(errno.ENOSYS, "renameat2 is not available", str(a))
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+def _swap_in(new: Path, place: Path, aside: Path) -> None:
+    """Put the folder ``new`` at ``place``; the folder that was there ends at ``new`` (or ``aside``)."""
+    if not place.exists():
+        place.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(new, place)
+        return
+    try:
+        exchange(new, place)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
+            raise
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(place, aside)  # no exchange here: two renames, the earlier folder kept aside
+        os.rename(new, place)
 
 
 def _skip_temp(_folder: str, names: list[str]) -> list[str]:
@@ -62,19 +105,15 @@ class Release:
 
     @property
     def base(self) -> Path:
-        """``releases/<year>/``: every set of the year and the ``current`` link."""
+        """``releases/<year>/``: the sets being built (and the journal while one is published)."""
         return self.out_root / RELEASES / str(int(self.year))
 
     def current(self) -> Path | None:
-        """Return the published set's folder, or None when the year has none yet."""
-        link = self.base / CURRENT
-        if not link.is_symlink():
-            return None
-        target = self.base / os.readlink(link)
-        return target if target.is_dir() else None
+        """Return the folder holding the published set (the output root), or None when there is none yet."""
+        return self.out_root if any(self.published(t).is_dir() for t in TREES) else None
 
     def published(self, tree: str) -> Path:
-        """``figures/<year>`` or ``reports/<year>`` under the output root (links into the current set)."""
+        """``figures/<year>`` or ``reports/<year>`` under the output root (the published set)."""
         return self.out_root / tree / str(int(self.year))
 
     def in_set(self, folder: Path, tree: str) -> Path:
@@ -84,29 +123,35 @@ class Release:
     # --- before a run -----------------------------------------------------------------------------
 
     def migrate(self) -> None:
-        """Make real ``figures/<year>`` / ``reports/<year>`` folders of the earlier layout the first set."""
-        real = [t for t in TREES if self.published(t).is_dir() and not self.published(t).is_symlink()]
-        if not real:
-            return
-        legacy = self.base / LEGACY
-        for tree in real:
-            dest = self.in_set(legacy, tree)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if dest.exists():  # an earlier, interrupted migration: keep the folder found now as well
-                dest = dest.with_name(f"{dest.name}.{os.getpid()}")
-            os.rename(self.published(tree), dest)
-        if self.current() is None:
-            self._point_current(legacy)
-        self.ensure_links()
+        """Finish a publication a kill interrupted; turn links of the earlier layout into real folders."""
+        journal = self.base / JOURNAL
+        if journal.is_file():
+            doc = json.loads(journal.read_text(encoding="utf-8"))
+            folder = self.base / str(doc["set"])
+            for tree in TREES:
+                staged, place = self.in_set(folder, tree), self.published(tree)
+                if staged.is_dir() and staged.stat().st_ino == int(doc["inodes"][tree]):
+                    _swap_in(staged, place, self.in_set(folder, f".old-{tree}"))
+            journal.unlink()
+        for tree in TREES:
+            place = self.published(tree)
+            if not place.is_symlink():
+                continue
+            target = place.resolve()
+            place.unlink()
+            if target.is_dir():
+                os.rename(target, place)
+        old = self.base / CURRENT
+        if old.is_symlink():
+            old.unlink()
 
     def cleanup(self) -> list[str]:
         """Remove unfinished and superseded sets nobody uses; return what was left (still in use)."""
         if not self.base.is_dir():
             return []
-        keep = self.current()
         left = []
         for child in sorted(self.base.iterdir()):
-            if child.name == CURRENT or (keep is not None and child.resolve() == keep.resolve()):
+            if child.name == JOURNAL:
                 continue
             if child.is_symlink() or child.is_file():
                 with contextlib.suppress(OSError):
@@ -128,11 +173,9 @@ class Release:
         folder.mkdir()
         _HELD[str(folder)] = hold_shared(folder / BUSY)
         (folder / STAGING).write_text(json.dumps({"pid": os.getpid(), "started": stamp}), encoding="utf-8")
-        current = self.current()
         for tree in TREES:
-            dest = self.in_set(folder, tree)
-            src = self.in_set(current, tree) if current is not None else None
-            if src is not None and src.is_dir():
+            dest, src = self.in_set(folder, tree), self.published(tree)
+            if src.is_dir():
                 shutil.copytree(src, dest, copy_function=_link_or_copy, ignore=_skip_temp)
             else:
                 dest.mkdir(parents=True)
@@ -140,49 +183,33 @@ class Release:
 
     # --- the one step ----------------------------------------------------------------------------
 
-    def _point_current(self, folder: Path) -> None:
-        tmp = self.base / f".{CURRENT}-{os.getpid()}"
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        os.symlink(folder.name, tmp)
-        os.replace(tmp, self.base / CURRENT)
-
-    def ensure_links(self) -> None:
-        """Create ``figures/<year>`` and ``reports/<year>`` as links into the current set (when missing)."""
-        for tree in TREES:
-            link = self.published(tree)
-            target = Path("..") / RELEASES / str(int(self.year)) / CURRENT / tree / str(int(self.year))
-            if link.is_symlink() and Path(os.readlink(link)) == target:
-                continue
-            link.parent.mkdir(parents=True, exist_ok=True)
-            tmp = link.with_name(f".{link.name}.link-{os.getpid()}")
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            os.symlink(target, tmp)
-            os.replace(tmp, link)  # a real folder here was migrated before the run started
-
     def publish(self, folder: Path) -> None:
-        """Publish the set ``folder``: replace ``current`` by a link to it, then drop the earlier set."""
-        previous = self.current()
+        """Publish the set ``folder`` (swap its folders with the published ones), then drop the earlier set."""
         _let_go(folder)
         for tree in TREES:  # writers' lock and temporary files are not part of the set
             for path in self.in_set(folder, tree).rglob(".*"):
                 if path.is_file():
                     path.unlink(missing_ok=True)
         (folder / STAGING).unlink(missing_ok=True)
-        self._point_current(folder)
-        self.ensure_links()
-        if (
-            previous is not None
-            and previous.resolve() != folder.resolve()
-            and unused(previous / BUSY, patience=0)
-        ):
-            shutil.rmtree(previous, ignore_errors=True)
+        for tree in TREES:  # folders published world-readable, whatever the umask of the run
+            for sub in [self.in_set(folder, tree), *self.in_set(folder, tree).rglob("*")]:
+                if sub.is_dir() and not sub.is_symlink():
+                    sub.chmod(0o755)
+        journal = self.base / JOURNAL
+        inodes = {tree: self.in_set(folder, tree).stat().st_ino for tree in TREES}
+        tmp = journal.with_name(f".{JOURNAL}.{os.getpid()}")
+        tmp.write_text(json.dumps({"set": folder.name, "inodes": inodes}), encoding="utf-8")
+        os.replace(tmp, journal)
+        for tree in TREES:
+            _swap_in(self.in_set(folder, tree), self.published(tree), self.in_set(folder, f".old-{tree}"))
+        journal.unlink()
+        if unused(folder / BUSY, patience=0):  # the folder now holds the earlier set
+            shutil.rmtree(folder, ignore_errors=True)
 
     def discard(self, folder: Path) -> None:
         """Remove an unfinished set (the run failed before publishing); the published set is untouched."""
         _let_go(folder)
-        if self.current() is None or self.current().resolve() != folder.resolve():
+        if folder.resolve().parent == self.base.resolve():
             shutil.rmtree(folder, ignore_errors=True)
 
 

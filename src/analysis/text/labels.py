@@ -119,6 +119,11 @@ LABELS: dict[str, tuple[str, str]] = {
 
 #: Plain-language phrases used in findings, with ``{}`` placeholders.
 PHRASES: dict[str, tuple[str, str]] = {
+    "projection_too_few": (
+        "Không dự báo: có {years} năm trọn, cần ít nhất {need} năm để ước lượng biến động giữa các năm.",
+        "No projection: {years} whole year(s); at least {need} are needed to estimate the year-to-year "
+        "variation.",
+    ),
     "yoy": (
         "{label}: {rate} {period} {year} so với {prev} {period} {prev_year} ({change}; {verdict}).",
         "{label}: {rate} in {year} against {prev} in {prev_year} ({change}; {verdict}).",
