@@ -5,6 +5,7 @@ synthetic sample, with ``Context.save`` replaced by a function that completes th
 ``analysis.report.figures.save_figure`` does (title with unit and year, source line, synthetic stamp) and
 lints it instead of writing files.  ``figlint.lint`` fails on a repeated or misstating tick label, a legend
 over data, overlapping texts, a text cut off at the figure's edge, or a direct label over another point.
+No two figures of one year's set share a title (a reviewer tells them apart by it).
 """
 
 from __future__ import annotations
@@ -42,13 +43,20 @@ def counts_file(tmp_path_factory):
     return path
 
 
-def run_notebook(name: str, *, year: int, lang: str, counts_file, out_dir, monkeypatch) -> dict:
-    """Execute a notebook's code cells with the given parameters; return {figure id: lint problems}."""
+def run_notebook(
+    name: str, *, year: int, lang: str, counts_file, out_dir, monkeypatch, titles: dict | None = None
+) -> dict:
+    """Execute a notebook's code cells with the given parameters; return {figure id: lint problems}.
+
+    ``titles`` (when given) receives {figure id: figure title}.
+    """
     found: dict[str, list[str]] = {}
+    titles = {} if titles is None else titles
 
     def save(self, fig, fig_id, *, title=None, alt=None, data=None):
         cap = plots.caption(fig, unit_name=self.unit_name, year=self.year)
         assert cap["title"].strip() and cap["alt"].strip(), f"{fig_id}: no title or alt text"
+        titles[fig_id] = cap["title"]
         real = bool(getattr(fig, "analysis_real_data", False))
         figures.finish_figure(
             fig,
@@ -76,13 +84,16 @@ def run_notebook(name: str, *, year: int, lang: str, counts_file, out_dir, monke
 
 @pytest.mark.parametrize(("year", "lang"), RUNS)
 def test_every_figure_passes_the_lint(year, lang, counts_file, tmp_path, monkeypatch):
-    problems, total = {}, 0
+    problems, total, titles = {}, 0, {}
     for name in NOTEBOOKS:
         found = run_notebook(
-            name, year=year, lang=lang, counts_file=counts_file, out_dir=tmp_path, monkeypatch=monkeypatch
+            name, year=year, lang=lang, counts_file=counts_file, out_dir=tmp_path, monkeypatch=monkeypatch,
+            titles=titles,
         )
         assert len(found) == expected_figures(name), f"{name}: saved {sorted(found)}"
         total += len(found)
         problems.update({f"{name}/{k}": v for k, v in found.items() if v})
     assert total == sum(expected_figures(n) for n in NOTEBOOKS) >= 24
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+    shared = {t: sorted(i for i in titles if titles[i] == t) for t in set(titles.values())}
+    assert {t: ids for t, ids in shared.items() if len(ids) > 1} == {}

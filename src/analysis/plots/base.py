@@ -159,20 +159,35 @@ def series_style(i: int) -> dict:
     return dict(SERIES_STYLES[i % len(SERIES_STYLES)])
 
 
-def titled(table: pd.DataFrame, key: str, *, lang: str) -> str:
-    """Default title: the label of ``key`` after the indicator's label when the table holds one indicator.
+def titled(table: pd.DataFrame, key: str, *, lang: str, level: str | None = None) -> str:
+    """Default title: what the table holds, then the label of ``key`` (and the units' level).
 
-    >>> titled(pd.DataFrame({"indicator": ["payment.online"]}), "funnel", lang="en")
-    'Dossiers paid online: funnel plot'
+    One indicator gives its label; several give their family (one or two families) or "main indicators".
+
+    >>> titled(pd.DataFrame({"indicator": ["payment.online"]}), "funnel", lang="en", level="district")
+    'Dossiers paid online: funnel plot by district'
+    >>> titled(pd.DataFrame({"indicator": ["online.submission", "payment.online"]}), "trend_by_year", lang="en")
+    'Online submission and online payment: trend by year'
     """
-    from analysis import text
+    from analysis import indicators, text
 
     base = text.label(key, lang=lang)
-    if "indicator" in table.columns and table["indicator"].nunique() == 1:
-        return (
-            f"{text.indicator_label(str(table['indicator'].iloc[0]), lang=lang)}: {base[0].lower()}{base[1:]}"
-        )
-    return base
+    if level:
+        base = f"{base} {text.label(f'by.{level}', lang=lang)}"
+    if "indicator" not in table.columns or table["indicator"].nunique() == 0:
+        return base
+    ids = list(dict.fromkeys(str(i) for i in table["indicator"]))
+    if len(ids) == 1:
+        what = text.indicator_label(ids[0], lang=lang)
+    else:
+        families = list(dict.fromkeys(indicators.get(i).family for i in ids))
+        words = [text.label(f"family.{f}", lang=lang) for f in families]
+        if len(words) > 2:
+            what = text.label("main_indicators", lang=lang)
+        else:
+            joint = " và " if lang == "vi" else " and "
+            what = words[0] + "".join(joint + w[0].lower() + w[1:] for w in words[1:])
+    return f"{what}: {base[0].lower()}{base[1:]}"
 
 
 def notice_figure(message: str, *, title: str, data: pd.DataFrame | None = None) -> Figure:

@@ -96,7 +96,9 @@ def _verdict_counts(verdicts: pd.Series, *, lang: str) -> str:
 
 
 @notice_when_empty("yoy")
-def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
+def yoy_dumbbell(
+    yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = None, level: str | None = None
+) -> Figure:
     """Plot each unit's rate last year (open circle) and this year (filled marker with its 95 % interval).
 
     Parameters
@@ -109,6 +111,9 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
         Label language.
     title : str, optional
         Figure title.
+    level : str, optional
+        The units' level (``"department"``, ``"district"``, ``"commune"``, ``"province"``), named in the
+        default title ("... by district").
 
     Returns
     -------
@@ -118,7 +123,7 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
     require_columns(yoy, YOY_COLUMNS, what="yoy_dumbbell")
     t = _comparable(yoy).sort_values(["rate", "unit_name"]).reset_index(drop=True)
     if t.empty:
-        return _nothing_to_compare(yoy, lang=lang, title=title)
+        return _nothing_to_compare(yoy, lang=lang, title=title or titled(yoy, "yoy", lang=lang, level=level))
     fig, ax = new_figure(figsize=LIST_FIGSIZE)
     y = np.arange(len(t))
     with style_context():
@@ -147,7 +152,7 @@ def yoy_dumbbell(yoy: pd.DataFrame, *, lang: str = "vi", title: str | None = Non
         )
     )
     alt = " ".join(s for s in (alt, variation_sentence(t, lang=lang)) if s)
-    title = title or titled(t, "yoy", lang=lang)
+    title = title or titled(t, "yoy", lang=lang, level=level)
     cols = [
         c
         for c in [
@@ -174,6 +179,7 @@ def funnel_plot(
     label_col: str = "unit_name",
     target: float | pd.DataFrame | None = None,
     title: str | None = None,
+    level: str | None = None,
 ) -> Figure:
     """Plot each unit's rate against its denominator inside 95 % and 99.8 % control limits.
 
@@ -193,6 +199,8 @@ def funnel_plot(
         (``P.targets``): the line's label then gives the year the target was set for, and its source.
     title : str, optional
         Figure title.
+    level : str, optional
+        The units' level, named in the default title ("... by district").
 
     Returns
     -------
@@ -301,5 +309,6 @@ def funnel_plot(
         for c in ["unit_code", label_col, "numerator", "denominator", "rate", "significance"]
         if c in funnel.columns
     ]
-    title = title or titled(funnel, "funnel", lang=lang)
+    key = "funnel_target" if "target" in set(funnel.get("baseline_kind", pd.Series(dtype=str))) else "funnel"
+    title = title or titled(funnel, key, lang=lang, level=level)
     return attach_caption(fig, title=title, alt=alt, data=funnel[cols].sort_values(label_col))
