@@ -166,7 +166,8 @@ def titled(table: pd.DataFrame, key: str, *, lang: str, level: str | None = None
 
     >>> titled(pd.DataFrame({"indicator": ["payment.online"]}), "funnel", lang="en", level="district")
     'Dossiers paid online: funnel plot by district'
-    >>> titled(pd.DataFrame({"indicator": ["online.submission", "payment.online"]}), "trend_by_year", lang="en")
+    >>> two = pd.DataFrame({"indicator": ["online.submission", "payment.online"]})
+    >>> titled(two, "trend_by_year", lang="en")
     'Online submission and online payment: trend by year'
     """
     from analysis import indicators, text

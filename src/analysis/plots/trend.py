@@ -7,7 +7,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import text
-from analysis.stats.tables_target import MIN_PROJECTION_YEARS
 from analysis.plots.axes import legend_above, number_axis, rate_axis, spread_vertically, year_axis
 from analysis.plots.base import (
     OKABE_ITO,
@@ -25,6 +24,7 @@ from analysis.plots.base import (
     target_line,
     titled,
 )
+from analysis.stats.tables_target import MIN_PROJECTION_YEARS
 
 
 def _series_name(value: object, *, lang: str) -> str:
