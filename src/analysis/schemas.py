@@ -7,7 +7,9 @@ numerator <= denominator, period order) and raises :class:`CountsError` naming t
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
+from collections.abc import Iterator
 
 import pandas as pd
 import pandera.pandas as pa
@@ -109,6 +111,20 @@ def finalise_counts(df: pd.DataFrame) -> pd.DataFrame:
     extra = [c for c in out.columns if c not in COUNTS_COLUMNS]
     out = out[COUNTS_COLUMNS + extra].reset_index(drop=True)
     return validate_counts(out)
+
+
+@contextlib.contextmanager
+def schema_only() -> Iterator[None]:
+    """Within this block pandera models check column names and types, not every value.
+
+    For tables already validated whole (the explorer validates the Counts once when it loads them and then
+    recomputes small views on every widget change); the checks of :func:`validate_counts` written here
+    (numerator <= denominator, period order, unique keys) still run.
+    """
+    from pandera.config import ValidationDepth, config_context
+
+    with config_context(validation_depth=ValidationDepth.SCHEMA_ONLY):
+        yield
 
 
 def validate_counts(df: pd.DataFrame) -> pd.DataFrame:

@@ -35,6 +35,7 @@ from analysis.notebook.explore_io import (
     short_message,
 )
 from analysis.provenance import is_synthetic
+from analysis.schemas import schema_only
 
 
 class Explorer:
@@ -347,13 +348,8 @@ class Explorer:
         own_key = ("trend", sel.indicator, sel.unit, sel.first_year, sel.last_year, sel.convention, sel.lang)
         other_key = ("compare", *own_key[1:5], sel.compare, sel.chart, sel.lang)
         try:
-            rows, name = views.selected_rows(self._by_indicator, sel), self._names.get(sel.unit)
-            own, own_image = self._part(own_key, lambda: views.trend_part(
-                rows, sel, targets=self.targets, synthetic=self.synthetic, name=name))  # fmt: skip
-            other, other_image = self._part(
-                other_key,
-                lambda: views.compare_part(rows, sel, total=own.total, name=name, synthetic=self.synthetic),
-            )
+            with schema_only():  # the Counts were validated whole when loaded; views recompute from them
+                own, own_image, other, other_image = self._parts(sel, own_key, other_key)
         except Exception as exc:  # noqa: BLE001 - one short line in the explorer, never a traceback
             self._error(exc)
             return
@@ -363,6 +359,17 @@ class Explorer:
         self.verdict.value = own.verdict_html
         self.table.value = other.table_html
         self.last_update_seconds = time.perf_counter() - start
+
+    def _parts(self, sel: Selection, own_key: tuple, other_key: tuple) -> tuple:
+        """Return the trend part and the comparison part of ``sel`` with their images (cached)."""
+        rows, name = views.selected_rows(self._by_indicator, sel), self._names.get(sel.unit)
+        own, own_image = self._part(own_key, lambda: views.trend_part(
+            rows, sel, targets=self.targets, synthetic=self.synthetic, name=name))  # fmt: skip
+        other, other_image = self._part(
+            other_key,
+            lambda: views.compare_part(rows, sel, total=own.total, name=name, synthetic=self.synthetic),
+        )
+        return own, own_image, other, other_image
 
     # --- save ----------------------------------------------------------------------------------------
 
