@@ -18,6 +18,13 @@ import sys
 
 __version__ = "0.1.0"
 
+# nbformat (the runner, the site, papermill in every kernel) imports jsonschema, which imports the optional
+# ``rfc3987_syntax`` when it is installed (JupyterLab's jupyter-events asks for it) and builds 38 Lark
+# grammars for the "iri" formats at import: 2 s of every process's start on 2 cores.  Notebook schemas use
+# no IRI format, so the project's processes go without it (jsonschema skips that format checker); a process
+# that imported it before ``analysis`` keeps it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
 #: Module paths of the first layout, kept importable for outside callers (each is the same module object).
 LEGACY_MODULES = {
     "analysis.aggregate": "analysis.io.dossiers.aggregate",

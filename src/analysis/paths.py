@@ -54,6 +54,11 @@ def safe_component(value: object, *, what: str = "unit code") -> str:
     return text
 
 
+#: Files of a unit's figure folder: the manifest and the findings (written by ``analysis.report.figures``).
+MANIFEST = "manifest.json"
+FINDINGS = "findings.json"
+
+
 @dataclass(frozen=True)
 class OutputLayout:
     """Where outputs go: the one place that knows the layout (runner, notebook context and site use it).

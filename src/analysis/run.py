@@ -241,13 +241,13 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
             )
             print(line(kept[i]))
     todo = [i for i in range(len(staged)) if i not in kept]
+    start_pool(len(todo))  # the workers warm up while the set is prepared
     for i in todo:
         job = staged[i]
         clear_job(layout.figures(args.year, job.unit), layout.reports(args.year, job.unit), job.notebook)
     lang = args.lang or (str(jobs[0].parameters.get("lang", "vi")) if jobs else "vi")
     done: dict[int, Result] = {}
     if todo:
-        start_pool(len(todo))
         ran = execute.run_jobs(
             [staged[i] for i in todo],
             pool=pools[0],

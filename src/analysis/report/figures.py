@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from analysis.io.crosswalk import CROSSWALK_FILE
 from analysis.io.published import PUBLISHED_FILE, TARGETS_FILE
-from analysis.paths import ROOT
+from analysis.paths import FINDINGS, MANIFEST, ROOT
 from analysis.plots.base import STYLE_PATH, set_title
 from analysis.provenance import csv_safe_frame, git_commit, package_versions, sha256_file, write_bytes_atomic
 
@@ -36,8 +36,6 @@ STAMP_GID = "synthetic-stamp"
 SOURCE_GID = "source-line"
 #: Shipped reference files a figure may use (``fig.analysis_inputs`` names them; see plots.base.note_inputs).
 REFERENCE_FILES = {"published": PUBLISHED_FILE, "targets": TARGETS_FILE, "crosswalk": CROSSWALK_FILE}
-MANIFEST = "manifest.json"
-FINDINGS = "findings.json"
 LOCK = ".figures.lock"
 FIG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 #: Colours of the source line: vermillion (boxed) when synthetic, dark grey when real.

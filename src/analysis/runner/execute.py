@@ -264,12 +264,20 @@ def start_pool(
     """Start ``workers`` worker processes (see the module's docstring); they warm up in the background."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["analysis.runner.preload"])
-    return ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=ctx,
         initializer=init_worker,
         initargs=(env, str(run_log), str(busy), warm),
     )
+    for _ in range(workers):  # a pool spawns a worker per submitted task: start them all now
+        pool.submit(_ready)
+    return pool
+
+
+def _ready() -> int:
+    """Return the worker's pid (a task that only makes the pool start its worker)."""
+    return os.getpid()
 
 
 def run_jobs(

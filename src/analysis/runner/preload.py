@@ -1,17 +1,14 @@
 """Imported once by the server process that forks the runner's workers (``forkserver``), not per worker.
 
-``jsonschema`` (imported by nbformat) builds 38 grammars for IRI format checks when the optional
-``rfc3987_syntax`` package is installed: about 2 s of CPU.  Notebook validation never checks IRIs, so the
-workers go without it (``None`` in ``sys.modules`` makes its import fail, and jsonschema skips those checks).
+Importing ``analysis`` first keeps jsonschema's 2-second IRI grammars out (see ``analysis/__init__.py``).
 """
 
-import sys
+# isort: off
+import analysis  # noqa: F401  (first: it keeps rfc3987_syntax out of jsonschema)
+import nbconvert  # noqa: F401
+import papermill  # noqa: F401
 
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-import nbconvert  # noqa: E402, F401
-import papermill  # noqa: E402, F401
-
+# isort: on
 import analysis.io  # noqa: E402, F401  (a page names a unit without rows from the crosswalk reader)
 import analysis.report.site  # noqa: E402, F401
 import analysis.runner.execute  # noqa: E402, F401

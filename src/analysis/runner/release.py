@@ -184,7 +184,7 @@ class Release:
     # --- the one step ----------------------------------------------------------------------------
 
     def publish(self, folder: Path) -> None:
-        """Publish the set ``folder`` (swap its folders with the published ones), then drop the earlier set."""
+        """Publish the set ``folder`` (swap its folders with the published ones); drop the earlier set."""
         _let_go(folder)
         for tree in TREES:  # writers' lock and temporary files are not part of the set
             for path in self.in_set(folder, tree).rglob(".*"):
@@ -247,8 +247,8 @@ def clear_job(stage_figures: Path, stage_reports: Path, notebook: str) -> None:
     ``stage_figures`` and ``stage_reports`` are the unit's folders in the set.  Figures are those the
     manifest lists for the notebook; the manifest and ``findings.json`` keep the other notebooks' entries.
     """
+    from analysis.paths import FINDINGS, MANIFEST
     from analysis.provenance import write_bytes_atomic
-    from analysis.report.figures import FINDINGS, MANIFEST
 
     for suffix in (".ipynb", ".html", ".log", ".part.ipynb"):
         (stage_reports / f"{notebook}{suffix}").unlink(missing_ok=True)
