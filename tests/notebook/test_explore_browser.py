@@ -14,17 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import nbformat
 import pytest
 from conftest import require_tool
+from jupyter_fixture import jupyter_server
 from test_notebooks import fixture_counts
 
 from analysis import paths
@@ -56,12 +52,6 @@ ALL_DONE_JS = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _inject(name: str, folder: Path, values: dict) -> None:
     """Copy notebook ``name`` into ``folder`` with ``values`` assigned in a cell after its parameters cell."""
     nb = nbformat.read(paths.NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
@@ -77,7 +67,6 @@ def _inject(name: str, folder: Path, values: dict) -> None:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """Start JupyterLab on 127.0.0.1 over a folder with the two notebooks; yield (url, token, root, real)."""
-    requests = pytest.importorskip("requests")
     root = tmp_path_factory.mktemp("lab")
     shot = os.environ.get(SCREENSHOT_ENV, "")
     data = root / "data"
@@ -94,46 +83,15 @@ def lab(tmp_path_factory):
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}), encoding="utf-8"
     )
-    port, token = _free_port(), secrets.token_hex(16)
     env = {
-        **os.environ,
         "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
         "JUPYTER_CONFIG_DIR": str(root / "config"),
         "JUPYTERLAB_SETTINGS_DIR": str(root / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces"),
     }
-    cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
-    ]  # fmt: skip
-    if os.geteuid() == 0:  # containers and CI run as root; jupyter refuses without this flag
-        cmd.append("--allow-root")
-    log = open(root / "lab.log", "w", encoding="utf-8")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail("jupyter lab exited: " + (root / "lab.log").read_text(encoding="utf-8"))
-            try:
-                if requests.get(f"{base}/api/status", params={"token": token}, timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.3)
-        else:
-            pytest.fail("jupyter lab did not answer within 90 s")
+    args = ("--LabApp.expose_app_in_browser=True", "--LabApp.news_url=")
+    with jupyter_server("jupyterlab", root, env=env, args=args, cwd=root) as (base, token):
         yield base, token, root, bool(shot)
-    finally:
-        try:
-            requests.post(f"{base}/api/shutdown", headers={"Authorization": f"token {token}"}, timeout=5)
-            proc.wait(timeout=20)
-        except Exception:  # noqa: BLE001 - make sure the process ends either way
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 def _open_and_run(page, base: str, token: str, name: str) -> None:

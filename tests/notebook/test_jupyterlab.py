@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -14,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REQUIRE_ALL
+from jupyter_fixture import jupyter_server
 from test_run import make_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("runner")]
@@ -21,53 +18,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("runner")]
 KERNEL = "analysis"  # installed by the Makefile: ipykernel install --sys-prefix --name analysis
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """Start `jupyter server` on 127.0.0.1 with a random port and token; yield (base url, token, root)."""
-    requests = pytest.importorskip("requests")
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-        "JUPYTER_CONFIG_DIR": str(tmp_path),
-    }
-    cmd = [
-        sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
-    ]  # fmt: skip
-    if os.geteuid() == 0:  # containers and CI run as root; jupyter refuses without this flag
-        cmd.append("--allow-root")
-    log = open(tmp_path / "server.log", "w", encoding="utf-8")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail("jupyter server exited: " + (tmp_path / "server.log").read_text(encoding="utf-8"))
-            try:
-                if requests.get(f"{base}/api/status", params={"token": token}, timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.3)
-        else:
-            pytest.fail("jupyter server did not answer within 90 s")
+    env = {"JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp_path)}
+    with jupyter_server("jupyter_server", tmp_path, env=env) as (base, token):
         yield base, token, tmp_path
-    finally:
-        try:
-            requests.post(f"{base}/api/shutdown", headers={"Authorization": f"token {token}"}, timeout=5)
-            proc.wait(timeout=20)
-        except Exception:  # noqa: BLE001 - make sure the process ends either way
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 def _execute(ws, code: str, session: str) -> list[dict]:

@@ -11,7 +11,7 @@ import pytest
 from analysis.notebook import context, params
 from analysis.notebook.params import Param, ParameterError, parse_parameters, read_parameters, validate
 
-# the report notebooks (the runner's contract); explore.ipynb, outside runs.yaml, is checked in test_explore.py
+# the report notebooks (the runner's contract); explore.ipynb (not in runs.yaml) is tested in test_explore.py
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-9]*.ipynb"))
 STANDARD_NAMES = {"year", "unit", "data_dir", "counts_file", "lang", "out_dir"}
 
