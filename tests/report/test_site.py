@@ -171,6 +171,13 @@ def test_check_offline_accepts_local_and_data_uris():
     site.check_offline('<img src="data:image/png;base64,AAAA"><a href="../a.html">a</a>', where="page")
 
 
+def test_check_offline_accepts_a_link_the_reader_clicks_but_not_an_area_or_abbr_href():
+    site.check_offline('<a class="src" href="https://nhandan.vn/x">Nhân Dân</a>', where="page")  # not a load
+    for text in ('<area href="https://x.org/">', '<abbr href="//x.org/">', '<a href="x"><img src="//x.org/i">'):
+        with pytest.raises(ValueError, match="network"):
+            site.check_offline(text, where="page")
+
+
 def render(reports, figures, name="10_x"):
     return site.render_notebook(
         reports / "99" / f"{name}.ipynb", reports / "99" / f"{name}.html", figures_dir=figures / "2024" / "99"

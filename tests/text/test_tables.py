@@ -150,3 +150,24 @@ def test_merger_table_holds_the_province_s_numbers_under_a_true_heading():
     assert heading.startswith("Số liệu của Bà Rịa - Vũng Tàu (77)") and "(79)" in heading
     assert "78,9 %" in html and "87,2 %" in html and "1.000" in html  # 789/1000 and 872/1000
     assert "Bình Dương (74)" in html and "Hồ Chí Minh (79)" in html  # the provinces these counts lack
+
+
+def test_source_cells_link_web_addresses_only_and_escape_the_title():
+    from analysis.text.tables_peers import source_cell
+
+    assert source_cell("Nhân Dân", "https://nhandan.vn/a_b") == "[Nhân Dân](https://nhandan.vn/a_b)"
+    hostile = source_cell("x](javascript:alert(1)) <script>", "javascript:alert(1)")
+    assert "](javascript" not in hostile and "<script>" not in hostile and hostile.startswith("x\\]")
+    assert source_cell("Review", "source_documents/r.txt").endswith("(data/published/source\\_documents/r.txt)")
+    assert not source_cell("t", "https://a.vn/x y").startswith("[")  # a space: no link
+
+
+def test_published_table_shows_sources_as_links():
+    import pandas as pd
+
+    from analysis.text.tables_peers import published_gt
+
+    rows = pd.DataFrame({"definition": ["d"], "label": ["Lâm Đồng · 2020"], "province": ["Lâm Đồng"], "value": [98.8],
+                         "source_title": ["Báo Lâm Đồng"], "source_url": ["https://baolamdong.vn/x"]})  # fmt: skip
+    html = published_gt(rows, lang="en").as_raw_html()
+    assert '<a href="https://baolamdong.vn/x">Báo Lâm Đồng</a>' in html

@@ -76,8 +76,11 @@ ATTRIBUTES = {
 }
 #: URL schemes a link may use (besides relative addresses); ``data:`` only for images (see :func:`_filter`).
 URL_SCHEMES = {"http", "https", "mailto", "data"}
-#: Anything that would make a page fetch from the network: refused in the written HTML.
-EXTERNAL_REF = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+#: Anything that would make a page fetch from the network: refused in the written HTML.  A ``src`` of any
+#: element, and the ``href`` of anything but a link the reader clicks (``<a href>``: a source's address).
+EXTERNAL_REF = re.compile(
+    r"""(?:\bsrc|<(?!a\b)\w+\b[^>]*?\bhref)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE
+)
 
 
 def esc(value: Any) -> str:

@@ -187,6 +187,7 @@ def reading_table(
     numeric: Sequence[str] = (),
     group: str | None = None,
     table_id: str | None = None,
+    markdown: Sequence[str] = (),
 ):
     """Lay out a view of formatted strings with great-tables: title, column labels, notes, source, no index.
 
@@ -206,6 +207,8 @@ def reading_table(
         Column whose values head groups of rows (shown once per group, not in every row).
     table_id : str, optional
         HTML id of the table (fixed ids keep pages stable between runs).
+    markdown : sequence of str
+        Columns whose cells are Markdown (links to sources); their text must already be escaped.
 
     Returns
     -------
@@ -218,6 +221,8 @@ def reading_table(
     gt = gt.tab_header(title=title).cols_align("left")
     if numeric:
         gt = gt.cols_align("right", columns=list(numeric))
+    if markdown:
+        gt = gt.fmt_markdown(columns=list(markdown))
     for note in [*notes, source]:
         gt = gt.tab_source_note(note)
     return gt.tab_options(

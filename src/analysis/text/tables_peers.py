@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -102,6 +104,30 @@ def _address(url: object) -> str:
     return text if text.startswith(("http://", "https://")) or not text else f"data/published/{text}"
 
 
+_MARKDOWN = re.compile(r"([\\`*_\[\]()#!|~])")
+
+
+def source_cell(title: object, url: object, *, width: int = 90) -> str:
+    """Return a table cell (Markdown) naming a source: a link to its web address, else its title and path.
+
+    The title is cut to ``width`` characters; HTML and Markdown characters in it are escaped, and only
+    ``http(s)`` addresses without spaces or brackets become links (anything else stays text).
+
+    >>> source_cell("Báo [A] <b>", "https://a.vn/x_1")
+    '[Báo \\\\[A\\\\] &lt;b&gt;](https://a.vn/x_1)'
+    >>> source_cell("Review", "source_documents/r.txt")
+    'Review (data/published/source\\\\_documents/r.txt)'
+    """
+    name = str(title)
+    name = name[:width] + ("…" if len(name) > width else "")
+    address = str(url)
+    safe = _MARKDOWN.sub(r"\\\1", html.escape(name, quote=False))
+    if re.fullmatch(r"https?://[^\s()<>\[\]\\`\"']+", address):
+        return f"[{safe}]({address})"
+    where = _MARKDOWN.sub(r"\\\1", html.escape(_address(address), quote=False))
+    return f"{safe} ({where})"
+
+
 def published_gt(
     rows: pd.DataFrame, *, lang: str = "vi", highlight: str | None = None, title: str | None = None
 ):
@@ -118,8 +144,7 @@ def published_gt(
             word("who", lang=lang): [f"{lab}{m}" for lab, m in zip(t["label"], mark, strict=True)],
             word("value", lang=lang): [text.format_percent(v, lang=lang) for v in t["value"]],
             word("source", lang=lang): [
-                f"{str(s)[:90]}{'…' if len(str(s)) > 90 else ''} ({_address(u)})"
-                for s, u in zip(t["source_title"], t["source_url"], strict=True)
+                source_cell(s, u) for s, u in zip(t["source_title"], t["source_url"], strict=True)
             ],
         }
     )
@@ -134,6 +159,7 @@ def published_gt(
         numeric=[word("value", lang=lang)],
         group=word("definition", lang=lang),
         table_id="published",
+        markdown=[word("source", lang=lang)],
     )
 
 
