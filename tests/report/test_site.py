@@ -173,7 +173,8 @@ def test_check_offline_accepts_local_and_data_uris():
 
 def test_check_offline_accepts_a_link_the_reader_clicks_but_not_an_area_or_abbr_href():
     site.check_offline('<a class="src" href="https://nhandan.vn/x">Nhân Dân</a>', where="page")  # not a load
-    for text in ('<area href="https://x.org/">', '<abbr href="//x.org/">', '<a href="x"><img src="//x.org/i">'):
+    loads = ('<area href="https://x.org/">', '<abbr href="//x.org/">', '<a href="x"><img src="//x.org/i">')
+    for text in loads:
         with pytest.raises(ValueError, match="network"):
             site.check_offline(text, where="page")
 

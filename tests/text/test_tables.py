@@ -158,7 +158,8 @@ def test_source_cells_link_web_addresses_only_and_escape_the_title():
     assert source_cell("Nhân Dân", "https://nhandan.vn/a_b") == "[Nhân Dân](https://nhandan.vn/a_b)"
     hostile = source_cell("x](javascript:alert(1)) <script>", "javascript:alert(1)")
     assert "](javascript" not in hostile and "<script>" not in hostile and hostile.startswith("x\\]")
-    assert source_cell("Review", "source_documents/r.txt").endswith("(data/published/source\\_documents/r.txt)")
+    local = source_cell("Review", "source_documents/r.txt")
+    assert local.endswith("(data/published/source\\_documents/r.txt)")
     assert not source_cell("t", "https://a.vn/x y").startswith("[")  # a space: no link
 
 
@@ -167,7 +168,8 @@ def test_published_table_shows_sources_as_links():
 
     from analysis.text.tables_peers import published_gt
 
-    rows = pd.DataFrame({"definition": ["d"], "label": ["Lâm Đồng · 2020"], "province": ["Lâm Đồng"], "value": [98.8],
-                         "source_title": ["Báo Lâm Đồng"], "source_url": ["https://baolamdong.vn/x"]})  # fmt: skip
+    rows = pd.DataFrame({"definition": ["d"], "label": ["Lâm Đồng · 2020"], "province": ["Lâm Đồng"],
+                         "value": [98.8], "source_title": ["Báo Lâm Đồng"],
+                         "source_url": ["https://baolamdong.vn/x"]})  # fmt: skip
     html = published_gt(rows, lang="en").as_raw_html()
     assert '<a href="https://baolamdong.vn/x">Báo Lâm Đồng</a>' in html

@@ -108,15 +108,15 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]()#!|~])")
 
 
 def source_cell(title: object, url: object, *, width: int = 90) -> str:
-    """Return a table cell (Markdown) naming a source: a link to its web address, else its title and path.
+    r"""Return a table cell (Markdown) naming a source: a link to its web address, else its title and path.
 
     The title is cut to ``width`` characters; HTML and Markdown characters in it are escaped, and only
     ``http(s)`` addresses without spaces or brackets become links (anything else stays text).
 
     >>> source_cell("Báo [A] <b>", "https://a.vn/x_1")
-    '[Báo \\\\[A\\\\] &lt;b&gt;](https://a.vn/x_1)'
+    '[Báo \\[A\\] &lt;b&gt;](https://a.vn/x_1)'
     >>> source_cell("Review", "source_documents/r.txt")
-    'Review (data/published/source\\\\_documents/r.txt)'
+    'Review (data/published/source\\_documents/r.txt)'
     """
     name = str(title)
     name = name[:width] + ("…" if len(name) > width else "")
