@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import analysis.io
-from analysis.text import tables, tables_peers
+from analysis.text import tables, tables_peers, tables_welfare
 
 YOY = pd.DataFrame(
     [
@@ -66,8 +66,8 @@ def test_yoy_table_reads_as_a_table(lang):
 
 
 def test_stage_counts_have_the_language_s_thousands_separator():
-    vi = _cells(tables.stages_gt(STAGES, lang="vi").as_raw_html())
-    en = _cells(tables.stages_gt(STAGES, lang="en").as_raw_html())
+    vi = _cells(tables_welfare.stages_gt(STAGES, lang="vi").as_raw_html())
+    en = _cells(tables_welfare.stages_gt(STAGES, lang="en").as_raw_html())
     assert "29.344" in vi and "29,344" in en
     assert any(c.startswith("25.188 (85,8 %;") for c in vi) and any(
         c.startswith("25,188 (85.8%;") for c in en

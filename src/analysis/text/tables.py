@@ -7,6 +7,7 @@ great-tables (a caption, a source note, no row index) for the notebooks and so f
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import pandas as pd
@@ -206,7 +207,9 @@ def reading_table(
     group : str, optional
         Column whose values head groups of rows (shown once per group, not in every row).
     table_id : str, optional
-        HTML id of the table (fixed ids keep pages stable between runs).
+        Stem of the table's HTML id; the id adds a short digest of the table's content, so that two tables
+        of one page never share an id (great-tables scopes its CSS by it) and a page's bytes stay the same
+        between runs.
     markdown : sequence of str
         Columns whose cells are Markdown (links to sources); their text must already be escaped.
 
@@ -217,6 +220,9 @@ def reading_table(
     """
     from great_tables import GT
 
+    if table_id:
+        content = "\x1f".join([title, *map(str, view.columns), view.to_csv(index=False)])
+        table_id = f"{table_id}-{hashlib.blake2s(content.encode('utf-8'), digest_size=4).hexdigest()}"
     gt = GT(view.reset_index(drop=True), groupname_col=group, id=table_id)
     gt = gt.tab_header(title=title).cols_align("left")
     if numeric:
@@ -343,60 +349,4 @@ def outlook_gt(
         notes=[note],
         numeric=list(view.columns[1:]),
         table_id="outlook",
-    )
-
-
-def stages_view(stages: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
-    """Reader's view of ``welfare_stage_table``: group labels, people with separators, shares with intervals.
-
-    >>> s = pd.DataFrame({"group": ["BTXH"], "beneficiaries": [29344], "with_account": [25188],
-    ...                   "paid": [23947]})
-    >>> stages_view(s, lang="vi").iloc[0].tolist()
-    ['Bảo trợ xã hội', '29.344', '25.188 (85,8 %; 85,4–86,2 %)', '23.947 (81,6 %; 81,2–82,0 %)']
-    """
-    lang = text.check_lang(lang)
-
-    def share(x, n) -> str:
-        if not n or pd.isna(x):
-            return "–"
-        lo, hi = wilson(float(x), float(n))
-        return (
-            f"{text.format_number(x, lang=lang)} ({text.format_percent(x / n, lang=lang)}; "
-            f"{text.format_interval(lo, hi, lang=lang)})"
-        )
-
-    return pd.DataFrame(
-        {
-            word("group", lang=lang): [text.label(str(g), lang=lang) for g in stages["group"]],
-            word("beneficiaries", lang=lang): [
-                text.format_number(v, lang=lang) for v in stages["beneficiaries"]
-            ],
-            word("with_account", lang=lang): [
-                share(x, n) for x, n in zip(stages["with_account"], stages["beneficiaries"], strict=True)
-            ],
-            word("paid", lang=lang): [
-                share(x, n) for x, n in zip(stages["paid"], stages["beneficiaries"], strict=True)
-            ],
-        }
-    )
-
-
-def stages_gt(
-    stages: pd.DataFrame,
-    *,
-    lang: str = "vi",
-    unit_name: str | None = None,
-    year: int | None = None,
-    synthetic: bool = False,
-    source: str | None = None,
-):
-    """Return the payout-stage table (:func:`stages_view`) laid out for reading."""
-    view = stages_view(stages, lang=lang)
-    return reading_table(
-        view,
-        title=_where(word("stages_title", lang=lang), unit_name, year),
-        source=_source(synthetic, lang, source),
-        notes=[word("ci_note", lang=lang).split(";")[0] + "."],
-        numeric=list(view.columns[1:]),
-        table_id="stages",
     )
