@@ -1,9 +1,10 @@
-"""The package's layout holds: floors (imports only point down), no import circles, small modules, few at the top.
+"""The package's layout holds: floors (imports only point down), no import circles, small modules, few at
+the top.
 
 The floors are those of the README's folder tree: ground floor ``paths``, ``errors``, ``indicators``,
-``schemas``; then ``counts`` and ``provenance``; then the readers (``io``), the words (``text``) and the sample;
-``stats``; ``plots``; ``report``; ``notebook``; ``runner`` (the parts of the run); and ``run`` (with ``cli``
-dispatching by name).
+``schemas``; then ``counts`` and ``provenance``; then the readers (``io``), the words (``text``) and the
+sample; ``stats``; ``plots``; ``report``; ``notebook``; ``runner`` (the parts of the run); and ``run`` (with
+``cli`` dispatching by name).
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ def _imports(name: str) -> set[str]:
     for node in ast.walk(ast.parse(MODULES[name].read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.split(".")[0] == "analysis")
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("analysis"):
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and (node.module or "").startswith("analysis")
+        ):
             for alias in node.names:
                 sub = f"{node.module}.{alias.name}"
                 found.add(sub if sub in MODULES else node.module)
@@ -69,14 +74,18 @@ def _part(name: str) -> str:
 
 def test_every_part_has_a_floor():
     parts = {_part(m) for m in MODULES} - {"analysis"}
-    assert parts <= set(FLOORS), f"give these parts a floor (and a line in the README tree): {parts - set(FLOORS)}"
+    assert parts <= set(FLOORS), (
+        f"give these parts a floor (and a line in the README tree): {parts - set(FLOORS)}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(m for m in MODULES if _part(m) != "analysis"))
 def test_imports_point_down(name):
     """A module imports its own part or a part on a lower floor, never one that stands above it."""
     own = FLOORS[_part(name)]
-    up = sorted(m for m in _imports(name) if _part(m) not in {_part(name), "analysis"} and FLOORS[_part(m)] >= own)
+    up = sorted(
+        m for m in _imports(name) if _part(m) not in {_part(name), "analysis"} and FLOORS[_part(m)] >= own
+    )
     assert up == [], f"{name} (floor {own}) imports {up}"
 
 
@@ -113,8 +122,9 @@ def test_few_modules_at_the_package_top():
 
 @pytest.mark.parametrize(
     "old, name",
-    [("analysis.figures", "save_figure"), ("analysis.context", "setup"), ("analysis.params", "ParameterError"),
-     ("analysis.site", "write_index"), ("analysis.aggregate", "aggregate_sql")],
+    [("analysis.figures", "save_figure"), ("analysis.context", "setup"),
+     ("analysis.params", "ParameterError"), ("analysis.site", "write_index"),
+     ("analysis.aggregate", "aggregate_sql")],
 )
 def test_first_layout_module_paths_still_import(old, name):
     """Outside callers of the first layout keep working: the old path is the same module as the new one."""

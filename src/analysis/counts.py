@@ -39,7 +39,9 @@ def has_unit(unit: str, units: Iterable[str]) -> bool:
 def unit_not_found(unit: str, units: Iterable[str], *, where: str = "") -> ParameterError:
     """Return the error for a unit with no rows: it names the unit and the codes that exist."""
     codes = sorted(set(map(str, units)))
-    shown = ", ".join(codes[:SHOWN_CODES]) + (f", … ({len(codes)} in all)" if len(codes) > SHOWN_CODES else "")
+    shown = ", ".join(codes[:SHOWN_CODES]) + (
+        f", … ({len(codes)} in all)" if len(codes) > SHOWN_CODES else ""
+    )
     prefix = f"{where}: " if where else ""
     return ParameterError(f"{prefix}no data for unit {unit!r}; units with data: {shown or 'none'}")
 
@@ -78,7 +80,7 @@ def subset(counts: pd.DataFrame, *, indicator: str | Sequence[str], level: str |
 
 
 def drop_double_counting(counts: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Drop a series' province rows when it has unit rows too and units are summed (no ``unit_code`` in by)."""
+    """Drop a series' province rows if it has unit rows too and units are summed (no ``unit_code`` in by)."""
     if "unit_code" in by or counts.empty:
         return counts
     is_prov = counts["unit_level"] == "province"

@@ -44,12 +44,14 @@ def safe_component(value: object, *, what: str = "unit code") -> str:
     >>> safe_component("..")
     Traceback (most recent call last):
     ...
-    ValueError: unit code '..' cannot name a folder: use letters, digits, '.', '_' or '-', not starting with '.'
+    ValueError: unit code '..' cannot name a folder: use letters, digits, '.', '_' or '-', \
+not starting with '.'
     """
     text = str(value)
     if not SAFE_COMPONENT.match(text) or ".." in text:
         raise ValueError(
-            f"{what} {text!r} cannot name a folder: use letters, digits, '.', '_' or '-', not starting with '.'"
+            f"{what} {text!r} cannot name a folder: use letters, digits, '.', '_' or '-', "
+            "not starting with '.'"
         )
     return text
 
@@ -73,7 +75,10 @@ class OutputLayout:
 
     @classmethod
     def under(cls, root: str | Path) -> OutputLayout:
-        """The layout with ``figures/`` and ``reports/`` under ``root`` (``analysis run --out ROOT``)."""
+        """Return the layout with ``figures/`` and ``reports/`` under ``root``.
+
+        This is the layout of ``analysis run --out ROOT``.
+        """
         return cls(Path(root) / "figures", Path(root) / "reports")
 
     def figures(self, year: int, unit: str | None = None) -> Path:

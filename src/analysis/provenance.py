@@ -1,4 +1,4 @@
-"""Provenance, in one place: file hashes, atomic writes, sidecars, the commit, package versions, synthetic flag.
+"""Provenance, in one place: file hashes, atomic writes, sidecars, commit, package versions, synthetic flag.
 
 Sidecars ``<file>.meta.json`` carry producer, source, dates, licence and sha256 of every data file; outputs
 (figures, pages, manifests, caches) are written through :func:`write_bytes_atomic` so that a reader never sees
@@ -68,8 +68,8 @@ DIR_MODE = 0o755
 SYNTHETIC_MARKER = "SYNTHETIC.md"
 #: Packages whose versions are recorded in manifests and on pages.
 VERSIONED_PACKAGES = (
-    "analysis", "matplotlib", "seaborn", "numpy", "pandas", "scipy", "statsmodels", "duckdb", "ibis-framework",
-    "pandera", "papermill", "nbconvert",
+    "analysis", "matplotlib", "seaborn", "numpy", "pandas", "scipy", "statsmodels", "duckdb",
+    "ibis-framework", "pandera", "papermill", "nbconvert",
 )
 
 
@@ -244,7 +244,10 @@ def git_commit(root: str | Path | None = None) -> str:
 
 @lru_cache(maxsize=1)
 def package_versions() -> dict[str, str]:
-    """Return the versions of Python and of :data:`VERSIONED_PACKAGES` (packages not installed are left out)."""
+    """Return the versions of Python and of :data:`VERSIONED_PACKAGES`.
+
+    Packages not installed are left out.
+    """
     out = {"python": sys.version.split()[0]}
     for name in VERSIONED_PACKAGES:
         with contextlib.suppress(metadata.PackageNotFoundError):

@@ -25,8 +25,14 @@ from analysis.io import excel  # noqa: E402
 from analysis.io.bieu06 import bieu06_from_sheets  # noqa: E402
 from analysis.schemas import validate_counts  # noqa: E402
 
-FAST = settings(max_examples=40, deadline=None, database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=10, deadline=None, database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=40, deadline=None, database=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+SLOW = settings(
+    max_examples=10, deadline=None, database=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 TEXTS = st.sampled_from(
     [

@@ -1,9 +1,10 @@
-"""The year's set: built aside, published by an atomic folder exchange, unfinished sets removed, kills recovered."""
+"""The year's set: built aside, published by an atomic folder exchange, unfinished sets removed, kills
+recovered.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from analysis.runner import release as rel

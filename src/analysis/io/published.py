@@ -80,9 +80,10 @@ REGISTRY_MAP = {
     "welfare_nguoicocong_account_and_optin_share": "welfare.account_share",
     "welfare_nguoicocong_paid_via_account_share": "welfare.paid_share",
     "welfare_nguoicocong_account_opened_share": "welfare.account_share",
-    # Satisfaction: the 2023 BRVT review's "tỷ lệ hài lòng ... 87,06%" (HĐND target 87 %) states no definition;
-    # it cannot be a share of the review's 333 PAKN (289/333 = 86.79 %, 290/333 = 87.09 %), so it is compared
-    # with QĐ 766 indicator 5.4, an assumption of this project (analysis.indicators.SATISFACTION_ASSUMPTION).
+    # Satisfaction: the 2023 BRVT review's "tỷ lệ hài lòng ... 87,06%" (HĐND target 87 %) states no
+    # definition; it cannot be a share of the review's 333 PAKN (289/333 = 86.79 %, 290/333 = 87.09 %), so
+    # it is compared with QĐ 766 indicator 5.4, an assumption of this project
+    # (analysis.indicators.SATISFACTION_ASSUMPTION).
     "satisfaction_rate": "satisfaction.dossiers",
 }
 #: Targets (rows of the published CSV with a target) kept OUT of read_targets, with the reason. Row numbers

@@ -31,7 +31,10 @@ SAVED_ATTR = "_analysis_saved_png"
 
 
 def unit_name(counts: pd.DataFrame, unit: str) -> str:
-    """Name of ``unit`` (:func:`analysis.io.crosswalk.unit_name`; imported on first use, not with this module)."""
+    """Name of ``unit`` (:func:`analysis.io.crosswalk.unit_name`).
+
+    The crosswalk module is imported on first use, not with this module.
+    """
     from analysis.io.crosswalk import unit_name as name_of
 
     return name_of(counts, unit)
@@ -114,7 +117,9 @@ class Context:
 
         from analysis import text
 
-        return Markdown(text.banner(synthetic=self.synthetic, unit_name=self.unit_name, year=self.year, lang=self.lang))
+        return Markdown(
+            text.banner(synthetic=self.synthetic, unit_name=self.unit_name, year=self.year, lang=self.lang)
+        )
 
     def save(
         self, fig: Any, fig_id: str, *, title: str | None = None, alt: str | None = None, data: Any = None
@@ -128,7 +133,11 @@ class Context:
         from analysis.report.figures import save_figure
 
         given = {"title": title, "alt": alt, "data": data}
-        found = caption(fig, unit_name=self.unit_name, year=self.year) if any(v is None for v in given.values()) else given
+        found = (
+            caption(fig, unit_name=self.unit_name, year=self.year)
+            if any(v is None for v in given.values())
+            else given
+        )
         title = found["title"] if title is None else title
         alt = found["alt"] if alt is None else alt
         data = found["data"] if data is None else data
@@ -138,7 +147,10 @@ class Context:
         return fig
 
     def findings(self, items: list[str]) -> Any:
-        """Record key findings (``analysis.report.figures.record_findings``) and return them as IPython Markdown."""
+        """Record key findings and return them as IPython Markdown.
+
+        The findings are recorded by ``analysis.report.figures.record_findings``.
+        """
         from IPython.display import Markdown
 
         from analysis.report.figures import record_findings
@@ -162,7 +174,10 @@ VALID_SUFFIX = ".valid.json"
 
 
 def write_counts_file(path: Path, counts: pd.DataFrame) -> Path:
-    """Write validated Counts as parquet, with a stamp holding the file's sha256 (see :func:`read_counts_file`)."""
+    """Write validated Counts as parquet, with a stamp holding the file's sha256.
+
+    See :func:`read_counts_file`.
+    """
     buf = io.BytesIO()
     counts.to_parquet(buf, index=False)
     data = buf.getvalue()
@@ -298,7 +313,9 @@ def code_digest() -> str:
 
 def cache_key(inputs: list[dict[str, Any]]) -> str:
     """Key of the Counts cache: input files (paths and hashes) and :func:`code_digest`."""
-    return hashlib.sha256(json.dumps([inputs, code_digest()], sort_keys=True).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(
+        json.dumps([inputs, code_digest()], sort_keys=True).encode("utf-8")
+    ).hexdigest()[:32]
 
 
 def cached_counts(data_dir: Path, *, cache_dir: Path, inputs: list[dict[str, Any]] | None = None) -> Any:

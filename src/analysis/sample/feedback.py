@@ -2,9 +2,10 @@
 
 Everything here is **synthetic**: PAKN volumes, the 10-working-day deadline, response shares, which dossiers
 are rated and disliked.  2023 is calibrated to the 2023 review
-(``source_documents/brvt_2023_par_review_vi.txt``, conference of 27/01/2024): "Thông qua Cổng dịch vụ công Quốc gia đã xử lý kịp thời 333 phản ánh,
-kiến nghị ..., đạt 100%" gives 333 PAKN received in 2023, all answered on time (``feedback.on_time`` = 333/333); the
-province's "tỷ lệ hài lòng ... đạt 87,06%" gives ``satisfaction.dossiers`` (QĐ 766 indicator 5.4) = 87.06 %
+(``source_documents/brvt_2023_par_review_vi.txt``, conference of 27/01/2024): "Thông qua Cổng dịch vụ công
+Quốc gia đã xử lý kịp thời 333 phản ánh, kiến nghị ..., đạt 100%" gives 333 PAKN received in 2023, all
+answered on time (``feedback.on_time`` = 333/333); the province's "tỷ lệ hài lòng ... đạt 87,06%" gives
+``satisfaction.dossiers`` (QĐ 766 indicator 5.4) = 87.06 %
 as the review rounds.  The review does not define its satisfaction rate: the sample only mimics it on 5.4
 (``analysis.indicators.SATISFACTION_ASSUMPTION``).  The files follow ``docs/DATA_FORMATS.md`` §5.
 """
@@ -230,5 +231,6 @@ def write_feedback(out: Path, dossiers: pd.DataFrame, units: pd.DataFrame, *, se
                                       f"their rating and PAKN flag, {len(r)} rows"))
     notes = ("PAKN (phản ánh, kiến nghị) exports per year received, and dossier ratings per year finished, "
              "in `feedback/`: invented volumes, a synthetic 10-working-day deadline, responses and ratings; "
-             f"a PAKN is about a sample dossier in about {LINKED:.0%} of cases (that dossier's `CoPAKN` = 1).")
+             f"a PAKN is about a sample dossier in about {LINKED:.0%} of cases "
+             "(that dossier's `CoPAKN` = 1).")
     return metas, {"rows": CALIBRATION_2023, "notes": notes}
