@@ -41,11 +41,10 @@ def safe_component(value: object, *, what: str = "unit code") -> str:
 
     >>> safe_component("77.H01")
     '77.H01'
-    >>> safe_component("..")
+    >>> safe_component("..")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unit code '..' cannot name a folder: use letters, digits, '.', '_' or '-', \
-not starting with '.'
+    ValueError: unit code '..' cannot name a folder: use letters, digits, '.', '_' or '-', not ...
     """
     text = str(value)
     if not SAFE_COMPONENT.match(text) or ".." in text:
