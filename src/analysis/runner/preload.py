@@ -10,6 +10,7 @@ import papermill  # noqa: F401
 
 # isort: on
 import analysis.io  # noqa: E402, F401  (a page names a unit without rows from the crosswalk reader)
+import analysis.report.figures  # noqa: E402, F401  (a page lists its reference files: plots, stats, scipy)
 import analysis.report.site  # noqa: E402, F401
 import analysis.runner.execute  # noqa: E402, F401
 
