@@ -29,22 +29,23 @@ def stage1_sql(*, labels: bool, checks: bool, table: str = "dossiers") -> str:
     return str(ibis.to_sql(stages.daily_expr(t, labels=labels, checks=checks), dialect="duckdb"))
 
 
-#: Names of the small tables stage 2 reads on DuckDB (registered from pandas for each read).
-STAGE2_TABLES = ("daily", "_calendar_flow", "_calendar_step", "_periods")
+#: Names of the small tables stage 2 reads on DuckDB (registered from Arrow for each read).
+STAGE2_TABLES = ("daily", "_calendar_step", "_periods")
 
 
 def stage2_sql(*, labels: bool) -> str:
     """DuckDB SQL of :func:`~analysis.io.dossiers.stages.stage2_expr` over ``STAGE2_TABLES``."""
-    dates = {"period_start": "date", "period_end": "date", "period_type": "string"}
     daily = ibis.table(
         {"unit_code": "string", "d": "int64", **{c: "int64" for c in stages.DAILY}}
         | ({"unit_name": "string", "unit_level": "string"} if labels else {}),
         name=STAGE2_TABLES[0],
     )
-    flow = ibis.table({"d": "int64", **dates}, name=STAGE2_TABLES[1])
-    step = ibis.table({"d": "int64", "e": "date"}, name=STAGE2_TABLES[2])
-    periods = ibis.table(dates, name=STAGE2_TABLES[3])
-    return str(ibis.to_sql(stages.stage2_expr(daily, flow, step, periods, labels=labels), dialect="duckdb"))
+    step = ibis.table({"d": "int64", "e": "date"}, name=STAGE2_TABLES[1])
+    periods = ibis.table(
+        {"period_start": "date", "period_end": "date", "period_type": "string", "before": "date"},
+        name=STAGE2_TABLES[2],
+    )
+    return str(ibis.to_sql(stages.stage2_expr(daily, step, periods, labels=labels), dialect="duckdb"))
 
 
 #: The DuckDB SQL that ``read_dossiers`` runs, shipped with the package; ``tests/io/dossiers/
@@ -89,20 +90,17 @@ def aggregate_daily_duckdb(
     """Stage 2 on DuckDB connection ``raw`` whose table ``daily`` holds stage 1; return validated Counts."""
     periods = build_periods(*span, data_end=data_end)
     days = stages.calendar_days(periods)
-    start, end = (_dates(stages._day_numbers(periods[c])) for c in ("period_start", "period_end"))
-    kinds = pa.array(periods["period_type"].tolist(), type=pa.string())
-    p = pa.array(days["flow"]["p"])
+    start = stages._day_numbers(periods["period_start"])
     tables = {
-        "_calendar_flow": pa.table(
+        "_calendar_step": pa.table({"d": pa.array(days["d"]), "e": _dates(days["e"])}),
+        "_periods": pa.table(
             {
-                "d": pa.array(days["flow"]["d"]),
-                "period_start": start.take(p),
-                "period_end": end.take(p),
-                "period_type": kinds.take(p),
+                "period_start": _dates(start),
+                "period_end": _dates(stages._day_numbers(periods["period_end"])),
+                "period_type": pa.array(periods["period_type"].tolist(), type=pa.string()),
+                "before": _dates(start - 1),
             }
         ),
-        "_calendar_step": pa.table({"d": pa.array(days["step"]["d"]), "e": _dates(days["step"]["e"])}),
-        "_periods": pa.table({"period_start": start, "period_end": end, "period_type": kinds}),
     }
     for name, table in tables.items():
         raw.register(name, table)

@@ -1,14 +1,15 @@
 """The two stages of the dossier aggregation, as Ibis expressions (any engine: DuckDB, PostgreSQL, Spark).
 
 Stage 1 (:func:`daily_expr`) is the only work on the records: per unit x day, the flows of that day and the
-changes of the stocks.  Stage 2 (:func:`stage2_expr`) works on that small table: flows summed over the days of
-each period, stocks at each period end as cumulative sums of their changes.  No join of records against
-period ends (the range join a hand-written query needs).  ``analysis.io.dossiers.aggregate`` runs them.
+changes of the stocks.  Stage 2 (:func:`stage2_expr`) works on that small table: cumulative sums up to every
+period end and every day before a period start; stocks are the sums at a period end, flows the difference
+of the sums at the end and before the start.  No join of records against period ends (the range join a
+hand-written query needs).  ``analysis.io.dossiers.aggregate`` runs them.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -165,107 +166,103 @@ def day_number(d: date) -> int:
     return (d - EPOCH).days
 
 
-def calendar_days(periods: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
-    """Return the two day tables of stage 2 as arrays (day numbers; period index ``p`` into ``periods``).
-
-    ``flow``: every day ``d`` of every period ``p``.  ``step``: every day ``d`` up to the last period end,
-    with ``e`` the first period end (a day number) on or after it.
-    """
+def boundaries(periods: pd.DataFrame) -> np.ndarray:
+    """Return the day numbers at which stage 2 takes cumulative sums: every period end and every day before
+    a period start (flows over a period are the cumulative sum at its end minus that before its start)."""
     start = _day_numbers(periods["period_start"])
     end = _day_numbers(periods["period_end"])
-    length = end - start + 1
-    p = np.repeat(np.arange(len(periods)), length)
-    offset = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
-    ends = np.unique(end)
-    days = np.arange(start.min(), ends[-1] + 1)
-    return {
-        "flow": {"d": start[p] + offset, "p": p},
-        "step": {"d": days, "e": ends[np.searchsorted(ends, days, side="left")]},
-    }
+    return np.unique(np.concatenate([end, start - 1]))
+
+
+def calendar_days(periods: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Return the step calendar of stage 2 as arrays of day numbers.
+
+    ``d``: every day from the day before the first period start up to the last period end; ``e``: the
+    first of :func:`boundaries` on or after it (the cumulative sums at ``e`` include every change up to it).
+    """
+    ends = boundaries(periods)
+    days = np.arange(ends[0], ends[-1] + 1)
+    return {"d": days, "e": ends[np.searchsorted(ends, days, side="left")]}
 
 
 def _day_numbers(values: pd.Series) -> np.ndarray:
     return (pd.to_datetime(values).to_numpy().astype("datetime64[D]").astype("int64")).astype("int64")
 
 
-def calendars(periods: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return the two small day tables of stage 2, keyed by day number ``d`` (see :func:`calendar_days`).
+def calendars(periods: pd.DataFrame) -> pd.DataFrame:
+    """Return the step calendar of stage 2 (:func:`calendar_days`) with ``e`` as a date.
 
-    ``flow``: every day of every period (a day lies in one month, one year and at most one ``ytd`` span).
-    ``step``: every day up to the last period end, with ``e`` the first period end on or after it (the stocks
-    at ``e`` include every change up to that day).
+    Every day up to the last period end, with ``e`` the first boundary (a period end, or the day before a
+    period start) on or after it.
 
     Examples
     --------
     >>> from analysis.io.dossiers.aggregate import build_periods
-    >>> flow, step = calendars(build_periods(date(2024, 1, 1), date(2024, 2, 10)))
-    >>> len(flow), len(step), step.e.nunique()   # 60 days in January-February 2024, ytd 1/1-29/2 too
-    (120, 60, 2)
+    >>> step = calendars(build_periods(date(2024, 1, 1), date(2024, 2, 10)))
+    >>> len(step), step.e.nunique()   # 31/12/2023 and the 60 days of January-February 2024; 3 boundaries
+    (61, 3)
     """
     days = calendar_days(periods)
-    p = days["flow"]["p"]
-    flow = pd.DataFrame(
-        {
-            "d": days["flow"]["d"],
-            "period_start": periods["period_start"].to_numpy()[p],
-            "period_end": periods["period_end"].to_numpy()[p],
-            "period_type": periods["period_type"].to_numpy()[p],
-        }
-    )
-    e = days["step"]["e"].astype("datetime64[D]")
-    step = pd.DataFrame({"d": days["step"]["d"], "e": [x.item() for x in e]})
-    return flow, step
+    e = days["e"].astype("datetime64[D]")
+    return pd.DataFrame({"d": days["d"], "e": [x.item() for x in e]})
 
 
-def stage2_expr(
-    daily: ir.Table, flow: ir.Table, step: ir.Table, periods: ir.Table, *, labels: bool = True
-) -> ir.Table:
+def period_table(periods: pd.DataFrame) -> pd.DataFrame:
+    """Return the periods with ``before``, the day before each period start (a boundary of stage 2)."""
+    out = periods[["period_start", "period_end", "period_type"]].copy()
+    out["before"] = [d - timedelta(days=1) for d in pd.to_datetime(out["period_start"]).dt.date]
+    return out
+
+
+def stage2_expr(daily: ir.Table, step: ir.Table, periods: ir.Table, *, labels: bool = True) -> ir.Table:
     """Stage 2 on a stage-1 table: one row per unit x period with ``COMPONENTS`` (+ name and level).
 
-    ``flow`` and ``step`` are the tables of :func:`calendars`, ``periods`` the periods (``period_start``,
-    ``period_end``, ``period_type``), on the engine of ``daily``.
+    ``step`` is the table of :func:`calendars`, ``periods`` the table of :func:`period_table`
+    (``period_start``, ``period_end``, ``period_type``, ``before``), on the engine of ``daily``.  Every
+    column of ``daily`` is summed up to each boundary (one join of the small stage-1 table with the day
+    calendar, then a cumulative window per unit): stocks are the sums at a period end, flows the sum at the
+    end minus the sum the day before the start.  Rows whose every denominator is 0 may appear (to_long
+    drops them).
     """
-    m = daily.join(flow, "d")
-    flows = m.group_by(PERIOD_KEYS).aggregate(**{c: m[c].sum() for c in FLOWS})
     j = daily.join(step, "d")
-    steps = j.group_by("unit_code", "e").aggregate(**{c: j[c].sum() for c in STEPS})
+    steps = j.group_by("unit_code", "e").aggregate(**{c: j[c].sum() for c in DAILY})
     grid = steps.select("unit_code").distinct().cross_join(step.select("e").distinct())
     g = grid.left_join(steps, ["unit_code", "e"]).select(
-        grid.unit_code, grid.e, **{c: steps[c].fill_null(0) for c in STEPS}
+        grid.unit_code, grid.e, **{c: steps[c].fill_null(0) for c in DAILY}
     )
     w = ibis.cumulative_window(group_by=g.unit_code, order_by=g.e)
-    cum = g.select("unit_code", "e", **{c: g[c].sum().over(w) for c in STEPS})
-    cum = cum.mutate(pending=cum.received - cum.finished)
-    cum = cum.filter(cum.pending > 0)
-    s = cum.join(periods, cum.e == periods.period_end)
-    stocks = s.select(
-        *PERIOD_KEYS,
-        pending=s.pending,
-        overdue=s.d_overdue,
-        # QĐ 766: pending within time, of those with at most one supplement request
-        within_766=(s.pending - s.d_overdue) - ((s.m_received - s.m_finished) - s.d_overdue_m),
-    )
-    flows = flows.mutate(on_time_766=flows.on_time - flows.m_on_time)
+    cum = g.select("unit_code", "e", **{c: g[c].sum().over(w).cast("int64") for c in DAILY})
+    at_end = cum.join(periods, cum.e == periods.period_end)
+    prior = cum.select(_u=cum.unit_code, _b=cum.e, **{f"_b_{c}": cum[c] for c in FLOWS})
+    s = at_end.join(prior, (at_end.unit_code == prior._u) & (at_end.before == prior._b))
+    flow = {c: s[c] - s[f"_b_{c}"] for c in FLOWS}
+    pending = s.received - s.finished
+    live = pending > 0
     zero = ibis.literal(0, type="int64")
-    wide = ibis.union(
-        *[
-            p.select(
-                *PERIOD_KEYS, **{c: (p[c].cast("int64") if c in p.columns else zero) for c in COMPONENTS}
-            )
-            for p in (flows, stocks)
-        ]
-    )
-    out = wide.group_by(PERIOD_KEYS).aggregate(**{c: wide[c].sum() for c in COMPONENTS})
+    within = (pending - s.d_overdue) - ((s.m_received - s.m_finished) - s.d_overdue_m)
+    comp = {
+        "received": flow["received"],
+        "online": flow["online"],
+        "fee_base": flow["fee_base"],
+        "paid": flow["paid"],
+        "finished": flow["finished"],
+        "on_time": flow["on_time"],
+        # QĐ 766: finished on time with at most one supplement request
+        "on_time_766": flow["on_time"] - flow["m_on_time"],
+        "pending": ibis.ifelse(live, pending, zero),
+        "overdue": ibis.ifelse(live, s.d_overdue, zero),
+        # QĐ 766: pending within time, of those with at most one supplement request
+        "within_766": ibis.ifelse(live, within, zero),
+    }
+    out = s.select(*PERIOD_KEYS, **{c: comp[c].cast("int64") for c in COMPONENTS})
     return out.join(unit_labels(daily), "unit_code") if labels else out
 
 
-def calendar_tables(periods: pd.DataFrame) -> tuple[ir.Table, ir.Table, ir.Table]:
-    """Return :func:`calendars` and the periods as Ibis memtables (uploaded to the engine when run)."""
-    flow_df, step_df = calendars(periods)
+def calendar_tables(periods: pd.DataFrame) -> tuple[ir.Table, ir.Table]:
+    """Return :func:`calendars` and :func:`period_table` as Ibis memtables (uploaded to the engine when run)."""
     dates = {"period_start": "date", "period_end": "date"}
-    flow = ibis.memtable(flow_df, schema={"d": "int64", **dates, "period_type": "string"})
-    step = ibis.memtable(step_df, schema={"d": "int64", "e": "date"})
+    step = ibis.memtable(calendars(periods), schema={"d": "int64", "e": "date"})
     pmt = ibis.memtable(
-        periods[["period_start", "period_end", "period_type"]], schema={**dates, "period_type": "string"}
+        period_table(periods), schema={**dates, "period_type": "string", "before": "date"}
     )
-    return flow, step, pmt
+    return step, pmt
