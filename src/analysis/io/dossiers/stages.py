@@ -167,8 +167,11 @@ def day_number(d: date) -> int:
 
 
 def boundaries(periods: pd.DataFrame) -> np.ndarray:
-    """Return the day numbers at which stage 2 takes cumulative sums: every period end and every day before
-    a period start (flows over a period are the cumulative sum at its end minus that before its start)."""
+    """Return the day numbers at which stage 2 takes cumulative sums (the boundaries).
+
+    Every period end and every day before a period start: flows over a period are the cumulative sum at
+    its end minus that on the day before its start.
+    """
     start = _day_numbers(periods["period_start"])
     end = _day_numbers(periods["period_end"])
     return np.unique(np.concatenate([end, start - 1]))
@@ -259,10 +262,8 @@ def stage2_expr(daily: ir.Table, step: ir.Table, periods: ir.Table, *, labels: b
 
 
 def calendar_tables(periods: pd.DataFrame) -> tuple[ir.Table, ir.Table]:
-    """Return :func:`calendars` and :func:`period_table` as Ibis memtables (uploaded to the engine when run)."""
+    """Return :func:`calendars` and :func:`period_table` as Ibis memtables (uploaded when run)."""
     dates = {"period_start": "date", "period_end": "date"}
     step = ibis.memtable(calendars(periods), schema={"d": "int64", "e": "date"})
-    pmt = ibis.memtable(
-        period_table(periods), schema={**dates, "period_type": "string", "before": "date"}
-    )
+    pmt = ibis.memtable(period_table(periods), schema={**dates, "period_type": "string", "before": "date"})
     return step, pmt
