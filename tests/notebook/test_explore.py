@@ -113,6 +113,25 @@ def test_changing_a_widget_updates_in_place(app):
     assert "2023 vs 2022" in app.verdict.value
 
 
+def test_kept_statistics_and_skipped_model_checks_change_no_view(app):
+    """A view drawn from the kept statistics, without pandera's re-checks, is the view computed afresh."""
+    from analysis.notebook import explore_views as views
+    from analysis.notebook.explore_io import figure_image
+
+    app.indicator.value = "payment.online"
+    app.chart.value = "funnel"
+    app.lang.value = "en"  # statistics kept from the Vietnamese view: only drawn again
+    app.years.value = (2022, 2024)  # the comparison is kept whole (it does not depend on the first year)
+    sel = app.selection()
+    rows = views.selected_rows(app._by_indicator, sel)
+    name = app._names[sel.unit]
+    own = views.trend_part(rows, sel, targets=app.targets, synthetic=True, name=name)  # pandera models on
+    other = views.compare_part(rows, sel, total=own.total, name=name, synthetic=True)
+    assert app.verdict.value == own.verdict_html and app.table.value == other.table_html
+    assert app.trend_image.value == figure_image(own.figure)
+    assert app.compare_image.value == figure_image(other.figure)
+
+
 def test_convention_switches_to_the_twin_and_shows_both(app):
     assert [v for _, v in app.convention.options] == ["bieu06", "qd766", "both"]
     app.convention.value = "qd766"

@@ -27,6 +27,7 @@ from analysis.notebook.explore_choices import BOTH, CHARTS, Selection, escape, w
 from analysis.notebook.explore_io import (
     CACHE_SIZE,
     DISPLAY_FORMAT,
+    STATS_CACHE_SIZE,
     SCRATCH_DIR,
     figure_image,
     read_counts,
@@ -35,7 +36,22 @@ from analysis.notebook.explore_io import (
     short_message,
 )
 from analysis.provenance import is_synthetic
-from analysis.schemas import schema_only
+
+
+@contextlib.contextmanager
+def validated_once() -> Iterator[None]:
+    """Within this block pandera models check nothing: for views recomputed from Counts validated whole.
+
+    The explorer validates the Counts once when it loads them (``read_counts``); every view is then
+    recomputed from slices of that table by the library's functions, whose pandera models would re-check
+    (and coerce to the types they already have) the same columns on every widget change, about a fifth
+    of an update.  The checks ``analysis.schemas.validate_counts`` writes itself (numerator <= denominator,
+    period order, unique keys) still run; tests/notebook/test_explore.py checks the views are the same.
+    """
+    from pandera.config import config_context
+
+    with config_context(validation_enabled=False):
+        yield
 
 
 class Explorer:
@@ -88,6 +104,7 @@ class Explorer:
         self._hold = False
         self._names: dict[str, str] = {}
         self._cache: OrderedDict[tuple, tuple[Any, bytes]] = OrderedDict()
+        self._stats: OrderedDict[tuple, Any] = OrderedDict()
         self._wanted = {"indicator": indicator, "unit": unit, "year": int(year)}
         lang = lang if lang in ("vi", "en") else "vi"
         wide = {"description_width": "initial"}
@@ -194,6 +211,7 @@ class Explorer:
         self._by_indicator = {i: g for i, g in counts.groupby("indicator", sort=False)}
         self.targets = read_targets()
         self._cache.clear()
+        self._stats.clear()
         problems = self._fill_choices()
         lang = self._lang()
         size = text.format_number(len(counts), lang=lang)
@@ -324,7 +342,7 @@ class Explorer:
         )
 
     def _part(self, key: tuple, make: Any) -> Any:
-        """Return the cached (part, PNG) for ``key``, computing it with ``make()`` on a miss."""
+        """Return the cached (part, image) for ``key``, computing it with ``make()`` on a miss."""
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
@@ -334,22 +352,36 @@ class Explorer:
             self._cache.popitem(last=False)
         return found
 
+    def _memo(self, key: tuple, make: Any) -> Any:
+        """Return the statistic kept for ``key`` (:data:`analysis.notebook.explore_views.Memo`), else ``make()``.
+
+        Keys name what a statistic depends on (indicator, unit, years, comparison), never the language or
+        the chart, so changing those only draws again.  The tables kept are never modified by the views.
+        """
+        if key in self._stats:
+            self._stats.move_to_end(key)
+            return self._stats[key]
+        found = self._stats[key] = make()
+        while len(self._stats) > STATS_CACHE_SIZE:
+            self._stats.popitem(last=False)
+        return found
+
     def update(self) -> None:
         """Recompute the current selection and replace the charts, verdicts and table in place.
 
         The trend part depends on indicator, unit, years, convention and language; the comparison part
-        also on the comparison and the chart kind.  Each part is kept (with its PNG) for the last
-        :data:`CACHE_SIZE` selections, so changing only the chart redraws only the comparison.
+        on indicator, unit, last year, comparison, chart and language (not the first year shown).  Each
+        part is kept (with its image) for the last :data:`CACHE_SIZE` selections, and the statistics
+        under them (:meth:`_memo`), so changing only the chart or the language recomputes no statistic,
+        and changing the first year redraws only the trend.
         """
         if self.counts.empty or self.indicator.value is None:
             return
         start = time.perf_counter()
         sel = self.selection()
-        own_key = ("trend", sel.indicator, sel.unit, sel.first_year, sel.last_year, sel.convention, sel.lang)
-        other_key = ("compare", *own_key[1:5], sel.compare, sel.chart, sel.lang)
         try:
-            with schema_only():  # the Counts were validated whole when loaded; views recompute from them
-                own, own_image, other, other_image = self._parts(sel, own_key, other_key)
+            with validated_once():  # the Counts were validated whole when loaded; views recompute from them
+                own, own_image, other, other_image = self._parts(sel)
         except Exception as exc:  # noqa: BLE001 - one short line in the explorer, never a traceback
             self._error(exc)
             return
@@ -360,15 +392,19 @@ class Explorer:
         self.table.value = other.table_html
         self.last_update_seconds = time.perf_counter() - start
 
-    def _parts(self, sel: Selection, own_key: tuple, other_key: tuple) -> tuple:
+    def _parts(self, sel: Selection) -> tuple:
         """Return the trend part and the comparison part of ``sel`` with their images (cached)."""
         rows, name = views.selected_rows(self._by_indicator, sel), self._names.get(sel.unit)
-        own, own_image = self._part(own_key, lambda: views.trend_part(
-            rows, sel, targets=self.targets, synthetic=self.synthetic, name=name))  # fmt: skip
-        other, other_image = self._part(
-            other_key,
-            lambda: views.compare_part(rows, sel, total=own.total, name=name, synthetic=self.synthetic),
+        own_key = ("trend", sel.indicator, sel.unit, sel.first_year, sel.last_year, sel.convention, sel.lang)
+        shown = self._memo(
+            ("shown", *views.compare_key(sel), sel.first_year), lambda: views.compared_in_years(rows, sel)
         )
+        own, own_image = self._part(own_key, lambda: views.trend_part(
+            rows, sel, targets=self.targets, synthetic=self.synthetic, name=name, memo=self._memo))  # fmt: skip
+        # the table starts with the unit's own row, absent when it has no counts in the years shown
+        other_key = ("compare", *views.compare_key(sel), shown, own.total.empty, sel.chart, sel.lang)
+        other, other_image = self._part(other_key, lambda: views.compare_part(
+            rows, sel, total=own.total, name=name, synthetic=self.synthetic, memo=self._memo))  # fmt: skip
         return own, own_image, other, other_image
 
     # --- save ----------------------------------------------------------------------------------------

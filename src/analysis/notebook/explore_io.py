@@ -29,6 +29,9 @@ DISPLAY_FORMAT = "svg+xml"
 SHORT_ERRORS = (InputError, ParameterError, ValueError, KeyError, OSError)
 #: How many computed parts (figure, PNG, table) are kept, so going back to a selection is instant.
 CACHE_SIZE = 32
+#: How many statistics (year-over-year, trend and funnel tables) are kept, so a change of language or chart
+#: recomputes none (each is a small table).
+STATS_CACHE_SIZE = 256
 #: Longest error message shown.
 MAX_MESSAGE = 400
 

@@ -8,6 +8,7 @@ the reports draw.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,17 @@ from analysis.notebook.explore_choices import (
 )
 from analysis.stats import series
 from analysis.text import tables as text_tables
+
+
+#: How a view asks for a statistic: ``memo(key, make)`` returns ``make()``, or what it returned before for
+#: ``key`` (the explorer keeps them; :func:`direct` computes every time).  A key names everything the
+#: statistic depends on besides the data: indicator, unit, years, comparison; never the language or chart.
+Memo = Callable[[tuple, Callable[[], Any]], Any]
+
+
+def direct(_key: tuple, make: Callable[[], Any]) -> Any:
+    """The :data:`Memo` that keeps nothing: compute ``make()``."""
+    return make()
 
 
 @dataclass
@@ -80,19 +92,37 @@ def selected_rows(by_indicator: dict[str, pd.DataFrame], sel: Selection) -> pd.D
     return rows
 
 
-def trend_figure(scope: pd.DataFrame, sel: Selection, *, targets: pd.DataFrame | None) -> Any:
-    """Return the yearly rates of the unit (units under it summed) with their intervals and target lines."""
-    ids = [sel.indicator]
+def _ids(sel: Selection) -> list[str]:
+    """The indicators of the trend: the selected one, and its twin when both conventions are shown."""
     if sel.convention == BOTH and sel.indicator in CONVENTION_TWINS:
-        ids.append(CONVENTION_TWINS[sel.indicator])
-    yearly = series.yearly_rates(_in_years(scope, sel), indicator=ids)
-    target = None
-    if targets is not None and len(targets):  # the unit's targets; trend_band picks each series' own
-        target = stats.unit_targets(targets, unit=sel.unit, counts=scope)
+        return [sel.indicator, CONVENTION_TWINS[sel.indicator]]
+    return [sel.indicator]
+
+
+def trend_figure(
+    scope: pd.DataFrame, sel: Selection, *, targets: pd.DataFrame | None, memo: Memo = direct
+) -> Any:
+    """Return the yearly rates of the unit (units under it summed) with their intervals and target lines."""
+    ids = _ids(sel)
+
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        yearly = series.yearly_rates(_in_years(scope, sel), indicator=ids)
+        target = None
+        if targets is not None and len(targets):  # the unit's targets; trend_band picks each series' own
+            target = stats.unit_targets(targets, unit=sel.unit, counts=scope)
+        return yearly, target
+
+    key = ("yearly", tuple(ids), sel.unit, sel.first_year, sel.last_year)
+    yearly, target = memo(key, compute)
     return plots.trend_band(yearly, by="convention" if len(ids) > 1 else None, target=target, lang=sel.lang)
 
 
-def compare_figure(counts: pd.DataFrame, sel: Selection) -> tuple[Any, pd.DataFrame]:
+def compare_key(sel: Selection) -> tuple:
+    """What the comparison depends on besides language and chart: not the first year (see :func:`_history`)."""
+    return (sel.indicator, sel.unit, sel.last_year, sel.compare)
+
+
+def compare_figure(counts: pd.DataFrame, sel: Selection, *, memo: Memo = direct) -> tuple[Any, pd.DataFrame]:
     """Return the comparison chart (dumbbell or funnel) of the units or groups, and their YoY table."""
     rows, by = _compared_rows(counts, sel)
     if _in_years(rows, sel).empty:
@@ -100,17 +130,25 @@ def compare_figure(counts: pd.DataFrame, sel: Selection) -> tuple[Any, pd.DataFr
             word("nothing_to_compare", lang=sel.lang), title=text.label("by_unit", lang=sel.lang)
         )
         return fig, pd.DataFrame()
-    yoy = stats.yoy_table(_history(rows, sel), sel.last_year, by=by)
+    key = compare_key(sel)
+    yoy = memo(("yoy", *key), lambda: stats.yoy_table(_history(rows, sel), sel.last_year, by=by))
     if by:
         yoy = _group_names(yoy, by[0], lang=sel.lang)
     yoy = yoy.sort_values(["rate_curr", "unit_name"], na_position="first").reset_index(drop=True)
     if sel.chart == "funnel":
-        funnel = stats.funnel_table(_history(rows, sel), sel.last_year, by=by)
+        funnel = memo(
+            ("funnel", *key), lambda: stats.funnel_table(_history(rows, sel), sel.last_year, by=by)
+        )
         label_col = "unit_name"
         if by:
             funnel = _group_names(funnel, by[0], lang=sel.lang)
         return plots.funnel_plot(funnel, lang=sel.lang, label_col=label_col), yoy
     return plots.yoy_dumbbell(yoy, lang=sel.lang), yoy
+
+
+def compared_in_years(counts: pd.DataFrame, sel: Selection) -> bool:
+    """Whether any unit or group compared has counts in the years shown (else the chart says so)."""
+    return not _in_years(_compared_rows(counts, sel)[0], sel).empty
 
 
 def verdict_html(
@@ -229,8 +267,13 @@ def trend_part(
     targets: pd.DataFrame | None = None,
     synthetic: bool = False,
     name: str | None = None,
+    memo: Memo = direct,
 ) -> TrendPart:
-    """Return the trend chart (intervals, target) and the verdicts: this period vs the last, and the trend."""
+    """Return the trend chart (intervals, target) and the verdicts: this period vs the last, and the trend.
+
+    The statistics come through ``memo`` (the explorer's: a change of language or convention draws again
+    without recomputing the year-over-year verdicts).
+    """
     text.check_lang(sel.lang)
     scope = in_scope(counts, sel.unit)
     name = name or unit_name(counts, sel.unit)
@@ -240,10 +283,16 @@ def trend_part(
         message = word("no_rows", lang=sel.lang)
         fig = plots.notice_figure(message, title=text.indicator_label(sel.indicator, lang=sel.lang))
         return TrendPart(fig, f"<b>{escape(name)}</b>: {escape(message)}", pd.DataFrame())
-    total = stats.yoy_table(_history(every, sel), sel.last_year, by=[])
+    own = (sel.indicator, sel.unit)  # the verdicts are of the selected indicator only, whatever the convention
+    total = memo(
+        ("total", *own, sel.last_year), lambda: stats.yoy_table(_history(every, sel), sel.last_year, by=[])
+    )
     whole = rows[rows["period_type"] == "year"]  # what trend_table reads (whole years only)
-    trend = stats.trend_table(whole, by=[], years=range(sel.first_year, sel.last_year + 1))
-    fig = _stamped(trend_figure(scope, sel, targets=targets), synthetic, lang=sel.lang)
+    trend = memo(
+        ("trend", *own, sel.first_year, sel.last_year),
+        lambda: stats.trend_table(whole, by=[], years=range(sel.first_year, sel.last_year + 1)),
+    )
+    fig = _stamped(trend_figure(scope, sel, targets=targets, memo=memo), synthetic, lang=sel.lang)
     plots.caption(fig, unit_name=name, year=sel.last_year)  # the title names the unit and the year
     return TrendPart(fig, verdict_html(total, trend, name=name, sel=sel, synthetic=synthetic), total)
 
@@ -255,10 +304,14 @@ def compare_part(
     total: pd.DataFrame,
     name: str | None = None,
     synthetic: bool = False,
+    memo: Memo = direct,
 ) -> ComparePart:
-    """Return the comparison chart and the table: the unit (``total``) first, then the units compared."""
+    """Return the comparison chart and the table: the unit (``total``) first, then the units compared.
+
+    Neither depends on the first year shown (only on the last, see :func:`_history`).
+    """
     name = name or unit_name(counts, sel.unit)
-    fig, units = compare_figure(counts, sel)
+    fig, units = compare_figure(counts, sel, memo=memo)
     fig = _stamped(fig, synthetic, lang=sel.lang)
     plots.caption(fig, unit_name=name, year=sel.last_year)
     if total.empty:
