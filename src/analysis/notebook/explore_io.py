@@ -51,18 +51,82 @@ def short_message(exc: BaseException) -> str:
     return message[:MAX_MESSAGE] + ("…" if len(message) > MAX_MESSAGE else "")
 
 
+#: Text sizes measured for the SVG images: (text, font properties, fonts) -> (width, height, descent).
+_SVG_TEXT_SIZES: dict[tuple, tuple[float, float, float]] = {}
+#: Most entries kept (tick labels, unit names, legends: a few thousand texts in a long session).
+_SVG_TEXT_SIZES_MAX = 20_000
+
+
+def _svg_canvas_class() -> type:
+    """An SVG canvas whose renderer measures each plain text once per session (the same sizes, faster).
+
+    Matplotlib's SVG renderer measures every text it draws with FreeType (``TextToPath``), a fresh renderer
+    for every image: the tick labels, names and legend texts of one chart are measured again for the next,
+    about a fifth of an image's time.  The size of a text depends only on the text, its font properties
+    and the font files they resolve to, all in the key.  Mathtext and TeX are measured as before.
+    """
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
+    from matplotlib.font_manager import fontManager
+
+    class MeasuredRendererSVG(RendererSVG):
+        def get_text_width_height_descent(self, s, prop, ismath):  # noqa: D102 - matplotlib API
+            if ismath:
+                return super().get_text_width_height_descent(s, prop, ismath)
+            fonts = tuple(str(f) for f in fontManager._find_fonts_by_props(prop))
+            key = (s, prop.copy(), fonts)
+            found = _SVG_TEXT_SIZES.get(key)
+            if found is None:
+                if len(_SVG_TEXT_SIZES) >= _SVG_TEXT_SIZES_MAX:
+                    _SVG_TEXT_SIZES.clear()
+                found = _SVG_TEXT_SIZES[key] = super().get_text_width_height_descent(s, prop, ismath)
+            return found
+
+    class MeasuredCanvasSVG(FigureCanvasSVG):
+        def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_ignored):  # noqa: D102
+            # FigureCanvasSVG.print_svg (matplotlib 3.10-3.11) with the renderer above, to a binary buffer;
+            # print_figure passes dpi, facecolor, edgecolor and orientation to methods outside matplotlib
+            # (set on the figure already; the SVG method does not take them)
+            fh = io.TextIOWrapper(filename, encoding="utf-8", newline="\n")
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            w, h = width * 72, height * 72
+            renderer = MixedModeRenderer(
+                self.figure, width, height, dpi,
+                MeasuredRendererSVG(w, h, fh, image_dpi=dpi, metadata=metadata),
+                bbox_inches_restore=bbox_inches_restore,
+            )  # fmt: skip
+            self.figure.draw(renderer)
+            renderer.finalize()
+            fh.detach()
+
+    return MeasuredCanvasSVG
+
+
 def figure_image(fig: Any) -> bytes:
     """Render a figure of :mod:`analysis.plots` to SVG bytes for display, under the project style.
 
     SVG keeps the text as text (the browser draws it, sharp at any width) and renders in about half the
     time of a PNG; the save button writes PNG and SVG through ``analysis.report.figures.save_figure``.
+    The bytes are those of ``fig.savefig(format="svg")``; texts are measured once per session.
     """
     import matplotlib as mpl
 
+    global _SVG_CANVAS
+    if _SVG_CANVAS is None:
+        _SVG_CANVAS = _svg_canvas_class()
     buf = io.BytesIO()
+    canvas = fig.canvas
     with plots.style_context(), mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "explore"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
+        try:
+            _SVG_CANVAS(fig).print_figure(buf, format="svg", metadata={"Date": None})
+        finally:
+            fig.set_canvas(canvas)  # the figure keeps its own (Agg) canvas, as savefig leaves it
     return buf.getvalue()
+
+
+_SVG_CANVAS: type | None = None
 
 
 def check_scratch(folder: str | Path) -> Path:
