@@ -27,8 +27,8 @@ from analysis.notebook.explore_choices import BOTH, CHARTS, Selection, escape, w
 from analysis.notebook.explore_io import (
     CACHE_SIZE,
     DISPLAY_FORMAT,
-    STATS_CACHE_SIZE,
     SCRATCH_DIR,
+    STATS_CACHE_SIZE,
     figure_image,
     read_counts,
     read_targets,
@@ -353,7 +353,7 @@ class Explorer:
         return found
 
     def _memo(self, key: tuple, make: Any) -> Any:
-        """Return the statistic kept for ``key`` (:data:`analysis.notebook.explore_views.Memo`), else ``make()``.
+        """Return the statistic kept for ``key``, else ``make()`` (``analysis.notebook.explore_views.Memo``).
 
         Keys name what a statistic depends on (indicator, unit, years, comparison), never the language or
         the chart, so changing those only draws again.  The tables kept are never modified by the views.
@@ -399,8 +399,8 @@ class Explorer:
         shown = self._memo(
             ("shown", *views.compare_key(sel), sel.first_year), lambda: views.compared_in_years(rows, sel)
         )
-        own, own_image = self._part(own_key, lambda: views.trend_part(
-            rows, sel, targets=self.targets, synthetic=self.synthetic, name=name, memo=self._memo))  # fmt: skip
+        own, own_image = self._part(own_key, lambda: views.trend_part(rows, sel, targets=self.targets,
+                                    synthetic=self.synthetic, name=name, memo=self._memo))  # fmt: skip
         # the table starts with the unit's own row, absent when it has no counts in the years shown
         other_key = ("compare", *views.compare_key(sel), shown, own.total.empty, sel.chart, sel.lang)
         other, other_image = self._part(other_key, lambda: views.compare_part(

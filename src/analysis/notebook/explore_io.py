@@ -58,7 +58,7 @@ _SVG_TEXT_SIZES_MAX = 20_000
 
 
 def _svg_canvas_class() -> type:
-    """An SVG canvas whose renderer measures each plain text once per session (the same sizes, faster).
+    """Return an SVG canvas whose renderer measures each plain text once per session (same sizes, faster).
 
     Matplotlib's SVG renderer measures every text it draws with FreeType (``TextToPath``), a fresh renderer
     for every image: the tick labels, names and legend texts of one chart are measured again for the next,

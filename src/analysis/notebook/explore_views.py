@@ -28,7 +28,6 @@ from analysis.notebook.explore_choices import (
 from analysis.stats import series
 from analysis.text import tables as text_tables
 
-
 #: How a view asks for a statistic: ``memo(key, make)`` returns ``make()``, or what it returned before for
 #: ``key`` (the explorer keeps them; :func:`direct` computes every time).  A key names everything the
 #: statistic depends on besides the data: indicator, unit, years, comparison; never the language or chart.
@@ -36,7 +35,7 @@ Memo = Callable[[tuple, Callable[[], Any]], Any]
 
 
 def direct(_key: tuple, make: Callable[[], Any]) -> Any:
-    """The :data:`Memo` that keeps nothing: compute ``make()``."""
+    """Compute ``make()``: the :data:`Memo` that keeps nothing."""
     return make()
 
 
@@ -93,7 +92,7 @@ def selected_rows(by_indicator: dict[str, pd.DataFrame], sel: Selection) -> pd.D
 
 
 def _ids(sel: Selection) -> list[str]:
-    """The indicators of the trend: the selected one, and its twin when both conventions are shown."""
+    """Return the indicators of the trend: the selected one, and its twin when both conventions are shown."""
     if sel.convention == BOTH and sel.indicator in CONVENTION_TWINS:
         return [sel.indicator, CONVENTION_TWINS[sel.indicator]]
     return [sel.indicator]
@@ -118,7 +117,7 @@ def trend_figure(
 
 
 def compare_key(sel: Selection) -> tuple:
-    """What the comparison depends on besides language and chart: not the first year (see :func:`_history`)."""
+    """Return what the comparison depends on besides language and chart: not the first year shown."""
     return (sel.indicator, sel.unit, sel.last_year, sel.compare)
 
 
@@ -136,9 +135,7 @@ def compare_figure(counts: pd.DataFrame, sel: Selection, *, memo: Memo = direct)
         yoy = _group_names(yoy, by[0], lang=sel.lang)
     yoy = yoy.sort_values(["rate_curr", "unit_name"], na_position="first").reset_index(drop=True)
     if sel.chart == "funnel":
-        funnel = memo(
-            ("funnel", *key), lambda: stats.funnel_table(_history(rows, sel), sel.last_year, by=by)
-        )
+        funnel = memo(("funnel", *key), lambda: stats.funnel_table(_history(rows, sel), sel.last_year, by=by))
         label_col = "unit_name"
         if by:
             funnel = _group_names(funnel, by[0], lang=sel.lang)
@@ -283,7 +280,7 @@ def trend_part(
         message = word("no_rows", lang=sel.lang)
         fig = plots.notice_figure(message, title=text.indicator_label(sel.indicator, lang=sel.lang))
         return TrendPart(fig, f"<b>{escape(name)}</b>: {escape(message)}", pd.DataFrame())
-    own = (sel.indicator, sel.unit)  # the verdicts are of the selected indicator only, whatever the convention
+    own = (sel.indicator, sel.unit)  # verdicts of the selected indicator only, whatever the convention
     total = memo(
         ("total", *own, sel.last_year), lambda: stats.yoy_table(_history(every, sel), sel.last_year, by=[])
     )
