@@ -119,8 +119,10 @@ def write_memo(key: str, value: dict[str, Any], *, cache_dir: str | Path | None 
 def read_result(key: str, *, cache_dir: str | Path | None = None) -> pd.DataFrame | None:
     """Return the Counts remembered under ``key`` (``attrs`` included), or None."""
     f = cache_root(cache_dir) / "results" / f"{key}.parquet"
+    if not f.is_file():  # a miss costs no Parquet reader (pq.read_table imports pyarrow.dataset: 0.2 s)
+        return None
     try:
-        table = pq.read_table(f)
+        table = pq.ParquetFile(f).read()
     except (OSError, pa.ArrowException):
         return None
     out = table.to_pandas()
