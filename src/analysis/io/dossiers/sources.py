@@ -74,11 +74,15 @@ def _cached_relation(folder: Path) -> str:
 
 
 def _copy_partitioned(con: Any, select_sql: str, out: Path) -> None:
-    """Write canonical rows as Parquet partitioned by year received (small flushes keep memory low)."""
+    """Write canonical rows as Parquet partitioned by year received (small flushes keep memory low).
+
+    Snappy rather than zstd: the conversion of a 2 M-row CSV took 1.2-1.3 s instead of 1.5-2.1 s (files twice
+    the size, read back as fast).
+    """
     con.execute(f"SET partitioned_write_flush_threshold = {PARTITION_FLUSH_ROWS}")
     con.execute(
         f"COPY (SELECT *, coalesce(year(received_at), 0) AS year FROM ({select_sql})) TO {_sql_str(out)} "
-        "(FORMAT parquet, PARTITION_BY (year), COMPRESSION zstd)"
+        "(FORMAT parquet, PARTITION_BY (year), COMPRESSION snappy)"
     )
 
 
