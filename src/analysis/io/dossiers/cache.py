@@ -39,7 +39,7 @@ def cache_root(cache_dir: str | Path | None = None) -> Path:
 
 
 def file_digest(path: str | Path) -> str:
-    """Return the BLAKE3 digest (hex) of a file's bytes, computed now (multi-threaded, 4 MiB blocks).
+    """Return the BLAKE3 digest (hex) of a file's bytes, computed now (multi-threaded, memory-mapped).
 
     BLAKE3 is a cryptographic hash (no crafted file can collide with another's entry) and, on this
     project's 2-core machine, about four times faster than SHA-256 (measured in ``docs/LARGE_DATA.md``).
@@ -52,9 +52,13 @@ def file_digest(path: str | Path) -> str:
     '6437b3ac38465133'
     """
     digest = blake3.blake3(max_threads=blake3.blake3.AUTO)
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(HASH_BLOCK), b""):
-            digest.update(block)
+    try:
+        digest.update_mmap(os.fspath(path))  # no copy through Python buffers (0.07 -> 0.045 s on 286 MB)
+    except (OSError, ValueError):
+        digest = blake3.blake3(max_threads=blake3.blake3.AUTO)
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(HASH_BLOCK), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 

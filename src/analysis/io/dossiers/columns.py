@@ -315,7 +315,7 @@ def csv_header(path: Path) -> tuple[list[str], str]:
     if not first.strip():
         raise InputError("empty file (expected a header row and dossier rows)", path=path, row=1)
     try:
-        text = first.decode("utf-8-sig")
+        text = first.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # the utf-8-sig codec costs an import
     except UnicodeDecodeError:
         raise InputError(not_utf8_message(first), path=path, row=1) from None
     delim = "\t" if path.suffix.lower() == ".tsv" else max([",", ";", "\t", "|"], key=text.count)
