@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from analysis.notebook.explore_io import (
     DISPLAY_FORMAT,
     SCRATCH_DIR,
     STATS_CACHE_SIZE,
+    Kept,
     figure_image,
     read_counts,
     read_targets,
@@ -36,22 +36,6 @@ from analysis.notebook.explore_io import (
     short_message,
 )
 from analysis.provenance import is_synthetic
-
-
-@contextlib.contextmanager
-def validated_once() -> Iterator[None]:
-    """Within this block pandera models check nothing: for views recomputed from Counts validated whole.
-
-    The explorer validates the Counts once when it loads them (``read_counts``); every view is then
-    recomputed from slices of that table by the library's functions, whose pandera models would re-check
-    (and coerce to the types they already have) the same columns on every widget change, about a fifth
-    of an update.  The checks ``analysis.schemas.validate_counts`` writes itself (numerator <= denominator,
-    period order, unique keys) still run; tests/notebook/test_explore.py checks the views are the same.
-    """
-    from pandera.config import config_context
-
-    with config_context(validation_enabled=False):
-        yield
 
 
 class Explorer:
@@ -103,8 +87,7 @@ class Explorer:
         self.scratch_dir = Path(scratch_dir) if scratch_dir else SCRATCH_DIR
         self._hold = False
         self._names: dict[str, str] = {}
-        self._cache: OrderedDict[tuple, tuple[Any, bytes]] = OrderedDict()
-        self._stats: OrderedDict[tuple, Any] = OrderedDict()
+        self._cache, self._stats = Kept(CACHE_SIZE), Kept(STATS_CACHE_SIZE)  # (part, image); statistics
         self._wanted = {"indicator": indicator, "unit": unit, "year": int(year)}
         lang = lang if lang in ("vi", "en") else "vi"
         wide = {"description_width": "initial"}
@@ -343,44 +326,25 @@ class Explorer:
 
     def _part(self, key: tuple, make: Any) -> Any:
         """Return the cached (part, image) for ``key``, computing it with ``make()`` on a miss."""
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        part = make()
-        found = self._cache[key] = (part, figure_image(part.figure))
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return found
+        return self._cache.get_or(key, lambda: (part := make(), figure_image(part.figure)))
 
     def _memo(self, key: tuple, make: Any) -> Any:
-        """Return the statistic kept for ``key``, else ``make()`` (``analysis.notebook.explore_views.Memo``).
-
-        Keys name what a statistic depends on (indicator, unit, years, comparison), never the language or
-        the chart, so changing those only draws again.  The tables kept are never modified by the views.
-        """
-        if key in self._stats:
-            self._stats.move_to_end(key)
-            return self._stats[key]
-        found = self._stats[key] = make()
-        while len(self._stats) > STATS_CACHE_SIZE:
-            self._stats.popitem(last=False)
-        return found
+        """Return the statistic kept for ``key``, else ``make()`` (keys never name language or chart)."""
+        return self._stats.get_or(key, make)
 
     def update(self) -> None:
         """Recompute the current selection and replace the charts, verdicts and table in place.
 
-        The trend part depends on indicator, unit, years, convention and language; the comparison part
-        on indicator, unit, last year, comparison, chart and language (not the first year shown).  Each
-        part is kept (with its image) for the last :data:`CACHE_SIZE` selections, and the statistics
-        under them (:meth:`_memo`), so changing only the chart or the language recomputes no statistic,
-        and changing the first year redraws only the trend.
+        Each part (trend; comparison) is kept with its image for the last :data:`CACHE_SIZE` selections
+        and the statistics under them (:meth:`_memo`, keyed without language or chart), so changing the
+        chart or the language recomputes no statistic and the first year redraws only the trend.
         """
         if self.counts.empty or self.indicator.value is None:
             return
         start = time.perf_counter()
         sel = self.selection()
         try:
-            with validated_once():  # the Counts were validated whole when loaded; views recompute from them
+            with views.validated_once():  # the Counts were validated whole when loaded
                 own, own_image, other, other_image = self._parts(sel)
         except Exception as exc:  # noqa: BLE001 - one short line in the explorer, never a traceback
             self._error(exc)

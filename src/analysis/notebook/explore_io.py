@@ -8,6 +8,7 @@ only ``analysis run`` writes.  Errors become one short line (:func:`short_messag
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -34,6 +35,24 @@ CACHE_SIZE = 32
 STATS_CACHE_SIZE = 256
 #: Longest error message shown.
 MAX_MESSAGE = 400
+
+
+class Kept(OrderedDict):
+    """A dictionary that keeps the ``size`` entries used last (least recently used dropped first)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key: Any, make: Any) -> Any:
+        """Return the entry for ``key``, else ``make()`` kept under ``key``."""
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        found = self[key] = make()
+        while len(self) > self.size:
+            self.popitem(last=False)
+        return found
 
 
 def short_message(exc: BaseException) -> str:

@@ -8,7 +8,8 @@ the reports draw.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,23 @@ from analysis.notebook.explore_choices import (
 )
 from analysis.stats import series
 from analysis.text import tables as text_tables
+
+
+@contextlib.contextmanager
+def validated_once() -> Iterator[None]:
+    """Within this block pandera models check nothing: for views recomputed from Counts validated whole.
+
+    The explorer validates the Counts once when it loads them (``read_counts``); every view is then
+    recomputed from slices of that table by the library's functions, whose pandera models would re-check
+    (and coerce to the types they already have) the same columns on every widget change, about a fifth
+    of an update.  The checks ``analysis.schemas.validate_counts`` writes itself (numerator <= denominator,
+    period order, unique keys) still run; tests/notebook/test_explore.py checks the views are the same.
+    """
+    from pandera.config import config_context
+
+    with config_context(validation_enabled=False):
+        yield
+
 
 #: How a view asks for a statistic: ``memo(key, make)`` returns ``make()``, or what it returned before for
 #: ``key`` (the explorer keeps them; :func:`direct` computes every time).  A key names everything the
