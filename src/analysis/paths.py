@@ -30,6 +30,12 @@ NOTEBOOKS_DIR = ROOT / "notebooks"
 FIGURES_DIR = ROOT / "figures"
 REPORTS_DIR = ROOT / "reports"
 RUNS_FILE = NOTEBOOKS_DIR / "runs.yaml"
+#: Shipped reference files with real figures (read by analysis.io.crosswalk and analysis.io.published).
+CROSSWALK_FILE = REFERENCE_DIR / "province_crosswalk_2025.csv"
+PUBLISHED_FILE = PUBLISHED_DIR / "published_indicators.csv"
+TARGETS_FILE = REFERENCE_DIR / "targets.csv"
+#: Kind of reference input (as recorded in a manifest) -> its file.
+REFERENCE_FILES = {"published": PUBLISHED_FILE, "targets": TARGETS_FILE, "crosswalk": CROSSWALK_FILE}
 
 #: A unit code or figure id that may become a path component: letters, digits, ``.``, ``_`` and ``-``, not
 #: starting with a dot (so never ``..``, never a separator).

@@ -11,11 +11,10 @@ import pandas as pd
 from analysis.errors import InputError
 from analysis.io.excel import decode_text, fold
 from analysis.io.names import nfc
-from analysis.paths import REFERENCE_DIR
+from analysis.paths import CROSSWALK_FILE
 from analysis.provenance import verify_sidecar
 from analysis.schemas import BREAKDOWN_COLUMNS, KEY_COLUMNS, finalise_counts
 
-CROSSWALK_FILE = REFERENCE_DIR / "province_crosswalk_2025.csv"
 CROSSWALK_COLUMNS = ["old_code", "old_name", "new_code", "new_name", "effective_date", "source_url"]
 #: Name variants accepted when matching province names (crosswalk notes, "Uncertainties" §2).
 NAME_VARIANTS = {

@@ -11,11 +11,9 @@ from analysis.errors import InputError
 from analysis.indicators import REGISTRY
 from analysis.io.crosswalk import province_code
 from analysis.io.excel import decode_text, fold
-from analysis.paths import PUBLISHED_DIR, REFERENCE_DIR
+from analysis.paths import PUBLISHED_FILE, TARGETS_FILE
 from analysis.provenance import verify_sidecar
 
-PUBLISHED_FILE = PUBLISHED_DIR / "published_indicators.csv"
-TARGETS_FILE = REFERENCE_DIR / "targets.csv"
 PUBLISHED_COLUMNS = [
     "province",
     "year",

@@ -19,11 +19,10 @@ import matplotlib.style
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.io.crosswalk import CROSSWALK_FILE
-from analysis.io.published import PUBLISHED_FILE, TARGETS_FILE
-from analysis.paths import FINDINGS, MANIFEST, ROOT
+from analysis.paths import FINDINGS, MANIFEST, REFERENCE_FILES, TARGETS_FILE  # noqa: F401  (public name)
 from analysis.plots.base import STYLE_PATH, set_title
-from analysis.provenance import csv_safe_frame, git_commit, package_versions, sha256_file, write_bytes_atomic
+from analysis.provenance import csv_safe_frame, git_commit, package_versions, write_bytes_atomic
+from analysis.report.references import reference_inputs  # noqa: F401  (public name)
 
 #: Pixel size of every PNG comes from the figure size (inches, set by the plot) times this dpi.
 PNG_DPI = 150
@@ -35,7 +34,6 @@ SYNTHETIC_STAMP = SYNTHETIC_STAMPS["vi"]
 STAMP_GID = "synthetic-stamp"
 SOURCE_GID = "source-line"
 #: Shipped reference files a figure may use (``fig.analysis_inputs`` names them; see plots.base.note_inputs).
-REFERENCE_FILES = {"published": PUBLISHED_FILE, "targets": TARGETS_FILE, "crosswalk": CROSSWALK_FILE}
 LOCK = ".figures.lock"
 FIG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 #: Colours of the source line: vermillion (boxed) when synthetic, dark grey when real.
@@ -137,21 +135,6 @@ def stamp_synthetic(fig: Figure, *, lang: str = "vi") -> Figure:
     if current is not None and current.get_gid() == STAMP_GID:
         return fig
     return add_footer(fig, source_lines(fig, lang=lang, synthetic=True), synthetic=True)
-
-
-def reference_inputs(kinds: Sequence[str]) -> list[dict[str, Any]]:
-    """Return the shipped reference files named by ``kinds`` as inputs: project path, sha256, real."""
-    out = []
-    for kind in kinds:
-        path = REFERENCE_FILES.get(kind)
-        if path is None or not Path(path).is_file():
-            continue
-        try:
-            rel = Path(path).resolve().relative_to(ROOT).as_posix()
-        except ValueError:
-            rel = Path(path).as_posix()
-        out.append({"path": rel, "sha256": sha256_file(path), "synthetic": False, "kind": kind})
-    return out
 
 
 def finish_figure(

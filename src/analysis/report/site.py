@@ -89,7 +89,7 @@ def reference_inputs_read(nb: Any, entries: list[dict[str, Any]]) -> list[dict[s
 
     The code is searched for the calls of :data:`REFERENCE_READS`.
     """
-    from analysis.report.figures import reference_inputs
+    from analysis.report.references import reference_inputs
 
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     kinds = [k for k, calls in REFERENCE_READS.items() if any(call in code for call in calls)]
