@@ -186,7 +186,7 @@ def _build(args: Any, checked: Any, release: Release, state: dict[str, Any]) -> 
 
     inputs = list_inputs(checked.data_dir)
     cheap = bool(args.counts_file) or (cache_dir / f"counts-{cache_key(inputs)}.parquet").is_file()
-    if not cheap:  # Counts take a while: let the workers start meanwhile
+    if args.force or not cheap:  # every notebook runs, or the Counts take a while: start the workers now
         start_pool(len(checked.runs))
     counts = load_counts(args, checked, inputs=inputs)
     jobs = make_jobs(args, checked, counts, Path("counts.parquet"))  # year and unit checked: valid run

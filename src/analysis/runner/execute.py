@@ -19,6 +19,7 @@ import multiprocessing.util
 import os
 import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -270,9 +271,16 @@ def start_pool(
         initializer=init_worker,
         initargs=(env, str(run_log), str(busy), warm),
     )
-    for _ in range(workers):  # a pool spawns a worker per submitted task: start them all now
-        pool.submit(_ready)
+    # a pool spawns a worker per submitted task: start them all now, from a thread, since each spawn waits
+    # for the fork server to have imported its preload (1-2 s) and the caller has work to do meanwhile
+    threading.Thread(target=_spawn, args=(pool, workers), name="analysis-pool-start", daemon=True).start()
     return pool
+
+
+def _spawn(pool: ProcessPoolExecutor, workers: int) -> None:
+    with contextlib.suppress(RuntimeError):  # the run ended (shut down) before the workers were up
+        for _ in range(workers):
+            pool.submit(_ready)
 
 
 def _ready() -> int:
