@@ -17,8 +17,6 @@ and what was expected.  Row scans and the duplicate check are remembered by file
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,8 +33,6 @@ from analysis.io.names import guess_level, nfc
 __all__ = ["EARLIEST", "Limits", "check_daily", "check_sources", "prepare"]
 
 HASH_BATCH = 1_000_000
-#: Threads sorting the batches of id hashes (the machine's cores, at most 4).
-SORT_THREADS = max(1, min(4, os.cpu_count() or 1))
 EXCEL_ZERO = {date(1899, 12, 30), date(1899, 12, 31), date(1900, 1, 1)}
 
 
@@ -314,25 +310,17 @@ def _check_duplicates(sources: list[Source], con: Any, *, rows: int) -> None:
     h_null, h_empty = con.execute("SELECT hash(NULL::VARCHAR), hash('')").fetchall()[0]
     hashes = np.empty(max(rows, 1), dtype=np.uint64)
     n = 0
-    reader = con.sql("SELECT hash(dossier_id) AS h FROM dossiers").to_arrow_reader(HASH_BATCH)
-    # each batch is sorted in a worker thread (NumPy releases the GIL) while DuckDB hashes the next; the
-    # sorted runs are then merged by one stable sort (Timsort merges runs in a few linear passes)
-    with ThreadPoolExecutor(max_workers=SORT_THREADS) as pool:
-        runs = []
-        for batch in reader:
-            col = batch.column(0).to_numpy()
-            if n + len(col) > len(hashes):
-                for r in runs:
-                    r.result()
-                hashes = np.concatenate([hashes, np.empty(max(len(col), len(hashes)), dtype=np.uint64)])
-                runs = []
-            hashes[n : n + len(col)] = col
-            runs.append(pool.submit(hashes[n : n + len(col)].sort))
-            n += len(col)
-        for r in runs:
-            r.result()
+    for batch in con.sql("SELECT hash(dossier_id) AS h FROM dossiers").to_arrow_reader(HASH_BATCH):
+        col = batch.column(0).to_numpy()
+        if n + len(col) > len(hashes):
+            hashes = np.concatenate([hashes, np.empty(max(len(col), len(hashes)), dtype=np.uint64)])
+        hashes[n : n + len(col)] = col
+        n += len(col)
     hashes = hashes[:n]
-    hashes.sort(kind="stable")
+    # NumPy's default sort of 64-bit integers is its vectorised quicksort (AVX2/AVX-512 where the CPU has
+    # them): 0.08-0.3 s for 10 M hashes, against 0.2-0.55 s for batch sorts in threads merged by a stable
+    # sort; equal neighbours are all that is needed, so stability buys nothing
+    hashes.sort()
     empty_id = "dossier_id IS NULL OR trim(dossier_id) = ''"
     for h in (h_null, h_empty):
         at = int(np.searchsorted(hashes, np.uint64(h)))
