@@ -100,7 +100,7 @@ def write_converted(folder: Path, write: Any, manifest: dict[str, Any]) -> Path:
 
 
 def parquet_glob(folder: Path) -> str:
-    """Return the glob of a conversion's Parquet files (all year partitions)."""
+    """Return the glob of a conversion's Parquet files (one file; year partitions in older entries)."""
     return (folder / "data" / "**" / "*.parquet").as_posix()
 
 
