@@ -251,3 +251,30 @@ def test_published_figure_lists_only_real_inputs(tmp_path):
     assert entry["synthetic"] is False
     assert [i["path"] for i in entry["inputs"]] == ["data/published/published_indicators.csv"]
     assert "2 nguồn" in entry["source"] and figures.SYNTHETIC_STAMP not in entry["source"]
+
+
+def test_figure_bytes_draw_what_savefig_draws_and_keep_the_layout_engine():
+    """The layout done once and frozen (figure_bytes) gives the same PNG as matplotlib's own savefig."""
+    import io
+
+    import matplotlib as mpl
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    from analysis.plots import trend_band
+
+    yearly = pd.DataFrame(
+        {
+            "year": [2021, 2022, 2023, 2024],
+            "numerator": [950, 960, 975, 990],
+            "denominator": [1000] * 4,
+        }
+    ).assign(rate=lambda d: d["numerator"] / d["denominator"], lower=lambda d: d["rate"] - 0.01,
+             upper=lambda d: d["rate"] + 0.01)  # fmt: skip
+    made = [trend_band(yearly, lang="vi") for _ in range(2)]
+    ours = figures.figure_bytes(made[0])
+    with mpl.style.context(figures.STYLE_PATH), mpl.rc_context({"svg.hashsalt": figures.SVG_HASHSALT}):
+        buf = io.BytesIO()
+        made[1].savefig(buf, format="png", dpi=figures.PNG_DPI, metadata={"Software": None})
+    assert ours["png"] == buf.getvalue()
+    assert ours["svg"].startswith(b"<?xml")
+    assert isinstance(made[0].get_layout_engine(), ConstrainedLayoutEngine)  # put back for later saves

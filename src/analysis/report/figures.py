@@ -157,18 +157,33 @@ def figure_bytes(fig: Figure) -> dict[str, bytes]:
     """Render a figure to PNG and SVG bytes with fixed dpi, fixed SVG ids and no date metadata.
 
     The layout (constrained layout: margins from every label's extent, most of a save's time) is computed
-    once, for the PNG; the SVG is drawn with the same positions, so both files show the same layout.
+    once and then frozen for both files, so both show the same layout.  Saving a figure that has a layout
+    engine would otherwise draw it twice for the PNG (``savefig`` draws once, not rendered, to run the
+    engine, then draws for real, running it again) and once more for the SVG.  Figures made at the save's
+    dpi (``analysis.plots.base.MEASURE_DPI``) are laid out before saving, as ``savefig`` would lay them out;
+    others keep ``savefig``'s own layout for the PNG.
     """
+    from analysis.plots.axes import lay_out
+
     out = {}
     engine = fig.get_layout_engine()
+    # with no engine and these settings off, savefig neither lays out nor draws twice, and puts back none
+    frozen = {"figure.autolayout": False, "figure.constrained_layout.use": False}
     try:
         with mpl.style.context(STYLE_PATH), mpl.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-            for fmt, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
-                buf = io.BytesIO()
-                fig.savefig(buf, format=fmt, dpi=PNG_DPI, metadata=meta)
-                out[fmt] = buf.getvalue()
-                if engine is not None:
-                    fig.set_layout_engine("none")  # keep the positions the PNG's layout gave
+            if engine is not None and fig.dpi == PNG_DPI:
+                lay_out(fig)
+            else:
+                frozen = {}
+            with mpl.rc_context(frozen):
+                if frozen:
+                    fig.set_layout_engine(None)
+                for fmt, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+                    buf = io.BytesIO()
+                    fig.savefig(buf, format=fmt, dpi=PNG_DPI, metadata=meta)
+                    out[fmt] = buf.getvalue()
+                    if fig.get_layout_engine() is not None:
+                        fig.set_layout_engine("none")  # keep the positions the PNG's layout gave
     finally:
         if engine is not None:
             fig.set_layout_engine(engine)
