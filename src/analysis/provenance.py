@@ -68,18 +68,8 @@ DIR_MODE = 0o755
 SYNTHETIC_MARKER = "SYNTHETIC.md"
 #: Packages whose versions are recorded in manifests and on pages.
 VERSIONED_PACKAGES = (
-    "analysis",
-    "matplotlib",
-    "seaborn",
-    "numpy",
-    "pandas",
-    "scipy",
-    "statsmodels",
-    "duckdb",
-    "ibis-framework",
-    "pandera",
-    "papermill",
-    "nbconvert",
+    "analysis", "matplotlib", "seaborn", "numpy", "pandas", "scipy", "statsmodels", "duckdb",
+    "ibis-framework", "pandera", "papermill", "nbconvert",
 )
 
 
