@@ -78,7 +78,9 @@ def _copy_parquet(con: Any, select_sql: str, out: Path) -> None:
     nothing reads the partitions (the cache is read by a glob over every Parquet file in ``out``, so
     conversions written partitioned by earlier versions are read as before).  Snappy rather than zstd: the
     conversion of a 2 M-row CSV took 1.2-1.3 s instead of 1.5-2.1 s (files twice the size, read back as
-    fast).  DuckDB streams the rows into row groups (``preserve_insertion_order`` is off): memory stays flat.
+    fast).  DuckDB streams the rows into row groups (``preserve_insertion_order`` is off): converting a
+    10 M-row CSV peaked at 375-382 MB in a process of its own (464-473 MB partitioned), in 3.9-4.7 s
+    (4.9-5.2 s).
     """
     out.mkdir(parents=True, exist_ok=True)
     con.execute(
