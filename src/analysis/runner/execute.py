@@ -7,6 +7,8 @@ so a killed run leaves no writer behind; and it starts a kernel and imports the 
 parent is still planning.  Unless ``--fresh-kernels`` is given, a worker keeps that kernel for its next
 notebook: the kernel's namespace, history, figures, working folder and matplotlib settings are reset first
 (:data:`RESET_CODE`), so a notebook sees what a new kernel would show it, without paying the imports again.
+Clients of the kept kernel skip jupyter_client's fixed 0.2-s wait, and papermill writes each executed notebook
+once, at its end (:mod:`analysis.runner.machinery`).
 """
 
 from __future__ import annotations
@@ -94,7 +96,9 @@ class _Kernel:
                 return kc
 
         cls.stop()
-        km = Kept(kernel_name=kernel_name)
+        from analysis.runner.machinery import QuickReadyClient
+
+        km = Kept(kernel_name=kernel_name, client_factory=QuickReadyClient)  # no fixed 0.2-s wait per client
         run_sync(km.start_kernel)(cwd=cwd)
         cls.km, cls.kernel_name, cls.cwd = km, kernel_name, cwd
         code = "\n".join(f"import {m}" for m in WARM_IMPORTS) + "\n" + SNAPSHOT_CODE
@@ -191,6 +195,7 @@ def execute_job(job: Job, *, keep_kernel: bool = True, lang: str = "vi") -> Resu
     import papermill
 
     from analysis.report import site
+    from analysis.runner.machinery import ENGINE
 
     out, logfile = Path(job.output), Path(job.log)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -222,6 +227,7 @@ def execute_job(job: Job, *, keep_kernel: bool = True, lang: str = "vi") -> Resu
             log_output=True,
             execution_timeout=job.timeout,
             cwd=str(Path(job.source).parent),
+            engine_name=ENGINE,  # the notebook written once, at its end, not at every cell
             **({"km": km} if km is not None else {}),
         )
     except Exception as exc:  # noqa: BLE001 - any failure is recorded; the run goes on
