@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.io import read_dossiers
+from analysis.io.dossiers.aggregate import duckdb_connection
 
 D = date
 # PascalCase layout (docs/DATA_FORMATS.md §1).  Unit 77.S01 (a department) exercises timeliness, unit 77.H01
@@ -230,13 +231,51 @@ def test_nfd_text_is_normalised(tmp_path, cache):
 def test_data_end_option_and_second_run_from_cache(tmp_path, cache):
     path = write(pascal_frame(), tmp_path / "d.csv", "csv")
     first = read_dossiers(path, cache_dir=cache)
-    second = read_dossiers(path, cache_dir=cache)
+    second = read_dossiers(path, cache_dir=cache)  # the remembered Counts: the CSV is not parsed again
     pd.testing.assert_frame_equal(first, second)
+    assert not list((cache / "dossiers").glob("*/manifest.json"))  # parsed once, into memory only
+    full = read_dossiers(path, cache_dir=cache, data_end=date(2024, 12, 31))  # parsed a second time
     assert len(list((cache / "dossiers").glob("*/manifest.json"))) == 1
     assert list((cache / "dossiers").glob("*/data/*.parquet"))  # the Parquet conversion
-    full = read_dossiers(path, cache_dir=cache, data_end=date(2024, 12, 31))
     assert "ytd" not in set(full["period_type"])
     assert (full["period_type"] == "year").sum() > 0
+
+
+def test_a_csv_is_parsed_into_memory_first_then_converted_then_read_from_its_conversion(tmp_path, cache):
+    """First parse: a table of the reading connection; second: the Parquet conversion; after: the conversion.
+
+    The Counts are the same each way, and equal those of the same rows read from Parquet.
+    """
+    from analysis.io.dossiers import sources
+
+    path = write(pascal_frame(), tmp_path / "d.csv", "csv")
+    def source():
+        con = duckdb_connection()
+        src = sources.prepare(path, con=con, unit_level=None, date_format=None, cache_dir=cache)
+        rows = con.execute(f"SELECT count(*) FROM ({src.relation})").fetchone()[0]
+        con.close()
+        return src.relation, rows
+
+    first, second, third = source(), source(), source()
+    assert "read_parquet" not in first[0] and "csv_" in first[0]
+    assert "read_parquet" in second[0] and "read_parquet" in third[0]
+    assert first[1] == second[1] == third[1] == len(pascal_frame())
+    end = date(2024, 12, 31)
+    memory = as_dict(read_dossiers(path, cache_dir=tmp_path / "c1", data_end=end))  # parsed into memory
+    converted = as_dict(read_dossiers(path, cache_dir=cache, data_end=end))  # from the conversion above
+    parquet = write(pascal_frame(), tmp_path / "d.parquet", "parquet")
+    assert memory == converted == as_dict(read_dossiers(parquet, cache_dir=tmp_path / "c3", data_end=end))
+
+
+def test_a_csv_too_big_for_memory_streams_into_its_conversion_at_once(tmp_path, cache, monkeypatch):
+    from analysis.io.dossiers import sources
+
+    monkeypatch.setattr(sources, "IN_MEMORY_MAX_BYTES", 10)
+    path = write(pascal_frame(), tmp_path / "d.csv", "csv")
+    counts = read_dossiers(path, cache_dir=cache)
+    assert len(list((cache / "dossiers").glob("*/manifest.json"))) == 1
+    monkeypatch.setattr(sources, "IN_MEMORY_MAX_BYTES", 10**9)
+    assert as_dict(counts) == as_dict(read_dossiers(path, cache_dir=tmp_path / "other"))
 
 
 def test_csv_dialects_and_datetimes(tmp_path, cache):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -132,7 +133,24 @@ def test_malformed_row_deep_in_large_csv(tmp_path, cache):
     err = read_bad(path, cache)
     assert err.row == 150_002 and "line 150002" in str(err) and "expected 7" in str(err)
     assert not list((cache / "dossiers").glob("*/manifest.json"))  # nothing half-written in the cache
-    assert not [p for p in (cache / "dossiers").iterdir() if p.name.startswith(".tmp")]
+    assert not list((cache / "dossiers").glob(".tmp*"))
+    assert not list((cache / "checked").glob("*.json"))  # nor remembered as parsed
+
+
+def test_malformed_row_found_when_streaming_into_the_conversion(tmp_path, cache, monkeypatch):
+    """The same error when the CSV streams into its Parquet conversion (too big to parse into memory)."""
+    import analysis.io.dossiers.sources as sources
+
+    monkeypatch.setattr(sources, "IN_MEMORY_MAX_BYTES", 0)
+    df = pascal_frame()
+    path = write(df, tmp_path / "d.csv", "csv")
+    lines = path.read_bytes().split(b"\n")
+    lines[5] = lines[5].rsplit(b",", 2)[0]  # line 6 loses its last two fields
+    path.write_bytes(b"\n".join(lines))
+    err = read_bad(path, cache)
+    assert err.row == 6 and "line 6" in str(err)
+    assert not list((cache / "dossiers").glob("*/manifest.json"))
+    assert not list((cache / "dossiers").glob(".tmp*"))
 
 
 def test_personal_data_never_reaches_the_cache(tmp_path, cache):
@@ -142,6 +160,7 @@ def test_personal_data_never_reaches_the_cache(tmp_path, cache):
 
     path = write(pascal_frame(), tmp_path / "d.csv", "csv")
     read_dossiers(path, cache_dir=cache)
+    read_dossiers(path, cache_dir=cache, data_end=date(2024, 12, 31))  # parsed again: converted
     files = list((cache / "dossiers").glob("*/data/**/*.parquet"))
     assert files and all("ChuHoSo" not in pq.read_schema(f).names for f in files)
     src = prepare(

@@ -37,6 +37,10 @@ from analysis.io.dossiers.columns import (
 from analysis.io.dossiers.rules import INFER
 from analysis.io.names import nfc
 
+#: A CSV up to this size is parsed into the reading connection's memory the first time it is read (no Parquet
+#: conversion is written); bigger ones, and any file parsed a second time, stream into the conversion.
+IN_MEMORY_MAX_BYTES = 512 * 1024 * 1024
+
 #: Rows of a sheet searched for the header row.
 SHEET_ROWS_SCAN = 30
 
@@ -102,13 +106,23 @@ def _csv_source(
     typed = csv_types(mapping, formats)
     read = csv_read_sql(path, names, delim, typed)
     sel, raw, infer = select_list(mapping, typed, unit_level=unit_level, path=path, formats=formats)
-    folder = cache.converted_dir(sha, json.dumps([names, delim, unit_level, formats]), cache_dir=cache_dir)
+    layout = json.dumps([names, delim, unit_level, formats])
+    folder = cache.converted_dir(sha, layout, cache_dir=cache_dir)
+    relation = f"SELECT * FROM {_cached_relation(folder)}"
     if not cache.is_complete(folder):
-        manifest = {"source": path.name, "sha256": sha, "columns": mapping, "format": "csv"}
+        parsed = cache.entry_key("parsed", sha, layout)
+        small = path.stat().st_size <= IN_MEMORY_MAX_BYTES
         try:
-            cache.write_converted(
-                folder, lambda out: _copy_parquet(con, f"SELECT {sel} FROM {read}", out), manifest
-            )
+            if small and cache.read_memo(parsed, cache_dir=cache_dir) is None:
+                table = f"csv_{parsed[:16]}"  # the first parse: into this connection's memory only
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {sel} FROM {read}")
+                cache.write_memo(parsed, {"source": path.name, "sha256": sha}, cache_dir=cache_dir)
+                relation = f"SELECT * FROM {table}"
+            else:
+                manifest = {"source": path.name, "sha256": sha, "columns": mapping, "format": "csv"}
+                cache.write_converted(
+                    folder, lambda out: _copy_parquet(con, f"SELECT {sel} FROM {read}", out), manifest
+                )
         except duckdb.Error as exc:
             raise csv_error(path, str(exc)) from None
     return Source(
@@ -117,8 +131,8 @@ def _csv_source(
         sha=sha,
         unit="line",
         columns={k: " + ".join(v) if isinstance(v, tuple) else str(v) for k, v in mapping.items()},
-        relation=f"SELECT * FROM {_cached_relation(folder)}",
-        stats=f"SELECT * FROM {_cached_relation(folder)}",
+        relation=relation,
+        stats=relation,
         locate=f"SELECT {sel}, row_number() OVER () + 1 AS _pos FROM {read}",
         raw_checks=list(raw),
         expected=raw,
