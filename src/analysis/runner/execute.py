@@ -6,9 +6,10 @@ over TCP without encryption", ZMQ tracebacks), to the run's log; it dies with th
 so a killed run leaves no writer behind; and it starts a kernel and imports the library in it while the
 parent is still planning.  Unless ``--fresh-kernels`` is given, a worker keeps that kernel for its next
 notebook: the kernel's namespace, history, figures, working folder and matplotlib settings are reset first
-(:data:`RESET_CODE`), so a notebook sees what a new kernel would show it, without paying the imports again.
-Clients of the kept kernel skip jupyter_client's fixed 0.2-s wait, and papermill writes each executed notebook
-once, at its end (:mod:`analysis.runner.machinery`).
+(:data:`analysis.runner.kernels.RESET_CODE`), so a notebook sees what a new kernel would show it, without
+paying the imports again.  The run's parent starts those kernels while the fork server imports
+(:class:`analysis.runner.kernels.EarlyKernels`); clients of a kept kernel skip jupyter_client's fixed 0.2-s
+wait, and papermill writes each executed notebook once, at its end (:mod:`analysis.runner.machinery`).
 """
 
 from __future__ import annotations
@@ -27,41 +28,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+from analysis.runner.kernels import HANDOFF_WAIT_S, EarlyKernels, KeptKernel
 from analysis.runner.spec import Job, Result
-
-#: Modules a kernel imports before its first notebook (what the notebooks' import cells name).
-WARM_IMPORTS = (
-    "analysis.notebook",
-    "analysis.io",
-    "analysis.plots",
-    "analysis.stats",
-    "analysis.stats.series",
-    "analysis.text.findings",
-    "analysis.text.tables",
-)
-#: Run in a kept kernel after the warm-up imports: remember the settings a notebook may change.
-SNAPSHOT_CODE = """
-import os as _os, sys as _sys, warnings as _w
-import matplotlib as _mpl
-get_ipython()._analysis_fresh = (dict(_mpl.rcParams), list(_w.filters), list(_sys.path), dict(_os.environ))
-"""
-#: Run in a kept kernel before each notebook: back to the state right after the warm-up imports.
-RESET_CODE = """
-import os as _os, sys as _sys, warnings as _w
-import matplotlib as _mpl
-if "matplotlib.pyplot" in _sys.modules:
-    _sys.modules["matplotlib.pyplot"].close("all")
-_rc, _filters, _path, _env = get_ipython()._analysis_fresh
-with _w.catch_warnings():
-    _w.simplefilter("ignore")
-    _mpl.rcParams.update(_rc)
-_w.filters[:] = _filters
-_sys.path[:] = _path
-_os.environ.clear()
-_os.environ.update(_env)
-_os.chdir({cwd!r})
-get_ipython().reset(new_session=True)
-"""
 
 log = logging.getLogger("analysis.run")
 
@@ -76,95 +44,13 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-class _Kernel:
-    """A kernel kept by a worker between notebooks (one per worker process)."""
+def init_worker(
+    env: dict[str, str], run_log: str, busy: str, warm: dict[str, str] | None, handoff: Any = None
+) -> None:
+    """Set up a worker: environment, streams to the run's log, the set's busy lock, a warm kernel.
 
-    km: Any = None
-    clients: list[Any] = []
-    kernel_name = ""
-    cwd = ""
-
-    @classmethod
-    def start(cls, kernel_name: str, cwd: str) -> Any:
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
-        class Kept(AsyncKernelManager):
-            def client(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - remember clients to stop
-                kc = super().client(*args, **kwargs)
-                cls.clients.append(kc)
-                return kc
-
-        cls.stop()
-        from analysis.runner.machinery import QuickReadyClient
-
-        km = Kept(kernel_name=kernel_name, client_factory=QuickReadyClient)  # no fixed 0.2-s wait per client
-        run_sync(km.start_kernel)(cwd=cwd)
-        cls.km, cls.kernel_name, cls.cwd = km, kernel_name, cwd
-        code = "\n".join(f"import {m}" for m in WARM_IMPORTS) + "\n" + SNAPSHOT_CODE
-        cls.run(code)
-        return km
-
-    @classmethod
-    def run(cls, code: str, timeout: float = 300) -> None:
-        """Execute ``code`` in the kept kernel (no output kept); raise when it fails."""
-        from jupyter_core.utils import run_sync
-
-        async def go() -> dict:
-            kc = cls.km.client()
-            kc.start_channels()
-            try:
-                await kc.wait_for_ready(timeout=timeout)
-                reply = await kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout)
-            finally:
-                kc.stop_channels()
-            return reply
-
-        reply = run_sync(go)()
-        if reply["content"].get("status") != "ok":
-            raise RuntimeError(f"kernel preparation failed: {reply['content'].get('evalue', '')}")
-
-    @classmethod
-    def alive(cls) -> bool:
-        from jupyter_core.utils import run_sync
-
-        return cls.km is not None and bool(run_sync(cls.km.is_alive)())
-
-    @classmethod
-    def stop(cls) -> None:
-        from jupyter_core.utils import run_sync
-
-        for kc in cls.clients:
-            with contextlib.suppress(Exception):
-                kc.stop_channels()
-        cls.clients = []
-        if cls.km is not None:
-            with contextlib.suppress(Exception):
-                run_sync(cls.km.shutdown_kernel)(now=True)
-        cls.km = None
-
-    @classmethod
-    def for_job(cls, job: Job) -> Any:
-        """Return the kept kernel reset for ``job`` (started when missing or dead)."""
-        cwd = str(Path(job.source).parent)
-        if cls.km is not None and cls.kernel_name == job.kernel and cls.cwd == cwd and cls.alive():
-            for kc in cls.clients:
-                with contextlib.suppress(Exception):
-                    kc.stop_channels()
-            cls.clients = []
-        else:
-            cls.start(job.kernel, cwd)
-        try:
-            cls.run(RESET_CODE.format(cwd=cwd))  # the warm-up's own names go too
-        except Exception as exc:  # noqa: BLE001 - a kernel that cannot reset is replaced
-            log.warning("kernel reset failed (%s); starting a new one", exc)
-            cls.start(job.kernel, cwd)
-            cls.run(RESET_CODE.format(cwd=cwd))
-        return cls.km
-
-
-def init_worker(env: dict[str, str], run_log: str, busy: str, warm: dict[str, str] | None) -> None:
-    """Set up a worker: environment, streams to the run's log, the set's busy lock, a warm kernel."""
+    The kernel is one the run's parent started (taken from ``handoff``), else one it starts itself.
+    """
     from analysis.runner.lock import hold_shared
 
     _die_with_parent()
@@ -174,16 +60,20 @@ def init_worker(env: dict[str, str], run_log: str, busy: str, warm: dict[str, st
     os.dup2(fd, 2)
     os.close(fd)
     hold_shared(Path(busy))
-    multiprocessing.util.Finalize(None, _Kernel.stop, exitpriority=10)  # the kept kernel ends with the worker
+    multiprocessing.util.Finalize(None, KeptKernel.stop, exitpriority=10)  # the kept kernel ends with it
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format=f"%(asctime)s worker {os.getpid()} %(message)s"
     )
     if warm:
         try:
-            _Kernel.start(warm["kernel"], warm["cwd"])
+            given = handoff.get(timeout=HANDOFF_WAIT_S) if handoff is not None else None
+            if given:
+                KeptKernel.adopt(warm["kernel"], warm["cwd"], **given)
+            else:
+                KeptKernel.start(warm["kernel"], warm["cwd"])
         except Exception as exc:  # noqa: BLE001 - the first job starts its own kernel then
             log.warning("warm kernel failed to start: %s", exc)
-            _Kernel.stop()
+            KeptKernel.stop()
 
 
 def execute_job(job: Job, *, keep_kernel: bool = True, lang: str = "vi") -> Result:
@@ -216,7 +106,7 @@ def execute_job(job: Job, *, keep_kernel: bool = True, lang: str = "vi") -> Resu
         km = None
         if keep_kernel:
             t = time.perf_counter()
-            km = _Kernel.for_job(job)
+            km = KeptKernel.for_job(job)
             extra["kernel_s"] = round(time.perf_counter() - t, 2)
         papermill.execute_notebook(
             job.source,
@@ -235,7 +125,7 @@ def execute_job(job: Job, *, keep_kernel: bool = True, lang: str = "vi") -> Resu
         error = f"{getattr(exc, 'ename', type(exc).__name__)}: {getattr(exc, 'evalue', exc)}".strip()
         logger.error("FAILED: %s", error)
         if keep_kernel and not getattr(exc, "ename", None):  # not an error in a cell: the kernel is suspect
-            _Kernel.stop()
+            KeptKernel.stop()
     seconds = time.perf_counter() - start
     if part.exists():
         os.replace(part, out)
@@ -271,16 +161,30 @@ def start_pool(
     """Start ``workers`` worker processes (see the module's docstring); they warm up in the background."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["analysis.runner.preload"])
-    pool = ProcessPoolExecutor(
+    handoff = ctx.Queue() if warm else None
+    pool = _Pool(
         max_workers=workers,
         mp_context=ctx,
         initializer=init_worker,
-        initargs=(env, str(run_log), str(busy), warm),
+        initargs=(env, str(run_log), str(busy), warm, handoff),
     )
+    if warm:  # the kernels start now, while the fork server imports its preload
+        pool.kernels = EarlyKernels(workers, warm=warm, env=env, run_log=run_log, handoff=handoff)
     # a pool spawns a worker per submitted task: start them all now, from a thread, since each spawn waits
     # for the fork server to have imported its preload (1-2 s) and the caller has work to do meanwhile
     threading.Thread(target=_spawn, args=(pool, workers), name="analysis-pool-start", daemon=True).start()
     return pool
+
+
+class _Pool(ProcessPoolExecutor):
+    """The workers' pool; shutting it down also shuts down the kernels the parent started for them."""
+
+    kernels: EarlyKernels | None = None
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:  # noqa: D102
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        if self.kernels is not None:
+            self.kernels.stop()
 
 
 def _spawn(pool: ProcessPoolExecutor, workers: int) -> None:

@@ -13,6 +13,10 @@ guarantee (IOPub is connected and nothing of the request is still to come), with
 IOPub stays silent (its subscription was not yet connected when the kernel published), the request is
 sent again, as jupyter_client does.
 
+**A manager of a kernel another process started** (:class:`AdoptedKernelManager`): the run's parent starts
+the workers' kernels while the fork server is still importing papermill and nbconvert, so both happen at
+once; each worker takes over one kernel by its connection file and process id.
+
 **A papermill engine that writes the executed notebook once, when it ends.**  papermill writes the whole
 notebook (its figures included, up to 1.3 MB here) at the start and at the end of every cell: 2 x 44 writes
 for the timeliness notebook, about 15 ms each once it is full, all on the worker's core while the other
@@ -24,11 +28,14 @@ to its error; only a worker killed outright leaves no partial notebook, as it le
 from __future__ import annotations
 
 import math
+import os
+import signal
 import time
 from queue import Empty
 from typing import Any
 
 from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.manager import AsyncKernelManager
 from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
 #: How long to wait on IOPub for the idle status of one ``kernel_info`` request before asking again.
@@ -138,3 +145,54 @@ class FinalWriteEngine(NBClientEngine):
 #: The name :func:`analysis.runner.execute.execute_job` gives papermill (``engine_name``).
 ENGINE = "analysis-final-write"
 papermill_engines.register(ENGINE, FinalWriteEngine)
+
+
+def pid_running(pid: int) -> bool:
+    """Return True while process ``pid`` exists and is not a zombie (a kernel another process started)."""
+    if os.path.isdir("/proc/self"):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class AdoptedKernelManager(AsyncKernelManager):
+    """The manager of a running kernel started by another process, which also shuts it down at the end.
+
+    jupyter_client's ``owns_kernel=False`` makes shutting down a no-op; the kernel is alive while its process
+    runs (:func:`pid_running`: it is not this process's child); :meth:`kill` ends a suspect kernel.
+    """
+
+    def __init__(self, *, connection: dict[str, Any], pid: int, **kwargs: Any) -> None:
+        super().__init__(owns_kernel=False, **kwargs)
+        self.load_connection_info(connection)
+        self.adopted_pid = pid
+
+    @property
+    def has_kernel(self) -> bool:  # noqa: D102 - nbclient starts a kernel of its own when this is False
+        return pid_running(self.adopted_pid)
+
+    async def _async_is_alive(self) -> bool:
+        return pid_running(self.adopted_pid)
+
+    is_alive = _async_is_alive  # the base class binds its own under this public name
+
+    async def _async_interrupt_kernel(self) -> None:
+        os.kill(self.adopted_pid, signal.SIGINT)
+
+    interrupt_kernel = _async_interrupt_kernel
+
+    def kill(self) -> None:
+        """Kill the kernel's process (its starter reaps it)."""
+        try:
+            os.kill(self.adopted_pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
