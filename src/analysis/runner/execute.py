@@ -3,13 +3,14 @@
 Each worker is forked from a server process that imported papermill and nbconvert once (``forkserver``). At
 start it sends its own output and error streams, and so those of the kernels it launches ("Kernel is running
 over TCP without encryption", ZMQ tracebacks), to the run's log; it dies with the run (``PR_SET_PDEATHSIG``)
-so a killed run leaves no writer behind; and it starts a kernel and imports the library in it while the
-parent is still planning.  Unless ``--fresh-kernels`` is given, a worker keeps that kernel for its next
-notebook: the kernel's namespace, history, figures, working folder and matplotlib settings are reset first
+so a killed run leaves no writer behind; and it takes over a warm kernel (the library imported) that the
+run's parent started for it while the fork server was still importing
+(:class:`analysis.runner.kernels.EarlyKernels`), or starts its own when none came.  Unless
+``--fresh-kernels`` is given, a worker keeps that kernel for its next notebook: the kernel's namespace,
+history, figures, working folder and matplotlib settings are reset first
 (:data:`analysis.runner.kernels.RESET_CODE`), so a notebook sees what a new kernel would show it, without
-paying the imports again.  The run's parent starts those kernels while the fork server imports
-(:class:`analysis.runner.kernels.EarlyKernels`); clients of a kept kernel skip jupyter_client's fixed 0.2-s
-wait, and papermill writes each executed notebook once, at its end (:mod:`analysis.runner.machinery`).
+paying the imports again.  Clients of a kept kernel skip jupyter_client's fixed 0.2-s wait, and papermill
+writes each executed notebook once, at its end (:mod:`analysis.runner.machinery`).
 """
 
 from __future__ import annotations
