@@ -345,3 +345,16 @@ def test_the_year_folder_travels(tmp_path):
     for path in [elsewhere, *elsewhere.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o755 if path.is_dir() else 0o644), f"{path}: {oct(mode)}"
+
+
+def test_a_kept_exporter_renders_what_a_new_one_renders_in_each_language(tmp_path):
+    """Pages rendered one after another (the exporter kept per language) equal pages from new exporters."""
+    folders = [write_reports(tmp_path / str(i), lang=lang) for i, lang in enumerate(("vi", "en", "vi", "en"))]
+    site._exporter.cache_clear()
+    kept = [render(reports, figures).read_text(encoding="utf-8") for reports, figures in folders]
+    assert site._exporter.cache_info().hits == 2
+    for i, (reports, figures) in enumerate(folders):
+        site._exporter.cache_clear()  # a new exporter for this page alone
+        assert render(reports, figures).read_text(encoding="utf-8") == kept[i], i
+    assert "Question: are dossiers on time?" in kept[3] and "Câu hỏi" not in kept[3]
+    assert "Câu hỏi: hồ sơ có đúng hạn không?" in kept[2] and "English words only" not in kept[2]

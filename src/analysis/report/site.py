@@ -12,6 +12,7 @@ and for each figure whether it is drawn from real or synthetic data.  All HTML i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,33 @@ def reference_inputs_read(nb: Any, entries: list[dict[str, Any]]) -> list[dict[s
     return reference_inputs(kinds)
 
 
+@functools.lru_cache(maxsize=4)
+def _exporter(lang: str) -> Any:
+    """Return the page exporter of ``lang``, made once per process and kept.
+
+    It compiles its ten Jinja templates when first used (0.2 s of a 0.5-s page) and keeps them, as
+    nbconvert's own command line does for many notebooks.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    other = "en" if lang == "vi" else "vi"
+    exporter = HTMLExporter(
+        template_name="lab",
+        template_file="reviewer.html.j2",
+        extra_template_paths=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        sanitize_html=True,
+        language_code=lang,
+        filters={"clean_html": clean_html},
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={f"lang-{other}"}), enabled=True)
+    return exporter
+
+
 def render_notebook(
     ipynb: Path,
     out: Path,
@@ -119,8 +147,6 @@ def render_notebook(
     from the network.
     """
     import nbformat
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
 
     ipynb, out = Path(ipynb), Path(out)
     nb = nbformat.read(ipynb, as_version=4)
@@ -172,21 +198,7 @@ def render_notebook(
         fig_links=fig_links,
         nav=nav_html(lang=lang, year=year, pages=pages, current=out.name),
     )
-    other = "en" if lang == "vi" else "vi"
-    exporter = HTMLExporter(
-        template_name="lab",
-        template_file="reviewer.html.j2",
-        extra_template_paths=[str(TEMPLATES_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-        sanitize_html=True,
-        language_code=lang,
-        filters={"clean_html": clean_html},
-    )
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={f"lang-{other}"}), enabled=True)
-    body, _ = exporter.from_notebook_node(
+    body, _ = _exporter(lang).from_notebook_node(
         nb, resources={"reviewer_banner": banner, "reviewer_css": css(), "metadata": {"name": title}}
     )
     check_offline(body, where=str(out))
