@@ -140,3 +140,28 @@ def test_a_failed_notebook_keeps_its_outputs_up_to_the_error(tmp_path, monkeypat
     assert code[1].outputs[0]["ename"] == "ZeroDivisionError"
     assert code[2].outputs == []
     assert nb.metadata.papermill["exception"] is True
+
+
+def test_when_the_idle_is_lost_it_falls_back_to_jupyter_clients_own_wait(kernel):
+    """An IOPub subscription that joined after the kernel published loses the idle for good: the client
+    must not wait for it forever but ask again as jupyter_client does (seen once in CI: a 300-s hang)."""
+    lost = []
+
+    class LosesTheFirstIdle(machinery.QuickReadyClient):
+        async def _idle_after(self, ids):
+            if not lost:
+                lost.append(ids)
+                return False  # as if the idle had been published before IOPub was connected
+            return await super()._idle_after(ids)
+
+    async def go() -> dict:
+        kc = LosesTheFirstIdle(**kernel.get_connection_info(session=True), parent=kernel)
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=30)
+            return await kc.execute_interactive("1 + 1", silent=False, timeout=30)
+        finally:
+            kc.stop_channels()
+
+    reply = run_sync(go)()
+    assert lost and reply["content"]["status"] == "ok"

@@ -6,6 +6,7 @@ Every run here is the real command line in its own process group, so a kill can 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -225,6 +226,44 @@ def test_a_run_killed_at_several_moments_leaves_the_published_set_whole_and_the_
     rerun = cli([*proj["argv"]], proj["tmp"], timeout=600)
     assert rerun.returncode == 1, rerun.stderr  # t_fail fails, as always
     assert stray_files(proj["out"]) == []
+
+
+def test_a_run_killed_alone_takes_its_fork_server_workers_and_kernels_along(published, tmp_path, group_runs):
+    """SIGKILL to the run's process only (not its group): every process it started ends within seconds.
+
+    The workers are the fork server's children and each holds the server's "alive" pipe, so without the
+    workers' watch on the run both would outlive it, kernels included.
+    """
+    import psutil
+
+    start, _ = group_runs
+    proj = copy_of(published, tmp_path)
+    proc = start([*proj["argv"], "--force"], proj["tmp"])
+    root = psutil.Process(proc.pid)
+
+    def tree() -> list[psutil.Process]:
+        try:
+            return root.children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    def started() -> bool:  # the fork server, two workers and their kernels
+        names = []
+        for p in tree():
+            with contextlib.suppress(psutil.Error):
+                names.append(" ".join(p.cmdline()))
+        return sum("ipykernel" in n for n in names) >= 2 and sum("forkserver" in n for n in names) >= 3
+
+    assert wait_for(lambda: started() or proc.poll() is not None)
+    assert proc.poll() is None, "the run ended before its workers were up"
+    family = tree()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate()
+
+    def ended() -> bool:
+        return all(not p.is_running() or p.status() == psutil.STATUS_ZOMBIE for p in family)
+
+    assert wait_for(ended, timeout=20), [p.pid for p in family if p.is_running()]
 
 
 # --- one run at a time ----------------------------------------------------------------------------------

@@ -2,10 +2,10 @@
 
 Each worker is forked from a server process that imported papermill and nbconvert once (``forkserver``). At
 start it sends its own output and error streams, and so those of the kernels it launches ("Kernel is running
-over TCP without encryption", ZMQ tracebacks), to the run's log; it dies with the run (``PR_SET_PDEATHSIG``)
-so a killed run leaves no writer behind; and it takes over a warm kernel (the library imported) that the
-run's parent started for it while the fork server was still importing
-(:class:`analysis.runner.kernels.EarlyKernels`), or starts its own when none came.  Unless
+over TCP without encryption", ZMQ tracebacks), to the run's log; it dies with the run (``PR_SET_PDEATHSIG``
+and a thread watching the run's process) so a killed run leaves no writer behind; and it takes over a warm
+kernel (the library imported) that the run's parent started for it while the fork server was still
+importing (:class:`analysis.runner.kernels.EarlyKernels`), or starts its own when none came.  Unless
 ``--fresh-kernels`` is given, a worker keeps that kernel for its next notebook: the kernel's namespace,
 history, figures, working folder and matplotlib settings are reset first
 (:data:`analysis.runner.kernels.RESET_CODE`), so a notebook sees what a new kernel would show it, without
@@ -45,8 +45,31 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+def _die_with_run(pid: int) -> None:
+    """Exit soon after the run's process ``pid`` is gone, however it ended.
+
+    A worker's parent is the fork server, not the run: ``PR_SET_PDEATHSIG`` alone does not fire when only the
+    run is killed, and the fork server outlives it (every worker holds the server's "alive" pipe, so neither
+    would ever end).  A thread checks the run twice a second; the worker's kernels end with it (ipykernel
+    exits when its parent process does).
+    """
+    from analysis.runner.machinery import pid_running
+
+    def watch() -> None:
+        while pid_running(pid):
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="analysis-run-watch", daemon=True).start()
+
+
 def init_worker(
-    env: dict[str, str], run_log: str, busy: str, warm: dict[str, str] | None, handoff: Any = None
+    env: dict[str, str],
+    run_log: str,
+    busy: str,
+    warm: dict[str, str] | None,
+    handoff: Any = None,
+    run_pid: int | None = None,
 ) -> None:
     """Set up a worker: environment, streams to the run's log, the set's busy lock, a warm kernel.
 
@@ -55,6 +78,8 @@ def init_worker(
     from analysis.runner.lock import hold_shared
 
     _die_with_parent()
+    if run_pid is not None:
+        _die_with_run(run_pid)
     os.environ.update(env)
     fd = os.open(run_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
     os.dup2(fd, 1)
@@ -167,7 +192,7 @@ def start_pool(
         max_workers=workers,
         mp_context=ctx,
         initializer=init_worker,
-        initargs=(env, str(run_log), str(busy), warm, handoff),
+        initargs=(env, str(run_log), str(busy), warm, handoff, os.getpid()),
     )
     if warm:  # the kernels start now, while the fork server imports its preload
         pool.kernels = EarlyKernels(workers, warm=warm, env=env, run_log=run_log, handoff=handoff)

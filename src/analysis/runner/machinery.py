@@ -27,7 +27,6 @@ to its error; only a worker killed outright leaves no partial notebook, as it le
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import time
@@ -35,6 +34,7 @@ from queue import Empty
 from typing import Any
 
 from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.client import KernelClient
 from jupyter_client.manager import AsyncKernelManager
 from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
@@ -46,19 +46,14 @@ class QuickReadyClient(AsyncKernelClient):
     """jupyter_client's asynchronous client whose ``wait_for_ready`` ends at the kernel's idle status."""
 
     async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
-        deadline = time.monotonic() + (math.inf if timeout is None else timeout)
-        sent: list[str] = []  # a busy kernel answers late: every request sent is answered, and read, in turn
-        while True:
-            sent.append(self.kernel_info())
-            reply = await self._reply(set(sent), wait=1.0)
-            if reply is not None and await self._idle_after(set(sent)):
-                await self._drain_replies(set(sent) - {reply["parent_header"]["msg_id"]})
-                self._handle_kernel_info_reply(reply)
-                return
-            if not await self._async_is_alive():
-                raise RuntimeError("Kernel died before replying to kernel_info")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+        msg_id = self.kernel_info()
+        reply = await self._reply({msg_id}, wait=1.0)
+        if reply is not None and await self._idle_after({msg_id}):
+            self._handle_kernel_info_reply(reply)
+            return
+        # a slow kernel, or an IOPub subscription that missed the idle: jupyter_client's own wait, which
+        # asks again until both channels answer and then waits for IOPub to fall silent
+        await KernelClient._async_wait_for_ready(self, timeout=timeout)
 
     wait_for_ready = _async_wait_for_ready  # the base class binds its own under this public name
 
@@ -73,11 +68,6 @@ class QuickReadyClient(AsyncKernelClient):
             if msg["msg_type"] == "kernel_info_reply" and msg["parent_header"].get("msg_id") in ids:
                 return msg
         return None
-
-    async def _drain_replies(self, ids: set[str]) -> None:
-        """Read the shell replies still due to ``ids`` (the kernel sends each before its idle status)."""
-        while ids and (msg := await self._reply(ids, wait=IOPUB_WAIT_S)) is not None:
-            ids.discard(msg["parent_header"]["msg_id"])
 
     async def _idle_after(self, ids: set[str]) -> bool:
         """Read IOPub up to the ``idle`` status of every request in ``ids``; False when IOPub falls silent."""
