@@ -54,11 +54,28 @@ def test_supplement_provided_before_requested(tmp_path, cache):
     assert (err.row, err.column) == (4, "NgayCongDanBoSung")
 
 
-def test_duplicate_dossier_id_named(tmp_path, cache):
+@pytest.mark.parametrize("fmt, where", [("parquet", (11, "row 2")), ("csv", (12, "line 3"))])
+def test_duplicate_dossier_id_named(tmp_path, cache, fmt, where):
+    # the CSV's first read is parsed into the reader's memory: the duplicate check, which runs on its own
+    # cursor beside the stage-1 query, must see that table too
     df = pascal_frame()
     df.loc[10, "MaHoSo"] = "A2"
+    err = read_bad(write(df, tmp_path / f"d.{fmt}", fmt), cache)
+    assert "'A2'" in str(err) and err.row == where[0] and where[1] in str(err)
+    assert read_bad(tmp_path / f"d.{fmt}", cache).row == where[0]  # nothing remembered as passed
+
+
+def test_duplicate_reported_before_a_later_check(tmp_path, cache):
+    # the duplicate check now runs alongside the stage-1 query; the error reported is still the one the
+    # checks in sequence report (ids before the checks read from the stage-1 table)
+    df = pascal_frame()
+    df.loc[10, "MaHoSo"] = "A2"
+    df.loc[3, "MaDonVi"] = ""
     err = read_bad(write(df, tmp_path / "d.parquet", "parquet"), cache)
-    assert "'A2'" in str(err) and err.row == 11 and "row 2" in str(err)
+    assert "duplicate dossier id 'A2'" in str(err) and err.row == 11
+    df.loc[10, "MaHoSo"] = "A11"
+    err = read_bad(write(df, tmp_path / "d.parquet", "parquet"), cache)
+    assert err.row == 4 and err.column == "MaDonVi"
 
 
 def test_duplicate_across_files(tmp_path, cache):
@@ -204,3 +221,36 @@ def test_unterminated_quote_names_the_line_without_its_content(tmp_path, cache):
     err = read_bad(path, cache)
     assert err.row == 8 and "line 8" in str(err) and "malformed" in str(err)
     assert "Giả Lập" not in str(err)  # the personal-data column of that line is not echoed
+
+
+def _checked_sources(path, cache):
+    from analysis.io.dossiers import aggregate, checks
+    from analysis.io.dossiers.columns import TYPES
+
+    con = aggregate.duckdb_connection()
+    options = {"unit_level": None, "date_format": None, "dayfirst": False, "cache_dir": cache}
+    sources = [checks.prepare(path, con=con, **options)]
+    union = " UNION ALL BY NAME ".join(f"SELECT {', '.join(TYPES)} FROM ({s.relation})" for s in sources)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW dossiers AS {union}")
+    return con, sources, checks
+
+
+def test_id_check_alongside_a_failing_body(tmp_path, cache):
+    """checking_sources: the id check's error wins over the body's; with clean ids the body's own error."""
+    df = pascal_frame()
+    df.loc[10, "MaHoSo"] = "A2"
+    path = write(df, tmp_path / "d.parquet", "parquet")
+    con, sources, checks = _checked_sources(path, cache)
+    limits = checks.Limits.now(None)
+    with pytest.raises(InputError, match="duplicate dossier id 'A2'"):
+        with checks.checking_sources(sources, con=con, limits=limits, cache_dir=cache):
+            raise RuntimeError("the body failed")
+    clean = write(pascal_frame(), tmp_path / "clean.parquet", "parquet")
+    con, sources, checks = _checked_sources(clean, cache)
+    with pytest.raises(RuntimeError, match="the body failed"):
+        with checks.checking_sources(sources, con=con, limits=limits, cache_dir=cache):
+            raise RuntimeError("the body failed")
+    # the body ran while the check was running, on the same connection, and saw the whole file
+    with checks.checking_sources(sources, con=con, limits=limits, cache_dir=cache):
+        seen = con.execute("SELECT count(*) FROM dossiers").fetchone()[0]
+    assert seen == len(df)

@@ -8,7 +8,8 @@ Three cheap ways to find a bad value, then one query to locate it:
 2. the stage-1 table of the aggregation (one row per unit x day, ``analysis.io.dossiers.stages``): empty
    units, unit levels, the earliest due and finished date of each received day (due or finished before
    received), the latest finished day (after the export's end);
-3. duplicate and empty dossier ids: the 64-bit hashes of all ids sorted in NumPy (8 bytes per dossier).
+3. duplicate and empty dossier ids: the 64-bit hashes of all ids sorted in NumPy (8 bytes per dossier), in a
+   thread beside the reader's stage-1 query (:func:`checking_sources`).
 
 When a check fails, the first offending row is located (Parquet: row; CSV: line, header = line 1; xlsx: sheet
 row) and reported as one :class:`~analysis.errors.InputError` naming the file, row, column, the value found
@@ -17,6 +18,9 @@ and what was expected.  Row scans and the duplicate check are remembered by file
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,7 @@ from analysis.io.dossiers.rules import EARLIEST, INFER, LEVELS, Limits, day_mont
 from analysis.io.dossiers.sources import prepare
 from analysis.io.names import guess_level, nfc
 
-__all__ = ["EARLIEST", "Limits", "check_daily", "check_sources", "prepare"]
+__all__ = ["EARLIEST", "Limits", "check_daily", "check_sources", "checking_sources", "prepare"]
 
 HASH_BATCH = 1_000_000
 EXCEL_ZERO = {date(1899, 12, 30), date(1899, 12, 31), date(1900, 1, 1)}
@@ -165,14 +169,54 @@ def _row_scan(s: Source, con: Any) -> None:
 
 def check_sources(sources: list[Source], *, con: Any, limits: Limits, cache_dir: str | Path | None) -> None:
     """Per-file checks (statistics, row scans) and the duplicate-id check over all files."""
+    with checking_sources(sources, con=con, limits=limits, cache_dir=cache_dir):
+        pass
+
+
+@contextlib.contextmanager
+def checking_sources(
+    sources: list[Source], *, con: Any, limits: Limits, cache_dir: str | Path | None
+) -> Iterator[None]:
+    """Run the per-file checks, then the duplicate-id check alongside the body of the ``with`` block.
+
+    The statistics and row scans run first and raise at once.  The duplicate check (a scan of every id,
+    then a sort in NumPy that uses one core) runs in a thread on its own cursor of ``con`` while the body
+    runs (the reader computes the stage-1 table there, which DuckDB spreads over the other cores); the view
+    ``dossiers`` must exist on ``con`` and every source relation must be visible to a cursor (no TEMP
+    tables).  Leaving the block waits for the check: its InputError is raised first, even when the body
+    failed too, so the error reported is the one the checks in sequence would report.
+    """
     checks = stats_checks(limits)
     rows = sum(_stats(s, con, checks) for s in sources)
     key = cache.entry_key("rows+ids", *(f"{s.sha}|{s.relation}" for s in sources))
     if cache.read_memo(key, cache_dir=cache_dir) is not None:
+        yield
         return
     for s in sources:
         _row_scan(s, con)
-    _check_duplicates(sources, con, rows=rows)
+    view = con.execute(
+        "SELECT sql FROM duckdb_views() WHERE view_name = 'dossiers' AND temporary"
+    ).fetchone()
+    cur = con.cursor()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            if view is not None:
+                cur.execute(view[0])  # TEMP views belong to one connection: the cursor makes its own
+            _check_duplicates(sources, cur, rows=rows)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="dossier-id-check", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join()
+        cur.close()
+        if failure:
+            raise failure[0]
     cache.write_memo(key, {"passed": True}, cache_dir=cache_dir)
 
 

@@ -101,8 +101,8 @@ def read_dossiers(
     raw = con
     raw.execute(f"CREATE OR REPLACE TEMP VIEW dossiers AS {union}")
     limits = dossier_checks.Limits.now(data_end)
-    dossier_checks.check_sources(sources, con=con, limits=limits, cache_dir=cache_dir)
-    raw.execute(f"CREATE OR REPLACE TEMP TABLE daily AS {duck.compiled_sql('stage1')}")
+    with dossier_checks.checking_sources(sources, con=con, limits=limits, cache_dir=cache_dir):
+        raw.execute(f"CREATE OR REPLACE TEMP TABLE daily AS {duck.compiled_sql('stage1')}")
     meta = dossier_checks.check_daily("daily", sources, con=con, limits=limits)
     span = (date.fromisoformat(meta["first"]), date.fromisoformat(meta["last"]))
     labels = pd.DataFrame(meta["units"], columns=["unit_code", "unit_name", "unit_level"])

@@ -114,8 +114,10 @@ def _csv_source(
         small = path.stat().st_size <= IN_MEMORY_MAX_BYTES
         try:
             if small and cache.read_memo(parsed, cache_dir=cache_dir) is None:
-                table = f"csv_{parsed[:16]}"  # the first parse: into this connection's memory only
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {sel} FROM {read}")
+                # the first parse: into the memory of the reader's own in-memory database (a table, not
+                # TEMP, so that the duplicate check's cursor sees it too; it ends with the connection)
+                table = f"csv_{parsed[:16]}"
+                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {sel} FROM {read}")
                 cache.write_memo(parsed, {"source": path.name, "sha256": sha}, cache_dir=cache_dir)
                 relation = f"SELECT * FROM {table}"
             else:
