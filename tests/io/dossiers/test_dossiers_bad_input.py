@@ -235,8 +235,16 @@ def _checked_sources(path, cache):
     return con, sources, checks
 
 
-def test_id_check_alongside_a_failing_body(tmp_path, cache):
-    """checking_sources: the id check's error wins over the body's; with clean ids the body's own error."""
+@pytest.mark.parametrize("alongside", [True, False])
+def test_id_check_alongside_a_failing_body(tmp_path, cache, monkeypatch, alongside):
+    """checking_sources: the id check's error wins over the body's; with clean ids the body's own error.
+
+    Above ``ALONGSIDE_MAX_ROWS`` records (0 here) the check runs before the body, with the same outcome.
+    """
+    from analysis.io.dossiers import checks as checks_module
+
+    if not alongside:
+        monkeypatch.setattr(checks_module, "ALONGSIDE_MAX_ROWS", 0)
     df = pascal_frame()
     df.loc[10, "MaHoSo"] = "A2"
     path = write(df, tmp_path / "d.parquet", "parquet")
