@@ -11,9 +11,10 @@ Three cheap ways to find a bad value, then one query to locate it:
 3. duplicate and empty dossier ids: the 64-bit hashes of all ids sorted in NumPy (8 bytes per dossier), in a
    thread beside the reader's stage-1 query (:func:`checking_sources`).
 
-When a check fails, the first offending row is located (Parquet: row; CSV: line, header = line 1; xlsx: sheet
-row) and reported as one :class:`~analysis.errors.InputError` naming the file, row, column, the value found
-and what was expected.  Row scans and the duplicate check are remembered by file content (``cache``).
+When a check fails, the first offending row is located (:mod:`analysis.io.dossiers.locate`; Parquet: row;
+CSV: line, header = line 1; xlsx: sheet row) and reported as one :class:`~analysis.errors.InputError` naming
+the file, row, column, the value found and what was expected.  Row scans and the duplicate check are
+remembered by file content (``cache``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import numpy as np
 
 from analysis.errors import InputError
 from analysis.io.dossiers import cache
-from analysis.io.dossiers.columns import Source, _q
+from analysis.io.dossiers.columns import Source
+from analysis.io.dossiers.locate import lit, raise_anywhere, raise_duplicate, raise_first
 from analysis.io.dossiers.rules import EARLIEST, INFER, LEVELS, Limits, day_month_year, month_end
 from analysis.io.dossiers.sources import prepare
 from analysis.io.names import guess_level, nfc
@@ -41,17 +43,10 @@ HASH_BATCH = 1_000_000
 #: that its hash array (8 bytes a record) and the stage-1 query's memory are not held at once (the 100 M-row
 #: peak stays under 1.5 GB).
 ALONGSIDE_MAX_ROWS = 25_000_000
-EXCEL_ZERO = {date(1899, 12, 30), date(1899, 12, 31), date(1900, 1, 1)}
-
-
-def _lit(value: object) -> str:
-    if isinstance(value, date):
-        return f"DATE '{value.isoformat()}'"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _range(col: str, low: date, high: date, what: str) -> tuple[str, str, str, str, date, date]:
-    pred = f"{col} < {_lit(low)} OR {col} > {_lit(high)}"
+    pred = f"{col} < {lit(low)} OR {col} > {lit(high)}"
     return (
         f"{what} out of range",
         col,
@@ -98,28 +93,6 @@ def stats_checks(lim: Limits) -> list[tuple]:
     ]
 
 
-def _raise_first(s: Source, con: Any, canon: str, pred: str, expected: str, label: str) -> None:
-    """Locate the first row of ``s`` where ``pred`` holds and raise InputError naming it."""
-    col = s.columns.get(canon, canon)
-    shown = f"{canon}__raw" if canon in s.raw_checks and "__raw" in pred else canon
-    row = con.execute(
-        f"SELECT _pos, {_q(shown)}, dossier_id FROM ({s.locate}) WHERE {pred} ORDER BY _pos LIMIT 1"
-    ).fetchone()
-    pos, value, dossier = row if row else (None, None, None)
-    where = f"line {pos}: " if s.unit == "line" and pos else ""
-    hint = ""
-    if isinstance(value, date) and value in EXCEL_ZERO:
-        hint = f"; {value.isoformat()} is Excel's zero date, often an empty cell saved as a date"
-    shown_value = value.isoformat() if isinstance(value, date) else value
-    raise InputError(
-        f"{where}{label}: found {shown_value!r} (dossier {dossier}{hint}); expected {expected}",
-        path=s.path,
-        sheet=s.sheet,
-        row=pos,
-        column=col,
-    )
-
-
 def _stats(s: Source, con: Any, checks: list[tuple]) -> int:
     """Minimum, maximum and counts of one file; the first check out of range is located and raised.
 
@@ -132,13 +105,13 @@ def _stats(s: Source, con: Any, checks: list[tuple]) -> int:
         raise InputError("empty file: no dossier rows", path=s.path, row=2 if s.kind != "parquet" else None)
     if res[1]:
         pred, exp = "received_at IS NULL", "a received date (it is empty)"
-        _raise_first(s, con, "received_at", pred, exp, "empty received")
+        raise_first(s, con, "received_at", pred, exp, "empty received")
     for i, (label, canon, pred, expected, low, high) in enumerate(checks):
         lo, hi = res[2 + 2 * i], res[3 + 2 * i]
         if lo is None:
             continue
         if (low is not None and lo < low) or (high is not None and hi > high):
-            _raise_first(s, con, canon, pred, expected, label)
+            raise_first(s, con, canon, pred, expected, label)
     return res[0]
 
 
@@ -168,7 +141,7 @@ def _row_scan(s: Source, con: Any) -> None:
     res = con.execute(f"SELECT {counts} FROM ({s.relation})").fetchone()
     for n, (label, canon, pred, expected) in zip(res, checks, strict=True):
         if n:
-            _raise_first(s, con, canon, pred, expected, label)
+            raise_first(s, con, canon, pred, expected, label)
 
 
 def check_sources(sources: list[Source], *, con: Any, limits: Limits, cache_dir: str | Path | None) -> None:
@@ -230,17 +203,6 @@ def checking_sources(
     cache.write_memo(key, {"passed": True}, cache_dir=cache_dir)
 
 
-def _first_source(sources: list[Source], con: Any, pred: str) -> Source:
-    for s in sources:
-        if con.execute(f"SELECT count(*) FROM ({s.relation}) WHERE {pred}").fetchone()[0]:
-            return s
-    return sources[-1]
-
-
-def _raise_anywhere(sources: list[Source], con: Any, canon: str, pred: str, expected: str, label: str):
-    _raise_first(_first_source(sources, con, pred), con, canon, pred, expected, label)
-
-
 def check_daily(daily: str, sources: list[Source], *, con: Any, limits: Limits) -> dict[str, Any]:
     """Run the checks read from the stage-1 table ``daily`` (a DuckDB table); return span and unit labels.
 
@@ -251,17 +213,17 @@ def check_daily(daily: str, sources: list[Source], *, con: Any, limits: Limits) 
     bad_unit = q(f"SELECT count(*) FROM {daily} WHERE unit_code IS NULL OR trim(unit_code) = ''").fetchone()
     if bad_unit[0]:
         pred = "unit_code IS NULL OR trim(unit_code) = ''"
-        _raise_anywhere(sources, con, "unit_code", pred, "a unit code (it is empty)", "empty unit")
+        raise_anywhere(sources, con, "unit_code", pred, "a unit code (it is empty)", "empty unit")
     early = q(
         f"SELECT count(*) FILTER (min_due < make_date(1970, 1, 1) + d::INTEGER), "
         f"count(*) FILTER (min_finished < make_date(1970, 1, 1) + d::INTEGER) FROM {daily} WHERE received > 0"
     ).fetchone()
     if early[1]:
         pred, exp = "finished_at < received_at", "a finished date on or after the received date"
-        _raise_anywhere(sources, con, "finished_at", pred, exp, "finished before received")
+        raise_anywhere(sources, con, "finished_at", pred, exp, "finished before received")
     if early[0]:
         pred, exp = "due_at < received_at", "a due date on or after the received date"
-        _raise_anywhere(sources, con, "due_at", pred, exp, "due before received")
+        raise_anywhere(sources, con, "due_at", pred, exp, "due before received")
     first, last, last_fin = q(
         f"SELECT min(d) FILTER (received > 0), max(d) FILTER (received > 0), max(d) FILTER (finished > 0) "
         f"FROM {daily}"
@@ -270,13 +232,13 @@ def check_daily(daily: str, sources: list[Source], *, con: Any, limits: Limits) 
     first, last = to_date(timedelta(days=first)), to_date(timedelta(days=last))
     end = limits.data_end or month_end(last)
     if last_fin is not None and limits.data_end is None and to_date(timedelta(days=last_fin)) > end:
-        pred = f"finished_at > {_lit(end)}"
+        pred = f"finished_at > {lit(end)}"
         exp = (
             f"a finished date on or before {day_month_year(end)}, the end of the export "
             "(the month of its latest "
             "received date); pass data_end= when the export really runs later"
         )
-        _raise_anywhere(sources, con, "finished_at", pred, exp, "finished after the export's end")
+        raise_anywhere(sources, con, "finished_at", pred, exp, "finished after the export's end")
     pairs = q(
         f"SELECT unit_code, unit_level, max(unit_name) FROM {daily} WHERE received > 0 "
         "GROUP BY ALL ORDER BY ALL"
@@ -301,8 +263,8 @@ def _levels(pairs: list[tuple], sources: list[Source], con: Any) -> tuple[list[l
             continue
         key = None if level is None else str(nfc(str(level))).strip().lower()
         if key not in LEVELS:
-            pred = "unit_level IS NULL" if level is None else f"unit_level = {_lit(level)}"
-            _raise_anywhere(
+            pred = "unit_level IS NULL" if level is None else f"unit_level = {lit(level)}"
+            raise_anywhere(
                 sources, con, "unit_level", pred, f"a unit level: {', '.join(LEVELS)}", "unknown level"
             )
         u["levels"].setdefault(LEVELS[key], level)
@@ -310,9 +272,9 @@ def _levels(pairs: list[tuple], sources: list[Source], con: Any) -> tuple[list[l
     for code, u in by_unit.items():
         if len(u["levels"]) > 1:
             (l1, v1), (_, v2) = sorted(u["levels"].items())[:2]
-            pred = f"unit_code = {_lit(code)} AND unit_level = {_lit(v2)}"
+            pred = f"unit_code = {lit(code)} AND unit_level = {lit(v2)}"
             exp = f"one level per unit ({code} is also {v1!r})"
-            _raise_anywhere(sources, con, "unit_level", pred, exp, "two levels")
+            raise_anywhere(sources, con, "unit_level", pred, exp, "two levels")
         if u["levels"]:
             level = next(iter(u["levels"].values()))
         else:
@@ -379,7 +341,7 @@ def _check_duplicates(sources: list[Source], con: Any, *, rows: int) -> None:
     for h in (h_null, h_empty):
         at = int(np.searchsorted(hashes, np.uint64(h)))
         if at < n and hashes[at] == h:
-            _raise_anywhere(sources, con, "dossier_id", empty_id, "a dossier id (it is empty)", "empty id")
+            raise_anywhere(sources, con, "dossier_id", empty_id, "a dossier id (it is empty)", "empty id")
     candidates = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
     del hashes
     for h in candidates[:100]:
@@ -389,23 +351,4 @@ def _check_duplicates(sources: list[Source], con: Any, *, rows: int) -> None:
             [int(h)],
         ).fetchall()
         if dup:
-            _raise_duplicate(sources, con, dup[0][0])
-
-
-def _raise_duplicate(sources: list[Source], con: Any, dossier_id: str) -> None:
-    places = []
-    for s in sources:
-        for (pos,) in con.execute(
-            f"SELECT _pos FROM ({s.locate}) WHERE dossier_id = ? ORDER BY _pos LIMIT 2", [dossier_id]
-        ).fetchall():
-            places.append((s, pos))
-    (s1, p1), (s2, p2) = places[0], places[1]
-    unit = "line" if s2.unit == "line" else "row"
-    raise InputError(
-        f"duplicate dossier id {dossier_id!r}: also at {unit} {p1} of {s1.path.name}; "
-        "expected each dossier once",
-        path=s2.path,
-        sheet=s2.sheet,
-        row=p2,
-        column=s2.columns.get("dossier_id"),
-    )
+            raise_duplicate(sources, con, dup[0][0])
