@@ -93,3 +93,99 @@ def test_a_kernel_that_cannot_start_hands_over_none(tmp_path):
     started = kernels.EarlyKernels(2, warm=warm, env={}, run_log=tmp_path / "run.log", handoff=handoff)
     assert [handoff.get(timeout=60) for _ in range(2)] == [None, None]
     started.stop()
+
+
+#: What a kernel shows a notebook of how it was started (compared between a forked and an ordinary kernel).
+STARTED_AS = (
+    "import json, os, sys, matplotlib\n"
+    "print(json.dumps({'path': sys.path, 'argv0': os.path.basename(sys.argv[0]), 'argv': sys.argv[1:2],\n"
+    "  'backend': matplotlib.get_backend(), 'mpl': os.environ.get('MPLBACKEND'), 'exe': sys.executable,\n"
+    "  'cwd': os.getcwd(), 'main': sys.modules['__main__'].__name__,\n"
+    "  'mark': os.environ.get('ANALYSIS_TEST_MARK'), 'flags': str(sys.flags), 'xoptions': sys._xoptions}))\n"
+)
+
+
+def _shown(km, folder, name: str) -> dict:
+    """Run :data:`STARTED_AS` through papermill in ``km``; return what it printed."""
+    import json
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(STARTED_AS)]
+    src, out = folder / f"{name}.in.ipynb", folder / f"{name}.ipynb"
+    nbformat.write(nb, src)
+    papermill.execute_notebook(
+        str(src), str(out), kernel_name="python3", km=km, progress_bar=False, cwd=str(folder)
+    )
+    return json.loads(nbformat.read(out, as_version=4).cells[0].outputs[0]["text"])
+
+
+def test_the_kernels_are_forked_from_one_process_that_imported_the_library(early):
+    import psutil
+
+    _, given, _, _ = early
+    parents = {psutil.Process(g["pid"]).ppid() for g in given}
+    assert len(parents) == 1
+    zygote = psutil.Process(parents.pop())
+    assert kernels.ZYGOTE_MODULE in " ".join(zygote.cmdline())
+    assert zygote.pid != psutil.Process().pid  # not kernels this process started itself
+
+
+def test_a_forked_kernel_shows_a_notebook_what_an_ordinary_kernel_shows(early, monkeypatch):
+    from jupyter_client.manager import KernelManager
+
+    _, given, _, folder = early
+    forked = _shown(kernels.KeptKernel.adopt("python3", str(folder), **given[0]), folder, "forked")
+    monkeypatch.setenv("ANALYSIS_TEST_MARK", "early")
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(folder))
+    try:
+        ordinary = _shown(km, folder, "ordinary")
+    finally:
+        km.shutdown_kernel(now=True)
+    assert forked == ordinary
+    assert forked["backend"].endswith("backend_inline")  # figures shown inline, as in JupyterLab
+
+
+def test_when_the_forking_process_fails_ordinary_kernels_are_handed_over(tmp_path, monkeypatch):
+    import psutil
+
+    monkeypatch.setattr(kernels, "ZYGOTE_MODULE", "analysis.runner.no_such_module")
+    handoff: queue.Queue = queue.Queue()
+    warm = {"kernel": "python3", "cwd": str(tmp_path)}
+    log = tmp_path / "run.log"
+    started = kernels.EarlyKernels(2, warm=warm, env={}, run_log=log, handoff=handoff)
+    try:
+        given = [handoff.get(timeout=180) for _ in range(2)]
+        assert all(given)
+        assert {psutil.Process(g["pid"]).ppid() for g in given} == {psutil.Process().pid}
+        assert "no_such_module" in log.read_text()  # the reason is in the run's log
+    finally:
+        started.stop()
+    assert all(_gone(g["pid"]) for g in given)
+
+
+def test_the_forked_kernels_end_when_the_process_that_started_them_is_killed(tmp_path):
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import json, queue, sys, time\n"
+        "from analysis.runner import kernels\n"
+        "q = queue.Queue()\n"
+        f"k = kernels.EarlyKernels(2, warm={{'kernel': 'python3', 'cwd': {str(tmp_path)!r}}}, env={{}},\n"
+        f"    run_log={str(tmp_path / 'run.log')!r}, handoff=q)\n"
+        "print(json.dumps([q.get(timeout=180)['pid'] for _ in range(2)]), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = json.loads(proc.stdout.readline())
+        assert all(pid_running(p) for p in pids)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)  # no shutdown, no clean-up: the run was killed
+        proc.wait()
+    assert all(_gone(p) for p in pids)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -36,6 +37,10 @@ get_ipython()._analysis_fresh = (dict(_mpl.rcParams), list(_w.filters), list(_sy
 """
 #: Run in a new kernel before its first notebook: the imports, then the settings they leave.
 WARM_CODE = "\n".join(f"import {m}" for m in WARM_IMPORTS) + "\n" + SNAPSHOT_CODE
+#: A kernelspec's command that :mod:`analysis.runner.zygote` can stand in for (then the connection file).
+LAUNCHER = ("-m", "ipykernel_launcher", "-f")
+#: The module that imports once and forks the kernels.
+ZYGOTE_MODULE = "analysis.runner.zygote"
 #: How long a worker waits for the kernel the run's parent starts for it before starting one itself.
 HANDOFF_WAIT_S = 120.0
 #: Run in a kept kernel before each notebook: back to the state right after the warm-up imports.
@@ -171,16 +176,21 @@ class EarlyKernels:
 
     A worker forked from the fork server only exists once the server has imported its preload (1.5-2 s);
     a kernel started by the worker then boots and imports the library (3-4 s) after it.  Started here, at
-    the pool's start, the kernels boot and import while the server imports.  Each worker takes one
-    connection from ``handoff`` (``None`` when a kernel failed to start: the worker starts its own).  The
-    kernels write to the run's log and end when the pool is shut down, or with this process (ipykernel
-    exits when its parent process does).
+    the pool's start, the kernels boot and import while the server imports.  They are forks of one process
+    that imported the library once (:mod:`analysis.runner.zygote`: one set of imports instead of one per
+    kernel, 1.3-2.8 CPU s each); when the kernelspec is not the standard ``ipykernel_launcher`` command or
+    that process fails, ordinary kernels are started instead.  Each worker takes one connection from
+    ``handoff`` (``None`` when a kernel failed to start: the worker starts its own).  The kernels write to
+    the run's log and end when the pool is shut down, or with this process (the forking process watches it
+    and kills its kernels; each kernel exits when its parent process does).
     """
 
     def __init__(
         self, n: int, *, warm: dict[str, str], env: dict[str, str], run_log: Path, handoff: Any
     ) -> None:
         self.managers: list[Any] = []
+        self.zygotes: list[Any] = []
+        self.files: list[str] = []
         self.lock = threading.Lock()
         self.closed = False
         args = (n, warm, env, run_log, handoff)
@@ -190,26 +200,22 @@ class EarlyKernels:
     def _launch(self, n: int, warm: dict[str, str], env: dict[str, str], run_log: Path, handoff: Any) -> None:
         handed = 0
         try:
-            from jupyter_client.manager import KernelManager
+            from jupyter_client.blocking import BlockingKernelClient
 
-            started = []
             with open(run_log, "ab") as log_fh:
-                for _ in range(n):
-                    km = KernelManager(kernel_name=warm["kernel"])
-                    with self.lock:
-                        if self.closed:
-                            return
-                        kernel_env = {**os.environ, **env}
-                        km.start_kernel(cwd=warm["cwd"], env=kernel_env, stdout=log_fh, stderr=log_fh)
-                        self.managers.append(km)
-                    kc = km.client()
-                    kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
-                    started.append((km, kc, kc.execute(WARM_CODE, silent=True, store_history=False)))
-            for km, kc, msg_id in started:  # both kernels import at once; each answers when done
+                kernels = self._forked(n, warm, env, log_fh)
+                if kernels is None:
+                    kernels = self._started(n, warm, env, log_fh)
+            started = []
+            for connection, pid in kernels:
+                kc = BlockingKernelClient()
+                kc.load_connection_info(connection)
+                kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
+                started.append((connection, pid, kc, kc.execute(WARM_CODE, silent=True, store_history=False)))
+            for connection, pid, kc, msg_id in started:  # all warm up at once; each answers when done
                 ok = _warm_reply_ok(kc, msg_id)
                 kc.stop_channels()
-                given = {"connection": km.get_connection_info(), "pid": km.provisioner.pid}
-                handoff.put(given if ok else None)
+                handoff.put({"connection": connection, "pid": pid} if ok else None)
                 handed += 1
         except Exception as exc:  # noqa: BLE001 - the workers start their own kernels then
             log.warning("early kernels failed to start: %s", exc)
@@ -217,14 +223,105 @@ class EarlyKernels:
             for _ in range(n - handed):
                 handoff.put(None)
 
+    def _forked(self, n: int, warm: dict[str, str], env: dict[str, str], log_fh: Any) -> list | None:
+        """Start ``n`` kernels forked from one process that imported the library once (:mod:`.zygote`).
+
+        Return their connection information and pids, or None when the kernelspec is not the standard
+        ``python -m ipykernel_launcher -f {connection_file}`` or the forking process failed (the caller
+        starts ordinary kernels then).
+        """
+        import subprocess
+        import uuid
+
+        from jupyter_client.connect import write_connection_file
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        spec = KernelSpecManager().get_kernel_spec(warm["kernel"])
+        argv = list(spec.argv)
+        major, minor = sys.version_info[:2]
+        if argv and argv[0] in {"python", f"python{major}", f"python{major}.{minor}"}:
+            argv[0] = sys.executable  # as jupyter_client's manager reads a kernelspec's "python"
+        if "-m" not in argv or argv[argv.index("-m") :] != [*LAUNCHER, "{connection_file}"]:
+            return None
+        runtime = Path(jupyter_runtime_dir())
+        runtime.mkdir(parents=True, exist_ok=True)
+        infos = []
+        for _ in range(n):
+            name = str(runtime / f"kernel-{uuid.uuid4()}.json")
+            key = str(uuid.uuid4()).encode()
+            self.files.append(name)
+            infos.append(write_connection_file(name, ip="127.0.0.1", key=key, kernel_name=warm["kernel"]))
+        read_fd, write_fd = os.pipe()
+        files = [name for name, _ in infos]
+        cmd = [*argv[: argv.index("-m")], "-m", ZYGOTE_MODULE, str(write_fd), *files]
+        try:
+            with self.lock:
+                if self.closed:
+                    return []
+                proc = subprocess.Popen(  # noqa: S603 - the kernelspec's own interpreter
+                    cmd,
+                    cwd=warm["cwd"],
+                    env={**os.environ, **(spec.env or {}), **env},
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_fh,
+                    stderr=log_fh,
+                    pass_fds=(write_fd,),
+                    start_new_session=True,
+                )
+                self.zygotes.append(proc)
+        finally:
+            os.close(write_fd)
+        with os.fdopen(read_fd, encoding="utf-8") as fh:
+            line = fh.readline().strip()  # after the imports and the forks
+        pids = [int(p) for p in line.split()] if line and not line.startswith("fail") else []
+        if len(pids) != n:
+            log.warning("forked kernels failed to start (%s); starting ordinary ones", line or "no answer")
+            self._end(proc)
+            return None
+        return [(cfg, pid) for (_, cfg), pid in zip(infos, pids, strict=True)]
+
+    def _started(self, n: int, warm: dict[str, str], env: dict[str, str], log_fh: Any) -> list:
+        """Start ``n`` ordinary kernels (jupyter_client's manager); return their connections and pids."""
+        from jupyter_client.manager import KernelManager
+
+        kernels = []
+        for _ in range(n):
+            km = KernelManager(kernel_name=warm["kernel"])
+            with self.lock:
+                if self.closed:
+                    break
+                km.start_kernel(cwd=warm["cwd"], env={**os.environ, **env}, stdout=log_fh, stderr=log_fh)
+                self.managers.append(km)
+            kernels.append((km.get_connection_info(), km.provisioner.pid))
+        return kernels
+
+    @staticmethod
+    def _end(proc: Any) -> None:
+        """End a forking process and, by its SIGTERM handler, the kernels it forked."""
+        with contextlib.suppress(Exception):
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except Exception:  # noqa: BLE001 - it did not end in time
+                proc.kill()
+                proc.wait(timeout=5)
+
     def stop(self) -> None:
         """Shut down every kernel started here (the workers have ended)."""
         with self.lock:
             self.closed = True
             managers, self.managers = self.managers, []
+            zygotes, self.zygotes = self.zygotes, []
+            files, self.files = self.files, []
         for km in managers:
             with contextlib.suppress(Exception):
                 km.shutdown_kernel(now=True)
+        for proc in zygotes:
+            self._end(proc)
+        for name in files:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
 
 
 def _warm_reply_ok(kc: Any, msg_id: str, timeout: float = 300) -> bool:
