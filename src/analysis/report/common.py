@@ -6,10 +6,11 @@ Figures a page or the index shows are copied from the figure folder into ``<unit
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from analysis.provenance import write_text_atomic
 from analysis.report.banner import NAV_END, NAV_START, SYNTHETIC_TEXTS
@@ -33,12 +34,13 @@ def unit_names(counts_file: Path, units: list[str] = ()) -> dict[str, str]:
         return {}
     import pandas as pd
 
-    from analysis.io.crosswalk import unit_name
-
     df = pd.read_parquet(counts_file, columns=["unit_code", "unit_name"]).drop_duplicates("unit_code")
     names = dict(zip(df["unit_code"].astype(str), df["unit_name"].astype(str), strict=True))
-    for unit in units:
-        if unit not in names:
+    missing = [unit for unit in units if unit not in names]
+    if missing:  # the crosswalk (and the readers it imports, 0.3 s) only when a unit has no rows
+        from analysis.io.crosswalk import unit_name
+
+        for unit in missing:
             names[unit] = unit_name(df, unit)
     return names
 
@@ -98,13 +100,50 @@ def figure_entries(fig_dir: Path, notebook: str | None = None) -> list[dict[str,
 
 
 def page_title(ipynb: Path, lang: str) -> str:
-    """Return the title of an executed notebook in ``lang`` (its file name when it cannot be read)."""
-    try:
-        import nbformat
+    """Return the title of an executed notebook in ``lang`` (its file name when it cannot be read).
 
-        return notebook_title(nbformat.read(ipynb, as_version=4), lang, ipynb.stem)
-    except (OSError, ValueError):
+    Only the Markdown cells are read, from the JSON as it is: an executed notebook holds up to 1.3 MB of
+    outputs, and ``nbformat.read`` validates them all against the schema (30 ms a notebook; the index and
+    every page ask for the titles of all a unit's notebooks).  Remembered while the file is unchanged.
+    """
+    try:
+        stat = Path(ipynb).stat()
+    except OSError:
         return ipynb.stem
+    return _page_title(str(ipynb), stat.st_mtime_ns, stat.st_size, lang)
+
+
+@functools.lru_cache(maxsize=256)
+def _page_title(ipynb: str, _mtime_ns: int, _size: int, lang: str) -> str:
+    stem = Path(ipynb).stem
+    try:
+        doc = json.loads(Path(ipynb).read_text(encoding="utf-8"))
+        cells = [
+            _Cell(c["cell_type"], _text(c.get("source", "")), c.get("metadata") or {})
+            for c in doc["cells"]
+            if isinstance(c, dict) and c.get("cell_type") == "markdown"
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return stem
+    return notebook_title(_Notebook(cells), lang, stem)
+
+
+def _text(source: Any) -> str:
+    """Return a cell's source as one string (nbformat writes it as a list of lines)."""
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+class _Cell(NamedTuple):
+    cell_type: str
+    source: str
+    metadata: dict[str, Any]
+
+    def get(self, key: str, default: Any = None) -> Any:  # noqa: D102 - as a notebook node's cell
+        return getattr(self, key, default)
+
+
+class _Notebook(NamedTuple):
+    cells: list[_Cell]
 
 
 def set_nav(page: Path, nav: str) -> None:
