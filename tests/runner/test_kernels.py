@@ -189,3 +189,28 @@ def test_the_forked_kernels_end_when_the_process_that_started_them_is_killed(tmp
         os.kill(proc.pid, signal.SIGKILL)  # no shutdown, no clean-up: the run was killed
         proc.wait()
     assert all(_gone(p) for p in pids)
+
+
+def test_the_forked_kernels_do_not_share_a_random_state(early):
+    """Each kernel draws as a new process would: the same unseeded draw differs between the two."""
+    import json
+
+    _, given, _, folder = early
+    drawn = []
+    for i, g in enumerate(given):
+        km = kernels.KeptKernel.adopt("python3", str(folder), **g)
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.cells = [
+            nbformat.v4.new_code_cell(
+                "import json, random, numpy\n"
+                "print(json.dumps([random.random(), float(numpy.random.random())]))"
+            )
+        ]
+        src, out = folder / f"r{i}.in.ipynb", folder / f"r{i}.ipynb"
+        nbformat.write(nb, src)
+        papermill.execute_notebook(str(src), str(out), kernel_name="python3", km=km, progress_bar=False)
+        drawn.append(json.loads(nbformat.read(out, as_version=4).cells[0].outputs[0]["text"]))
+        kernels.KeptKernel.clients = []
+        kernels.KeptKernel.km = None  # keep the first kernel running; the fixture stops both
+    assert drawn[0][0] != drawn[1][0] and drawn[0][1] != drawn[1][1]

@@ -44,6 +44,8 @@ def _kernel(connection_file: str) -> None:
     import ipykernel_launcher
     from ipykernel import kernelapp
 
+    if "numpy" in sys.modules:  # a new process draws a new seed (Python's random reseeds itself at a fork)
+        sys.modules["numpy"].random.seed()
     parent = str(os.getppid())
     os.environ["JPY_PARENT_PID"] = parent  # what jupyter_client's launcher sets
     sys.argv = [ipykernel_launcher.__file__, "-f", connection_file]
