@@ -214,3 +214,20 @@ def test_the_forked_kernels_do_not_share_a_random_state(early):
         kernels.KeptKernel.clients = []
         kernels.KeptKernel.km = None  # keep the first kernel running; the fixture stops both
     assert drawn[0][0] != drawn[1][0] and drawn[0][1] != drawn[1][1]
+
+
+def test_the_warm_up_freezes_the_imports_and_a_reset_still_collects_a_notebooks_garbage(early):
+    """The imported objects leave the collector (a short reset); what a notebook makes is still collected."""
+    _, given, _, folder = early
+    kernels.KeptKernel.adopt("python3", str(folder), **given[0])
+    kernels.KeptKernel.run("import gc\nassert gc.get_freeze_count() > 10_000, gc.get_freeze_count()")
+    kernels.KeptKernel.run(
+        "import builtins, weakref\n"
+        "class Node:\n    pass\n"
+        "a, b = Node(), Node()\na.other, b.other = b, a\n"  # a cycle: only the collector frees it
+        "builtins._analysis_test_ref = weakref.ref(a)\n"
+    )
+    kernels.KeptKernel.run(kernels.RESET_CODE.format(cwd=str(folder)))
+    # the next collection frees it (as in a kernel never frozen, where the reset's own collection runs before
+    # the namespace is cleared)
+    kernels.KeptKernel.run("import builtins, gc\ngc.collect()\nassert builtins._analysis_test_ref() is None")

@@ -90,6 +90,10 @@ def main(argv: list[str]) -> int:
     except BaseException as exc:  # noqa: BLE001 - the parent starts ordinary kernels then
         os.write(report_fd, f"fail: {type(exc).__name__}: {exc}\n".encode())
         return 1
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the imported objects: not walked by the kernels' collections, nor copied by them on write
     children: set[int] = set()
     order: list[int] = []
 
