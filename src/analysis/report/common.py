@@ -10,7 +10,7 @@ import functools
 import json
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from analysis.provenance import write_text_atomic
 from analysis.report.banner import NAV_END, NAV_START, SYNTHETIC_TEXTS
@@ -115,35 +115,19 @@ def page_title(ipynb: Path, lang: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _page_title(ipynb: str, _mtime_ns: int, _size: int, lang: str) -> str:
+    import nbformat
+
     stem = Path(ipynb).stem
     try:
         doc = json.loads(Path(ipynb).read_text(encoding="utf-8"))
-        cells = [
-            _Cell(c["cell_type"], _text(c.get("source", "")), c.get("metadata") or {})
+        cells = [  # nbformat writes a source as a list of lines
+            {**c, "source": "".join(c.get("source") or [])}
             for c in doc["cells"]
             if isinstance(c, dict) and c.get("cell_type") == "markdown"
         ]
     except (OSError, ValueError, KeyError, TypeError):
         return stem
-    return notebook_title(_Notebook(cells), lang, stem)
-
-
-def _text(source: Any) -> str:
-    """Return a cell's source as one string (nbformat writes it as a list of lines)."""
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-class _Cell(NamedTuple):
-    cell_type: str
-    source: str
-    metadata: dict[str, Any]
-
-    def get(self, key: str, default: Any = None) -> Any:  # noqa: D102 - as a notebook node's cell
-        return getattr(self, key, default)
-
-
-class _Notebook(NamedTuple):
-    cells: list[_Cell]
+    return notebook_title(nbformat.from_dict({"cells": cells}), lang, stem)
 
 
 def set_nav(page: Path, nav: str) -> None:

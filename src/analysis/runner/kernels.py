@@ -241,6 +241,8 @@ class EarlyKernels:
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_core.paths import jupyter_runtime_dir
 
+        if self.closed:  # the run ended first: no connection files to leave behind
+            return []
         spec = KernelSpecManager().get_kernel_spec(warm["kernel"])
         argv = list(spec.argv)
         major, minor = sys.version_info[:2]
