@@ -3,8 +3,9 @@
     python benchmarks/aggregate.py --rows 10000000 [--format parquet|csv] [--runs 3] [--json]
 
 Generates one SYNTHETIC file (``analysis.sample.large``), then runs each method in its own child process
-(peak RSS of that process from ``wait4``), ``--runs`` times; reports the median seconds of the method call
-(imports excluded), rows per second and peak memory, and checks that all three give identical counts.
+(peak RSS of that process from ``wait4``) in ``--runs`` rounds (each round runs every method once, in
+turn); reports the median seconds of the method call (imports excluded), rows per second and peak memory,
+the library / hand-query ratio of each round and their median, and checks that all give identical counts.
 The library is timed cold (empty cache: hashing, CSV conversion, input checks, aggregation) and warm
 (cache and check results reused, as on a repeated run).  With ``--json`` the last line is one JSON object.
 The machine's 1-minute load average (``os.getloadavg``) is printed before every run and reported beside the
@@ -247,37 +248,37 @@ def main(argv: list[str] | None = None) -> int:
             f"generated {data.name} ({data.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s"
         )
     methods = a.methods.split(",")
-    res: dict[str, dict] = {}
-    outs: dict[str, Path] = {}
+    # Rounds, not blocks: each round runs every method once, one after the other, so that a change in the
+    # machine's speed (other tenants, CPU steal on a shared 2-core machine) falls on all methods alike; the
+    # paired ratios (library / hand query of the same round) are reported beside the ratio of the medians.
+    times: dict[str, list[float]] = {m: [] for m in methods}
+    peaks: dict[str, list[float]] = {m: [] for m in methods}
+    cpus: dict[str, list[float]] = {m: [] for m in methods}
+    warm: list[tuple[float, float, float]] = []
+    outs: dict[str, Path] = {m: work / f"out_{m}.parquet" for m in methods}
     loads: list[float] = []
-    for m in methods:
-        times, peaks, cpus = [], [], []
-        for i in range(a.runs):
+    for i in range(a.runs):
+        for m in methods:
             cache = work / f"cache_{m}_{i}"  # cold: a fresh, empty cache each run
             shutil.rmtree(cache, ignore_errors=True)
-            outs[m] = work / f"out_{m}.parquet"
             load = os.getloadavg()[0]
             s, rss, cpu = measure(m, data, cache, outs[m])
-            times.append(s), peaks.append(rss), loads.append(load), cpus.append(cpu)
+            times[m].append(s), peaks[m].append(rss), loads.append(load), cpus[m].append(cpu)
             print(
                 f"  {m:10s} run {i + 1}: {s:7.2f} s  cpu {cpu:6.2f} s  peak {rss:7.0f} MB  load {load:4.2f}"
             )
-        res[m] = {
-            "s": statistics.median(times),
-            "rss": max(peaks),
-            "runs": times,
-            "cpu": statistics.median(cpus),
-        }
-        if m == "library":
-            warm = []
-            for _ in range(a.runs):
+            if m == "library":  # warm: the same cache again (check results and Counts remembered)
                 loads.append(os.getloadavg()[0])
-                warm.append(measure(m, data, work / "cache_library_0", outs[m]))
+                warm.append(measure(m, data, cache, outs[m]))
                 s, rss, cpu = warm[-1]
                 print(
-                    f"  {'lib warm':10s}      : {s:7.2f} s  cpu {cpu:6.2f} s  peak {rss:7.0f} MB  "
+                    f"  {'lib warm':10s} run {i + 1}: {s:7.2f} s  cpu {cpu:6.2f} s  peak {rss:7.0f} MB  "
                     f"load {loads[-1]:4.2f}"
                 )
+    res: dict[str, dict] = {}
+    for m in methods:
+        res[m] = {"s": statistics.median(times[m]), "rss": max(peaks[m]), "cpu": statistics.median(cpus[m])}
+        if m == "library":
             res["library_warm"] = {
                 "s": statistics.median(w[0] for w in warm),
                 "rss": max(w[1] for w in warm),
@@ -315,6 +316,16 @@ def main(argv: list[str] | None = None) -> int:
         summary["cpu_ratio_to_duckdb_sql"] = round(res["library"]["cpu"] / res["duckdb_sql"]["cpu"], 2)
         summary["warm_cpu_ratio_to_duckdb_sql"] = round(
             res["library_warm"]["cpu"] / res["duckdb_sql"]["cpu"], 2
+        )
+    if "duckdb_sql" in res and "library" in res:
+        pairs = [x / y for x, y in zip(times["library"], times["duckdb_sql"], strict=True)]
+        cpairs = [x / y for x, y in zip(cpus["library"], cpus["duckdb_sql"], strict=True)]
+        summary["paired_ratios_to_duckdb_sql"] = [round(r, 2) for r in pairs]
+        summary["paired_ratio_median"] = round(statistics.median(pairs), 2)
+        summary["paired_cpu_ratio_median"] = round(statistics.median(cpairs), 2)
+        print(
+            f"library / hand SQL, round by round: {', '.join(f'{r:.2f}x' for r in pairs)} "
+            f"(median {statistics.median(pairs):.2f}x; CPU median {statistics.median(cpairs):.2f}x)"
         )
     if not a.dir:
         shutil.rmtree(work, ignore_errors=True)
