@@ -118,8 +118,9 @@ def _typed(table: pa.Table) -> pa.Table:
 
     DuckDB sums BIGINT into HUGEINT, which reaches Arrow as decimal128 and pandas as Python ``Decimal``
     objects (the expression's final cast to int64 is dropped in compiling: to Ibis the sums are already
-    int64); dates reach pandas as ``datetime.date`` objects.  Both cost more in the Counts code than the
-    whole stage-2 query (0.05 s at 10 M records).  The casts are checked: a count beyond int64 raises.
+    int64); dates reach pandas as ``datetime.date`` objects.  Building the Counts from such objects took
+    0.155 s at 10 M records, 0.08-0.10 s from these types.  The casts are checked: a count beyond int64
+    raises.
     """
     fields = []
     for f in table.schema:
