@@ -317,7 +317,6 @@ def main(argv: list[str] | None = None) -> int:
         summary["warm_cpu_ratio_to_duckdb_sql"] = round(
             res["library_warm"]["cpu"] / res["duckdb_sql"]["cpu"], 2
         )
-    if "duckdb_sql" in res and "library" in res:
         pairs = [x / y for x, y in zip(times["library"], times["duckdb_sql"], strict=True)]
         cpairs = [x / y for x, y in zip(cpus["library"], cpus["duckdb_sql"], strict=True)]
         summary["paired_ratios_to_duckdb_sql"] = [round(r, 2) for r in pairs]
