@@ -241,7 +241,7 @@ def spread_vertically(fig: Figure, ax, labels: Sequence, *, gap: float = 2.0) ->
     labels = [t for t in labels if t is not None]
     if len(labels) < 2:
         return
-    fig.draw_without_rendering()
+    lay_out(fig)
     boxes = _boxes(fig, labels)
     order = sorted(range(len(labels)), key=lambda i: (boxes[i].y0 + boxes[i].y1) / 2)
     tops: list[float] = []
@@ -264,7 +264,7 @@ def place_labels(fig: Figure, ax, labels: Sequence, *, avoid: Sequence = (), can
     tick labels) and of the data points (scatter markers) of ``ax`` other than its own anchor.  A label with
     no free place keeps the first candidate.
     """
-    fig.draw_without_rendering()
+    lay_out(fig)
     renderer = fig.canvas.get_renderer()
     inside = ax.get_window_extent(renderer)
     taken = _boxes(fig, avoid)
@@ -311,7 +311,7 @@ def keep_inside(fig: Figure, ax, labels: Sequence, *, axis: str = "y", pad: floa
     """
     labels = [t for t in labels if t is not None]
     for _ in range(3):
-        fig.draw_without_rendering()
+        lay_out(fig)
         renderer = fig.canvas.get_renderer()
         inside = ax.get_window_extent(renderer)
         boxes = _boxes(fig, labels)
