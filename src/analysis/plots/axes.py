@@ -3,8 +3,8 @@
 Tick labels get as many decimals as the tick spacing needs (:class:`PercentTicks`, :class:`NumberTicks`), so
 ticks at 99 % and 99.5 % read "99,0 %" and "99,5 %", never "99 %" twice or "100 %" for 99.5 %; rate axes
 never carry a tick outside 0–100 % (:class:`RateLocator`).  Legends go above the axes, outside the data
-(:func:`legend_above`; :func:`fit_legends` reduces their columns until they fit the figure's width).  Direct
-labels are moved apart (:func:`spread_vertically`) or to the first free place around their point
+(:func:`legend_above`; :class:`FittingLayout` reduces their columns until they fit the figure's width).
+Direct labels are moved apart (:func:`spread_vertically`) or to the first free place around their point
 (:func:`place_labels`), measured with the figure's own renderer.
 """
 
@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.legend import Legend
 from matplotlib.ticker import Formatter, MaxNLocator, NullFormatter
 from matplotlib.transforms import Bbox, ScaledTranslation
@@ -144,15 +145,15 @@ def legend_above(
 ) -> Legend | None:
     """Draw the legend of ``ax`` above its top edge, outside the data, left-aligned with the axes.
 
-    The constrained layout keeps room for it under the figure title; :func:`fit_legends` (called by
-    :func:`analysis.plots.base.attach_caption`) reduces the number of columns until it fits the figure.
+    The constrained layout keeps room for it under the figure title; the layout of a new figure
+    (:class:`FittingLayout`) reduces the number of columns until it fits the figure when it is drawn.
     ``raise_pt`` lifts it further (points), above a panel title.
     """
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return None
-    if ncols is None:  # a first guess from the labels' lengths; fit_legends measures and corrects it
+    if ncols is None:  # a first guess from the labels' lengths; FittingLayout measures, corrects
         width_pt = ax.figure.get_size_inches()[0] * 72 * 0.95
         each = [fontsize * (0.6 * len(str(lab)) + 4) for lab in labels]
         ncols = max(1, min(len(handles), int(width_pt // max(each))))
@@ -184,47 +185,79 @@ def legend_above(
     return leg
 
 
-def lay_out(fig: Figure) -> None:
+def lay_out(fig: Figure, *, fit: bool = False) -> None:
     """Place the axes where drawing the figure would (its layout engine), without drawing the artists.
 
-    Enough to measure a legend: its box follows the axes it is anchored to, whatever the axes hold (tick
-    labels, data limits), so a legend measured after this is where the drawn figure shows it.  What
-    ``Figure.draw`` does first, about half its time; a ValueError of the engine is ignored as it does.
+    Enough to measure a legend or a label: its box follows the axes it is anchored to, whatever the axes
+    hold.  What ``Figure.draw`` does first, about half its time; a ValueError of the engine is ignored as it
+    does.  The legends are refitted (:class:`FittingLayout`) only with ``fit=True``, as a draw does; so a
+    label placed clear of a legend stays clear of that very legend.
     """
     engine = fig.get_layout_engine()
     if fig.axes and engine is not None:
+        plain = isinstance(engine, FittingLayout) and not fit
+        execute = super(FittingLayout, engine).execute if plain else engine.execute
         try:
-            engine.execute(fig)
+            execute(fig)
         except ValueError:  # pragma: no cover - Figure.draw ignores it too (a window being resized)
             pass
 
 
-def fit_legends(fig: Figure) -> Figure:
-    """Refit every :func:`legend_above` legend with fewer columns until it lies within the figure's width."""
-    for ax in fig.axes:
+class FittingLayout(ConstrainedLayoutEngine):
+    """The constrained layout, then :func:`fit_legends` on the axes it placed: the engine of a new figure.
+
+    It runs where the figure is finally laid out, at every draw or save (title and source line in place), so
+    a figure whose legends fit costs one layout, not a layout to measure them and another to draw; a legend
+    refitted with fewer columns is laid out again.  Warnings of the layouts made while fitting (a too-wide
+    legend may squeeze the axes) are dropped; those of the final layout are shown.
+    """
+
+    def execute(self, fig: Figure) -> None:  # noqa: D102
+        while True:
+            with warnings.catch_warnings(record=True) as seen:
+                super().execute(fig)
+            if not _refit_one(fig):
+                break
+        for w in seen:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _refit_one(fig: Figure) -> bool:
+    """Give one :func:`legend_above` legend wider than the figure one column fewer; True when one was."""
+    for ax in fig.axes:  # measured with the renderer of the save under way (SVG, PNG) or the figure's own
         leg = ax.get_legend()
         info = getattr(leg, ABOVE, None) if leg is not None else None
-        if info is None:
+        if info is None or info["ncols"] <= 1 or leg.get_window_extent().x1 <= fig.bbox.x1 - 4:
             continue
-        ncols = info["ncols"]
-        while ncols > 1:
-            renderer = fig.canvas.get_renderer()
-            with warnings.catch_warnings():  # a too-wide legend may squeeze the axes while it is being fitted
-                warnings.simplefilter("ignore", UserWarning)
-                lay_out(fig)
-            box = ax.get_legend().get_window_extent(renderer)
-            if box.x1 <= fig.bbox.x1 - 4:
-                break
-            ncols -= 1
-            legend_above(
-                ax,
-                info["handles"],
-                info["labels"],
-                fontsize=info["fontsize"],
-                ncols=ncols,
-                raise_pt=info["raise_pt"],
-            )
-    return fig
+        legend_above(
+            ax,
+            info["handles"],
+            info["labels"],
+            fontsize=info["fontsize"],
+            ncols=info["ncols"] - 1,
+            raise_pt=info["raise_pt"],
+        )
+        return True
+    return False
+
+
+def fit_legends(fig: Figure) -> Figure:
+    """Refit every :func:`legend_above` legend with fewer columns until it lies within the figure's width.
+
+    A figure made by :func:`analysis.plots.base.new_figure` does this whenever it is drawn
+    (:class:`FittingLayout`); this call is for a figure with another layout engine, or none.
+    """
+    engine = fig.get_layout_engine()
+    while True:
+        with warnings.catch_warnings():  # a too-wide legend may squeeze the axes while it is being fitted
+            warnings.simplefilter("ignore", UserWarning)
+            if fig.axes and engine is not None:
+                try:
+                    engine.execute(fig)
+                except ValueError:  # pragma: no cover - as in lay_out
+                    pass
+        if isinstance(engine, FittingLayout) or not _refit_one(fig):
+            return fig
 
 
 def _boxes(fig: Figure, artists: Iterable) -> list[Bbox]:

@@ -84,8 +84,10 @@ def new_figure(*, nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] =
     >>> [float(v) for v in fig.get_size_inches()]
     [8.0, 4.5]
     """
+    from analysis.plots.axes import FittingLayout  # constrained, legends refitted to the width when drawn
+
     with style_context():
-        fig = Figure(figsize=figsize, dpi=MEASURE_DPI, layout="constrained")
+        fig = Figure(figsize=figsize, dpi=MEASURE_DPI, layout=FittingLayout())
         FigureCanvasAgg(fig)  # a renderer to measure text with (legends, direct labels), no pyplot
         axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
     return fig, axes
@@ -113,9 +115,6 @@ def attach_caption(fig: Figure, *, title: str, alt: str, data: pd.DataFrame) -> 
     :func:`caption` returns them, ready for ``save_figure(fig, id, **caption(fig))``.
     """
     set_title(fig, title)
-    from analysis.plots.axes import fit_legends
-
-    fit_legends(fig)
     fig.analysis_caption = {"title": nfc(title), "alt": nfc(alt), "data": data.reset_index(drop=True)}
     return fig
 

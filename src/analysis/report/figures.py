@@ -172,7 +172,7 @@ def figure_bytes(fig: Figure) -> dict[str, bytes]:
     try:
         with mpl.style.context(STYLE_PATH), mpl.rc_context({"svg.hashsalt": SVG_HASHSALT}):
             if engine is not None and fig.dpi == PNG_DPI:
-                lay_out(fig)
+                lay_out(fig, fit=True)  # as savefig would: legends refitted to the width
             else:
                 frozen = {}
             with mpl.rc_context(frozen):
