@@ -1,6 +1,7 @@
 """Benchmark (not a test): wall and CPU time of the report run — first, unchanged, forced — and where it goes.
 
 Usage: python benchmarks/report.py [--year 2024] [--years 2019-2024] [--skip-batch] [--json]
+                                   [--baseline TREE [--rounds N]]
 
 Scenarios, each the real command line (`python -m analysis run ...`) in a fresh process writing to a
 temporary output folder (the project's figures/ and reports/ are left alone):
@@ -10,7 +11,13 @@ temporary output folder (the project's figures/ and reports/ are left alone):
 - ``forced re-run``: ``--force`` once the Counts exist (issue 14: the five notebooks in at most 10 s with
   2 workers), each worker keeping one warm kernel;
 - ``forced, fresh kernels``: ``--force --fresh-kernels``, a new kernel per notebook (the former behaviour);
-- with ``--years``: the batch of several years with 1 and 2 workers.
+- with ``--years``: the batch of several years with 1 and 2 workers;
+- with ``--baseline TREE`` (a checkout of an earlier commit, e.g. ``git worktree add /tmp/base <commit>``):
+  ``--rounds`` rounds of the forced re-run of this tree and of TREE, one after the other in each round (the
+  order alternates), each in its own output folder made by an untimed first run.  Both read this tree's
+  sample (``--data-dir``) and use this environment, TREE's code through ``PYTHONPATH`` (kernels included).
+  On a shared machine whose speed drifts within minutes this compares the two at the same moments; the
+  ratio of each round and their median are printed.
 
 The figures of the two forced runs must be byte-identical (checked; a difference fails the benchmark).  For
 the forced runs the time of each notebook is split from its executed notebook (papermill's cell timings)
@@ -39,7 +46,9 @@ UNCHANGED_TARGET_S = 3.0  # issue 12: an unchanged re-run of the year
 NOTEBOOKS_TARGET_S = 10.0  # issue 14: the five notebooks of one unit with 2 workers once the Counts exist
 
 
-def _run(argv: list[str], *, out: Path, tag: str) -> tuple[float, float, int, str]:
+def _run(
+    argv: list[str], *, out: Path, tag: str, tree: Path = ROOT, env: dict[str, str] | None = None
+) -> tuple[float, float, int, str]:
     """Run `analysis run`; return wall s, CPU s of its process tree (kernels included), exit code, log.
 
     CPU is sampled every 0.1 s per process of the tree (psutil), so it slightly undercounts short-lived
@@ -52,7 +61,9 @@ def _run(argv: list[str], *, out: Path, tag: str) -> tuple[float, float, int, st
     cpu: dict[int, float] = {}
     start = time.perf_counter()
     with open(out / f"run_{tag}.log", "w+", encoding="utf-8") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            cmd, cwd=tree, stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}
+        )
         root = psutil.Process(proc.pid)
         while proc.poll() is None:
             try:
@@ -136,6 +147,42 @@ def _years(text: str) -> list[int]:
     return [int(y) for y in text.split(",")]
 
 
+def _paired(baseline: Path, rounds: int, base: list[str]) -> list[dict]:
+    """Forced re-runs of this tree and of ``baseline`` in turn; one row per round (see the docstring)."""
+    trees = {
+        "this tree": (ROOT, {}),
+        "baseline": (baseline, {"PYTHONPATH": str(baseline / "src")}),
+    }
+    argv = [*base, "--data-dir", str(ROOT / "data" / "sample")]
+    outs = {}
+    for name, (tree, env) in trees.items():
+        outs[name] = Path(tempfile.mkdtemp(prefix="bench_paired_"))
+        *_, code, log = _run(argv, out=outs[name], tag="first", tree=tree, env=env)
+        if code != 0:
+            shutil.rmtree(outs[name], ignore_errors=True)
+            raise SystemExit(f"{name} ({tree}): the untimed first run failed\n{log[-3000:]}")
+    rows = []
+    try:
+        for i in range(rounds):
+            order = list(trees) if i % 2 == 0 else list(trees)[::-1]
+            row: dict = {"round": i + 1, "order": order}
+            for name in order:
+                tree, env = trees[name]
+                load = os.getloadavg()[0]
+                forced = [*argv, "--force"]
+                seconds, cpu, code, log = _run(forced, out=outs[name], tag=f"r{i}", tree=tree, env=env)
+                if code != 0:
+                    raise SystemExit(f"{name} ({tree}): forced re-run failed\n{log[-3000:]}")
+                row[name] = {"wall_s": round(seconds, 2), "cpu_s": round(cpu, 1), "load_1min": round(load, 1)}
+            row["ratio"] = round(row["this tree"]["wall_s"] / row["baseline"]["wall_s"], 3)
+            row["cpu_ratio"] = round(row["this tree"]["cpu_s"] / row["baseline"]["cpu_s"], 3)
+            rows.append(row)
+    finally:
+        for out in outs.values():
+            shutil.rmtree(out, ignore_errors=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", default="2019-2024", help="batch years, e.g. 2019-2024 or 2023,2024")
@@ -143,7 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-batch", action="store_true", help="only the `make report` scenarios")
     parser.add_argument("--keep", action="store_true", help="keep the temporary output folders")
     parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    parser.add_argument("--baseline", type=Path, default=None, help="checkout of an earlier commit")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the side-by-side forced re-runs")
     args = parser.parse_args(argv)
+    if args.baseline is not None and not (args.baseline / "src" / "analysis").is_dir():
+        parser.error(f"--baseline {args.baseline}: not a checkout of this project (no src/analysis)")
 
     if not (ROOT / "data" / "sample" / "SYNTHETIC.md").is_file():
         t = time.perf_counter()
@@ -258,6 +309,20 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for what, got, target in checks:
         print(f"target: {what} <= {target:.0f} s -> {got:.2f} s ({'met' if got <= target else 'NOT met'})")
+    paired = _paired(args.baseline.resolve(), args.rounds, base) if args.baseline is not None else []
+    if paired:
+        import statistics
+
+        print(f"\nforced re-run side by side with {args.baseline} ({args.rounds} rounds, seconds)")
+        print(f"{'round':>5} {'this tree':>10} {'baseline':>10} {'ratio':>7} {'CPU ratio':>10}  load")
+        for r in paired:
+            print(
+                f"{r['round']:>5} {r['this tree']['wall_s']:>10.2f} {r['baseline']['wall_s']:>10.2f} "
+                f"{r['ratio']:>7.3f} {r['cpu_ratio']:>10.3f}  "
+                f"{r['this tree']['load_1min']:.1f} / {r['baseline']['load_1min']:.1f}"
+            )
+        medians = {k: statistics.median(r[k] for r in paired) for k in ("ratio", "cpu_ratio")}
+        print(f"median ratio {medians['ratio']:.3f} (CPU {medians['cpu_ratio']:.3f})")
     for failure in failures:
         print(f"FAILED: {failure}")
     if args.json:
@@ -270,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
                     "scenarios": rows,
                     "breakdown": breakdowns,
                     "failures": failures,
+                    **({"baseline": str(args.baseline), "paired_forced": paired} if paired else {}),
                 }
             )
         )
