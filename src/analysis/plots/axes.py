@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -204,22 +205,24 @@ def lay_out(fig: Figure, *, fit: bool = False) -> None:
 
 
 class FittingLayout(ConstrainedLayoutEngine):
-    """The constrained layout, then :func:`fit_legends` on the axes it placed: the engine of a new figure.
+    """The constrained layout, then the :func:`legend_above` legends refitted to the width it left them.
 
     It runs where the figure is finally laid out, at every draw or save (title and source line in place), so
     a figure whose legends fit costs one layout, not a layout to measure them and another to draw; a legend
     refitted with fewer columns is laid out again.  Warnings of the layouts made while fitting (a too-wide
-    legend may squeeze the axes) are dropped; those of the final layout are shown.
+    legend may squeeze the axes) are dropped; those of the final layout are shown.  The engine of a figure
+    made by :func:`analysis.plots.base.new_figure`.
     """
 
-    def execute(self, fig: Figure) -> None:  # noqa: D102
+    def execute(self, fig: Figure) -> Any:  # noqa: D102
         while True:
             with warnings.catch_warnings(record=True) as seen:
-                super().execute(fig)
+                result = super().execute(fig)
             if not _refit_one(fig):
                 break
         for w in seen:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return result
 
 
 def _refit_one(fig: Figure) -> bool:
