@@ -154,15 +154,13 @@ def _paired(baseline: Path, rounds: int, base: list[str]) -> list[dict]:
         "baseline": (baseline, {"PYTHONPATH": str(baseline / "src")}),
     }
     argv = [*base, "--data-dir", str(ROOT / "data" / "sample")]
-    outs = {}
-    for name, (tree, env) in trees.items():
-        outs[name] = Path(tempfile.mkdtemp(prefix="bench_paired_"))
-        *_, code, log = _run(argv, out=outs[name], tag="first", tree=tree, env=env)
-        if code != 0:
-            shutil.rmtree(outs[name], ignore_errors=True)
-            raise SystemExit(f"{name} ({tree}): the untimed first run failed\n{log[-3000:]}")
+    outs = {name: Path(tempfile.mkdtemp(prefix="bench_paired_")) for name in trees}
     rows = []
     try:
+        for name, (tree, env) in trees.items():
+            *_, code, log = _run(argv, out=outs[name], tag="first", tree=tree, env=env)
+            if code != 0:
+                raise SystemExit(f"{name} ({tree}): the untimed first run failed\n{log[-3000:]}")
         for i in range(rounds):
             order = list(trees) if i % 2 == 0 else list(trees)[::-1]
             row: dict = {"round": i + 1, "order": order}

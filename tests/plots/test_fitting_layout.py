@@ -10,10 +10,9 @@ from __future__ import annotations
 import io
 import warnings
 
-from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from analysis.plots.axes import ABOVE, FittingLayout, fit_legends, lay_out, legend_above
+from analysis.plots.axes import ABOVE, FittingLayout, lay_out, legend_above
 from analysis.plots.base import new_figure
 from analysis.report.figures import figure_bytes
 
@@ -75,18 +74,3 @@ def test_refitting_is_done_once():
     legend = ax.get_legend()
     fig.savefig(io.BytesIO(), format="svg")
     assert _ncols(ax) == fitted and ax.get_legend() is legend  # fits now: left as it is
-
-
-def test_fit_legends_still_fits_a_figure_with_a_plain_constrained_layout():
-    fig = Figure(figsize=(8, 4.5), dpi=150, layout="constrained")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    _wide_legend(fig, ax)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # the squeezed layouts while fitting warn nothing
-        fit_legends(fig)
-    assert _ncols(ax) < 6
-    lay_out(fig)
-    assert _inside(fig, ax)

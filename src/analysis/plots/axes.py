@@ -26,7 +26,7 @@ from analysis import text
 
 #: Most decimals a tick label may need (0.001 percentage point spacing).
 MAX_DIGITS = 3
-#: Attribute marking a legend drawn by :func:`legend_above` (so :func:`fit_legends` can refit it).
+#: Attribute marking a legend drawn by :func:`legend_above` (so :class:`FittingLayout` can refit it).
 ABOVE = "_analysis_above"
 #: Candidate offsets (points) and alignments for a direct label, tried in order by :func:`place_labels`.
 AROUND = (
@@ -242,25 +242,6 @@ def _refit_one(fig: Figure) -> bool:
         )
         return True
     return False
-
-
-def fit_legends(fig: Figure) -> Figure:
-    """Refit every :func:`legend_above` legend with fewer columns until it lies within the figure's width.
-
-    A figure made by :func:`analysis.plots.base.new_figure` does this whenever it is drawn
-    (:class:`FittingLayout`); this call is for a figure with another layout engine, or none.
-    """
-    engine = fig.get_layout_engine()
-    while True:
-        with warnings.catch_warnings():  # a too-wide legend may squeeze the axes while it is being fitted
-            warnings.simplefilter("ignore", UserWarning)
-            if fig.axes and engine is not None:
-                try:
-                    engine.execute(fig)
-                except ValueError:  # pragma: no cover - as in lay_out
-                    pass
-        if isinstance(engine, FittingLayout) or not _refit_one(fig):
-            return fig
 
 
 def _boxes(fig: Figure, artists: Iterable) -> list[Bbox]:
